@@ -1,0 +1,44 @@
+/**
+ * A feature is one part of the product (the ledger, a portal, a connector) plugged into the worker: the jobs it
+ * defines, the API routes it serves, and how to test the credentials of the systems it talks to.
+ */
+import type { Router } from 'express';
+import type { Logger } from 'pino';
+import type { Config } from './config/index.js';
+import type { Database } from './db/database.js';
+import type pg from 'pg';
+import type { AnyJobDefinition, JobQueue } from './jobs/types.js';
+
+export interface AppContext {
+  config: Config;
+  db: Database;
+  pool: pg.Pool;
+  log: Logger;
+  jobs: JobQueue;
+}
+
+export interface ConnectionCheckResult {
+  ok: boolean;
+  /** What a person should know: "authenticated as …", or what failed and what to do. */
+  detail: string;
+}
+
+export interface ConnectionCheck {
+  /** Short system name used in `syncworker check <system>` and `GET /api/connections/<system>`. */
+  system: string;
+  check(): Promise<ConnectionCheckResult>;
+}
+
+export interface Feature {
+  name: string;
+  jobs?: AnyJobDefinition[];
+  /** Mounted under /api behind the API-key check. */
+  routes?: Router;
+  /** Mounted under /api before the API-key check: webhooks that authenticate themselves (signature, own secret). */
+  webhooks?: Router;
+  connections?: ConnectionCheck[];
+  /** Releases what the feature holds (browsers, connection pools) at shutdown. */
+  stop?(): Promise<void>;
+}
+
+export type FeatureFactory = (app: AppContext) => Feature | Promise<Feature>;

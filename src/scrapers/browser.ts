@@ -1,0 +1,46 @@
+/**
+ * The one headless Chromium the scrapers share. Debian's Chromium is used when present (Playwright's own browser
+ * download is not possible on our machines); otherwise Playwright's installed browser. When neither exists the error
+ * says how to get one.
+ */
+import { existsSync } from 'node:fs';
+import { chromium, type Browser } from 'playwright';
+
+const debianChromium = ['/usr/bin/chromium', '/usr/bin/chromium-browser'];
+
+/** Flags that keep Chromium quiet on a machine without outside network and without a sandbox (root, containers). */
+const quietFlags = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-dev-shm-usage',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+export class BrowserNotFoundError extends Error {
+  constructor() {
+    super(
+      'No Chromium found for the portal scrapers. Install Debian\'s package ("apt-get install chromium", which puts it at ' +
+        '/usr/bin/chromium), or set CHROMIUM_PATH to a Chromium binary, or run "npx playwright install chromium" where ' +
+        'downloads are allowed.',
+    );
+    this.name = 'BrowserNotFoundError';
+  }
+}
+
+export function findChromium(explicitPath = process.env.CHROMIUM_PATH): string | undefined {
+  if (explicitPath) return existsSync(explicitPath) ? explicitPath : undefined;
+  const debian = debianChromium.find((p) => existsSync(p));
+  if (debian) return debian;
+  const bundled = chromium.executablePath();
+  return bundled && existsSync(bundled) ? bundled : undefined;
+}
+
+export async function launchBrowser(options: { executablePath?: string; headless?: boolean } = {}): Promise<Browser> {
+  const executablePath = options.executablePath ?? findChromium();
+  if (!executablePath) throw new BrowserNotFoundError();
+  return chromium.launch({ executablePath, headless: options.headless ?? true, args: quietFlags });
+}
