@@ -9,7 +9,7 @@ export type Trigger = (typeof triggers)[number];
 export const runStatuses = ['queued', 'running', 'succeeded', 'partial', 'failed'] as const;
 export type RunStatus = (typeof runStatuses)[number];
 
-export const counterNames = ['created', 'updated', 'unchanged', 'skipped', 'failed'] as const;
+export const counterNames = ['created', 'updated', 'unchanged', 'skipped', 'deleted', 'failed'] as const;
 export type CounterName = (typeof counterNames)[number];
 export type Counters = Record<CounterName, number>;
 

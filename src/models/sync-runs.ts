@@ -18,6 +18,7 @@ export const syncRuns = pgTable(
     updated: integer('updated').notNull().default(0),
     unchanged: integer('unchanged').notNull().default(0),
     skipped: integer('skipped').notNull().default(0),
+    deleted: integer('deleted').notNull().default(0),
     failed: integer('failed').notNull().default(0),
     progress: jsonb('progress'),
     error: text('error'),

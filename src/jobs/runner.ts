@@ -1,0 +1,242 @@
+/**
+ * The job runner: Agenda on the worker's own PostgreSQL database runs every feature's jobs, on their schedules and when
+ * asked (API, webhook, CLI). Each execution is recorded as a run. Shutdown drains: no new jobs are taken, running
+ * ones may finish within the allowed time, then they are told to stop, their runs are marked and their locks released.
+ */
+import { PostgresBackend } from '@agendajs/postgres-backend';
+import { Agenda, exponential, type Job } from 'agenda';
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+import type { Config } from '../config/index.js';
+import type { Database } from '../db/database.js';
+import { beginRun, createRun, failOrphanedRuns, getRun, type SyncRun } from './runs.js';
+import type { AnyJobDefinition, EnqueueResult, JobQueue, RunStatus, Trigger } from './types.js';
+
+export class UnknownJobError extends Error {
+  constructor(readonly job: string) {
+    super(`There is no job named "${job}"; GET /api/jobs lists them`);
+    this.name = 'UnknownJobError';
+  }
+}
+
+export class InvalidJobDataError extends Error {
+  constructor(
+    readonly job: string,
+    readonly zodError: z.ZodError,
+  ) {
+    super(`The data for job "${job}" is not valid`);
+    this.name = 'InvalidJobDataError';
+  }
+}
+
+export class ShutdownError extends Error {
+  constructor() {
+    super('Interrupted: the worker shut down before the run finished; it will run again on its next schedule');
+    this.name = 'ShutdownError';
+  }
+}
+
+/** What Agenda stores with each job: the run it belongs to (manual runs are created before they are queued). */
+interface QueuedJobData {
+  runId?: string;
+  trigger?: Trigger;
+  data?: unknown;
+}
+
+export interface JobOverview {
+  name: string;
+  description: string;
+  schedule: string | null;
+  nextRunAt: Date | null;
+  lastRun: SyncRun | null;
+}
+
+export interface RunnerDeps {
+  config: Config;
+  db: Database;
+  pool: pg.Pool;
+  log: Logger;
+}
+
+export class JobRunner implements JobQueue {
+  readonly agenda: Agenda;
+  private readonly definitions = new Map<string, AnyJobDefinition>();
+  private readonly active = new Map<string, { controller: AbortController; done: Promise<unknown> }>();
+  private started = false;
+
+  constructor(
+    private readonly deps: RunnerDeps,
+    definitions: AnyJobDefinition[],
+  ) {
+    for (const def of definitions) {
+      if (this.definitions.has(def.name)) throw new Error(`Two jobs are named "${def.name}"`);
+      this.definitions.set(def.name, def);
+    }
+    this.agenda = new Agenda({
+      backend: new PostgresBackend({ pool: deps.pool }),
+      processEvery: deps.config.JOB_PROCESS_EVERY,
+      defaultLockLifetime: deps.config.JOB_LOCK_LIFETIME_MS,
+      maxConcurrency: 20,
+    });
+    this.agenda.on('error', (error: Error) => deps.log.error({ err: error }, 'job runner error'));
+  }
+
+  get isStarted(): boolean {
+    return this.started;
+  }
+
+  list(): AnyJobDefinition[] {
+    return [...this.definitions.values()];
+  }
+
+  definition(name: string): AnyJobDefinition {
+    const def = this.definitions.get(name);
+    if (!def) throw new UnknownJobError(name);
+    return def;
+  }
+
+  parseData(name: string, data: unknown): unknown {
+    const def = this.definition(name);
+    const result = def.data.safeParse(data ?? {});
+    if (!result.success) throw new InvalidJobDataError(name, result.error);
+    return result.data;
+  }
+
+  async start(): Promise<void> {
+    const { config } = this.deps;
+    for (const def of this.definitions.values()) {
+      this.agenda.define(def.name, (job: Job<QueuedJobData>) => this.process(def, job), {
+        concurrency: def.concurrency ?? 1,
+        lockLimit: def.concurrency ?? 1,
+        lockLifetime: config.JOB_LOCK_LIFETIME_MS,
+        backoff: exponential({
+          delay: config.JOB_BACKOFF_MS,
+          factor: 2,
+          jitter: 0.2,
+          maxRetries: config.JOB_MAX_ATTEMPTS - 1,
+        }),
+      });
+    }
+    await this.agenda.start();
+    await this.applySchedules();
+    this.started = true;
+  }
+
+  /** Schedules follow the configuration: a job whose schedule was removed stops recurring. */
+  private async applySchedules(): Promise<void> {
+    const { config, log } = this.deps;
+    for (const def of this.definitions.values()) {
+      const schedule = config.SCHEDULES_ENABLED ? def.schedule?.(config) : undefined;
+      if (schedule) {
+        await this.agenda.every(schedule, def.name, { trigger: 'schedule' } satisfies QueuedJobData, {
+          skipImmediate: true,
+        });
+        log.info({ job: def.name, schedule }, 'job scheduled');
+      } else {
+        await this.agenda.cancel({ name: def.name, data: { trigger: 'schedule' } });
+      }
+    }
+  }
+
+  async enqueue(name: string, data: unknown, trigger: Trigger): Promise<EnqueueResult> {
+    const parsed = this.parseData(name, data);
+    const runId = await createRun(this.deps.db, { job: name, trigger, data: parsed });
+    await this.agenda.now(name, { runId, trigger, data: parsed } satisfies QueuedJobData);
+    return { runId };
+  }
+
+  /** Runs a job in this process right now, outside the queue (CLI, tests), and returns its finished run. */
+  async runNow(name: string, data: unknown, trigger: Trigger = 'cli'): Promise<SyncRun> {
+    const def = this.definition(name);
+    const parsed = this.parseData(name, data);
+    const runId = await createRun(this.deps.db, { job: name, trigger, data: parsed });
+    await this.execute(def, { runId, trigger, data: parsed }).catch(() => undefined);
+    return (await getRun(this.deps.db, runId))!;
+  }
+
+  private async process(def: AnyJobDefinition, job: Job<QueuedJobData>): Promise<void> {
+    const queued = job.attrs.data ?? {};
+    const status = await this.execute(def, {
+      runId: queued.runId,
+      trigger: queued.trigger ?? 'schedule',
+      data: queued.data ?? {},
+    });
+    // Throwing hands the failure to Agenda's backoff, which retries the job later.
+    if (status === 'failed') throw new Error(`Run of ${def.name} failed`);
+  }
+
+  private async execute(
+    def: AnyJobDefinition,
+    input: { runId?: string; trigger: Trigger; data: unknown },
+  ): Promise<RunStatus> {
+    const { db, log } = this.deps;
+    const controller = new AbortController();
+    const recorder = await beginRun(db, log, { ...input, job: def.name, signal: controller.signal });
+    const work = (async () => {
+      let error: unknown;
+      try {
+        const data = def.data.parse(input.data ?? {});
+        await def.run(recorder, data);
+        if (controller.signal.aborted) error = controller.signal.reason;
+      } catch (caught) {
+        error = controller.signal.aborted ? controller.signal.reason : caught;
+      }
+      return recorder.finish(error);
+    })();
+    this.active.set(recorder.runId, { controller, done: work });
+    try {
+      return await work;
+    } finally {
+      this.active.delete(recorder.runId);
+    }
+  }
+
+  runningRunIds(): string[] {
+    return [...this.active.keys()];
+  }
+
+  async overview(): Promise<Omit<JobOverview, 'lastRun'>[]> {
+    const result = await this.agenda.queryJobs({ names: [...this.definitions.keys()] });
+    const next = new Map<string, Date>();
+    for (const job of result.jobs) {
+      const at = job.nextRunAt ? new Date(job.nextRunAt) : null;
+      const current = next.get(job.name);
+      if (at && (!current || at < current)) next.set(job.name, at);
+    }
+    return this.list().map((def) => ({
+      name: def.name,
+      description: def.description,
+      schedule: this.deps.config.SCHEDULES_ENABLED ? (def.schedule?.(this.deps.config) ?? null) : null,
+      nextRunAt: next.get(def.name) ?? null,
+    }));
+  }
+
+  /**
+   * Graceful drain: stop taking jobs, let running ones finish for up to timeoutMs, then abort them, mark their runs
+   * failed with the reason, and release their locks so the next worker can take them.
+   */
+  async stop(timeoutMs: number): Promise<{ interrupted: number }> {
+    if (!this.started) return { interrupted: 0 };
+    this.started = false;
+    const result = await this.agenda.drain({ timeout: timeoutMs, closeConnection: false });
+    let interrupted = 0;
+    if (result.timedOut || this.active.size > 0) {
+      const left = [...this.active.entries()];
+      for (const [, run] of left) run.controller.abort(new ShutdownError());
+      // A job that honours its signal records its own end; give it a moment before marking the rest.
+      await Promise.race([Promise.allSettled(left.map(([, r]) => r.done)), delay(5_000)]);
+      interrupted = await failOrphanedRuns(
+        this.deps.db,
+        new ShutdownError().message,
+        left.map(([id]) => id),
+      );
+    }
+    await this.agenda.stop(false);
+    return { interrupted };
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
