@@ -6,9 +6,15 @@ import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { coreVariables } from './core.js';
 import { metaOf, type VarMeta } from './env.js';
+import { netsuiteVariables } from './netsuite.js';
+import { opmsVariables } from './opms.js';
+import { portalVariables } from './portals.js';
 
 const variables = {
   ...coreVariables,
+  ...netsuiteVariables,
+  ...opmsVariables,
+  ...portalVariables,
 };
 
 export const configSchema = z.object(variables);
