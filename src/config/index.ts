@@ -6,12 +6,14 @@ import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { coreVariables } from './core.js';
 import { metaOf, type VarMeta } from './env.js';
+import { erpnextVariables } from './erpnext.js';
 import { netsuiteVariables } from './netsuite.js';
 import { opmsVariables } from './opms.js';
 import { portalVariables } from './portals.js';
 
 const variables = {
   ...coreVariables,
+  ...erpnextVariables,
   ...netsuiteVariables,
   ...opmsVariables,
   ...portalVariables,
