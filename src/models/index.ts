@@ -1,3 +1,7 @@
 /** Every table of the worker's database; drizzle-kit generates the migrations from this module. */
 export * from './sync-runs.js';
+export * from './items.js';
+export * from './purchase-orders.js';
+export * from './sales-invoices.js';
+export * from './stock.js';
 export * from './customers.js';
