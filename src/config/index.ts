@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { coreVariables } from './core.js';
 import { metaOf, type VarMeta } from './env.js';
 import { erpnextVariables } from './erpnext.js';
+import { ledgerVariables } from './ledger.js';
 import { netsuiteVariables } from './netsuite.js';
 import { opmsVariables } from './opms.js';
 import { portalVariables } from './portals.js';
@@ -14,6 +15,7 @@ import { portalVariables } from './portals.js';
 const variables = {
   ...coreVariables,
   ...erpnextVariables,
+  ...ledgerVariables,
   ...netsuiteVariables,
   ...opmsVariables,
   ...portalVariables,
