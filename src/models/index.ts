@@ -5,3 +5,4 @@ export * from './purchase-orders.js';
 export * from './sales-invoices.js';
 export * from './stock.js';
 export * from './customers.js';
+export * from './netsuite-opms.js';
