@@ -36,21 +36,19 @@ export interface LoggerOptions {
 export function createLogger(options: LoggerOptions = {}): Logger {
   const secrets = (options.secrets ?? []).filter((s) => s.length >= 4);
   const pretty = options.pretty ?? (process.stdout.isTTY === true && !options.destination);
-  const hooks: pino.LoggerOptions['hooks'] =
-    secrets.length > 0
-      ? {
-          streamWrite(line: string) {
-            let out = line;
-            for (const s of secrets) out = out.split(s).join('[Redacted]');
-            return out;
-          },
-        }
-      : undefined;
   const base: pino.LoggerOptions = {
     level: options.level ?? 'info',
     redact: { paths: redactPaths, censor: '[Redacted]' },
-    hooks,
   };
+  if (secrets.length > 0) {
+    base.hooks = {
+      streamWrite(line: string) {
+        let out = line;
+        for (const s of secrets) out = out.split(s).join('[Redacted]');
+        return out;
+      },
+    };
+  }
   if (options.destination) return pino(base, options.destination);
   if (pretty) return pino({ ...base, transport: { target: 'pino-pretty', options: { colorize: true } } });
   return pino(base);

@@ -1,0 +1,179 @@
+/**
+ * `syncworker` command line: start, migrate, jobs, run <job> [--data JSON], runs, check <system>.
+ * Exit codes: 0 success, 1 a run or check failed, 2 bad usage or configuration.
+ */
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig, loadDotEnv, type Config } from './config/index.js';
+import { applyMigrations } from './db/migrations.js';
+import { InvalidJobDataError, UnknownJobError } from './jobs/runner.js';
+import { listRuns, runEvents } from './jobs/runs.js';
+import { createLogger } from './log.js';
+import { secretValues } from './config/index.js';
+import { openConfiguredDatabase, startWorker } from './worker.js';
+
+const usage = `Usage: syncworker <command>
+
+Commands:
+  start                      Start the worker: job runner, schedules, control API and dashboard
+  migrate                    Apply database migrations and exit
+  jobs                       List the jobs, their schedules and last runs
+  run <job> [--data JSON]    Run a job now in this process and print its outcome (exit 1 when it failed)
+  runs [--job J] [--status S] [--limit N]
+                             List recent runs
+  check <system>             Test the credentials of an external system (e.g. netsuite, erpnext)
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      data: { type: 'string' },
+      job: { type: 'string' },
+      status: { type: 'string' },
+      limit: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [command, ...rest] = positionals;
+  if (!command || values.help) {
+    process.stdout.write(usage);
+    return command || values.help ? 0 : 2;
+  }
+
+  loadDotEnv();
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  const oneShot = command !== 'start';
+  const log = createLogger({
+    level: oneShot && config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL,
+    pretty: config.LOG_PRETTY,
+    secrets: secretValues(config),
+  });
+
+  switch (command) {
+    case 'start':
+      return start(config, log);
+    case 'migrate': {
+      const database = await openConfiguredDatabase(config);
+      await applyMigrations(database.db);
+      await database.close();
+      process.stdout.write('Migrations applied.\n');
+      return 0;
+    }
+    case 'jobs': {
+      const worker = await startWorker(config, { log, http: false, processJobs: false });
+      const overview = await worker.runner.overview();
+      for (const job of overview) {
+        process.stdout.write(`${job.name.padEnd(36)} ${(job.schedule ?? 'on demand').padEnd(16)} ${job.description}\n`);
+      }
+      await worker.stop();
+      return 0;
+    }
+    case 'run': {
+      const name = rest[0];
+      if (!name) {
+        process.stderr.write(`run needs a job name\n\n${usage}`);
+        return 2;
+      }
+      let data: unknown = {};
+      try {
+        data = values.data ? JSON.parse(values.data) : {};
+      } catch {
+        process.stderr.write(`--data is not valid JSON: ${values.data}\n`);
+        return 2;
+      }
+      const worker = await startWorker(config, { log, http: false, processJobs: false });
+      try {
+        const run = await worker.runner.runNow(name, data, 'cli');
+        const events = await runEvents(worker.database.db, run.id);
+        for (const e of events) process.stdout.write(`  [${e.level}] ${e.entity ? `${e.entity}: ` : ''}${e.message}\n`);
+        process.stdout.write(
+          `${run.job} ${run.status}: created ${run.created}, updated ${run.updated}, unchanged ${run.unchanged}, ` +
+            `skipped ${run.skipped}, deleted ${run.deleted}, failed ${run.failed} (run ${run.id})\n`,
+        );
+        return run.status === 'failed' ? 1 : 0;
+      } catch (error) {
+        if (error instanceof UnknownJobError || error instanceof InvalidJobDataError) {
+          process.stderr.write(`${error.message}\n`);
+          if (error instanceof InvalidJobDataError)
+            for (const issue of error.zodError.issues) process.stderr.write(`  - ${issue.path.join('.') || '(data)'}: ${issue.message}\n`);
+          return 2;
+        }
+        throw error;
+      } finally {
+        await worker.stop();
+      }
+    }
+    case 'runs': {
+      const database = await openConfiguredDatabase(config);
+      const runs = await listRuns(database.db, {
+        job: values.job,
+        status: values.status as never,
+        limit: Number(values.limit ?? 20),
+      });
+      for (const r of runs) {
+        process.stdout.write(
+          `${r.queuedAt.toISOString()} ${r.job.padEnd(32)} ${r.status.padEnd(9)} ${r.trigger.padEnd(8)} ` +
+            `+${r.created} ~${r.updated} =${r.unchanged} !${r.failed} ${r.id}\n`,
+        );
+      }
+      await database.close();
+      return 0;
+    }
+    case 'check': {
+      const system = rest[0];
+      const worker = await startWorker(config, { log, http: false, processJobs: false });
+      try {
+        const checks = worker.features.flatMap((f) => f.connections ?? []);
+        const check = checks.find((c) => c.system === system);
+        if (!check) {
+          process.stderr.write(`Unknown system "${system ?? ''}". Known: ${checks.map((c) => c.system).join(', ') || 'none'}\n`);
+          return 2;
+        }
+        const result = await check.check().catch((error: Error) => ({ ok: false, detail: error.message }));
+        process.stdout.write(`${system}: ${result.ok ? 'OK' : 'FAILED'} — ${result.detail}\n`);
+        return result.ok ? 0 : 1;
+      } finally {
+        await worker.stop();
+      }
+    }
+    default:
+      process.stderr.write(`Unknown command "${command}"\n\n${usage}`);
+      return 2;
+  }
+}
+
+async function start(config: Config, log: ReturnType<typeof createLogger>): Promise<number> {
+  const worker = await startWorker(config, { log });
+  return new Promise<number>((resolve) => {
+    const shutdown = (signal: string) => {
+      log.info({ signal }, 'signal received');
+      worker.stop().then(
+        () => resolve(0),
+        (error: Error) => {
+          log.error({ err: error }, 'shutdown failed');
+          resolve(1);
+        },
+      );
+    };
+    process.once('SIGTERM', () => shutdown('SIGTERM'));
+    process.once('SIGINT', () => shutdown('SIGINT'));
+  });
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: Error) => {
+    process.stderr.write(`syncworker: ${error.stack ?? error.message}\n`);
+    process.exit(1);
+  },
+);
