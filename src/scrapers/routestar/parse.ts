@@ -1,0 +1,406 @@
+/**
+ * Pure parsers of RouteStar pages: Handsontable grid HTML in, zod-validated invoice rows out; invoice detail HTML in,
+ * header fields and line items out. No browser here — the navigator hands over HTML snapshots (form state copied into
+ * attributes first), so the parsers are tested on saved pages. A row that fails validation is quarantined with its
+ * HTML and the reason; a page whose shape does not match the profile raises MarkupChangedError naming what is missing.
+ */
+import * as cheerio from 'cheerio';
+import type { AnyNode, Element } from 'domhandler';
+import { z } from 'zod';
+import { isoDate, parseWithFormat, zonedToIso } from './dates.js';
+import { MarkupChangedError } from './errors.js';
+import type { ClosedField, LineField, PendingField, RouteStarProfile } from './profile.js';
+
+export type ListType = 'pending' | 'closed';
+
+export interface QuarantinedRow {
+  /** The invoice number when it could be read, else the row's position. */
+  key: string;
+  reason: string;
+  html: string;
+}
+
+interface GridRow {
+  /** Handsontable's row header (the row's number on the page): identical in every scroll snapshot. */
+  rowHeader: string;
+  html: string;
+  cells: Map<string, cheerio.Cheerio<Element>>;
+}
+
+interface Grid {
+  headers: string[];
+  rows: GridRow[];
+}
+
+const whitespace = /\s+/g;
+
+function cellText($: cheerio.CheerioAPI, cell: cheerio.Cheerio<Element> | undefined, glyph: string): string {
+  if (!cell || cell.length === 0) return '';
+  const copy = cell.clone();
+  copy.find('.htAutocompleteArrow').remove();
+  return $(copy).text().split(glyph).join('').replace(whitespace, ' ').trim();
+}
+
+/** Reads one Handsontable (its master table only: the clone overlays repeat the same cells). */
+function readGrid($: cheerio.CheerioAPI, table: cheerio.Cheerio<AnyNode>): Grid {
+  const headerRow = table.find('thead tr').last();
+  const headerCells = headerRow.children('th').toArray();
+  const bodyRows = table.find('tbody tr').toArray();
+  const hasRowHeaders =
+    bodyRows.length > 0
+      ? $(bodyRows[0]).children().first().is('th')
+      : headerCells.length > 0 && $(headerCells[0]).find('.cornerHeader').length > 0;
+  const headers = (hasRowHeaders ? headerCells.slice(1) : headerCells).map((th) => {
+    const caption = $(th).find('.colHeader');
+    return (caption.length > 0 ? caption.text() : $(th).text()).replace(whitespace, ' ').trim();
+  });
+  const rows = bodyRows.map((tr, index) => {
+    const row = $(tr);
+    const tds = row.children('td').toArray();
+    const cells = new Map<string, cheerio.Cheerio<Element>>();
+    headers.forEach((header, i) => {
+      const td = tds[i];
+      if (td && !cells.has(header)) cells.set(header, $(td));
+    });
+    const rowHeader = hasRowHeaders ? row.children('th').first().text().trim() : String(index + 1);
+    return { rowHeader, html: $.html(tr), cells };
+  });
+  return { headers, rows };
+}
+
+/** Column lookup by caption; the missing required ones are reported together, in the profile's words. */
+function locateColumns<F extends string>(
+  headers: string[],
+  captions: Record<F, string[]>,
+  required: F[],
+  where: string,
+): Record<F, string | undefined> {
+  const located = {} as Record<F, string | undefined>;
+  const missing: string[] = [];
+  for (const field of Object.keys(captions) as F[]) {
+    const found = captions[field].find((caption) => headers.includes(caption));
+    located[field] = found;
+    if (!found && required.includes(field)) {
+      missing.push(`column "${captions[field].join('" or "')}" (${field}) not found`);
+    }
+  }
+  if (missing.length > 0) {
+    throw new MarkupChangedError(where, [...missing, `headers seen: ${headers.join(', ') || '(none)'}`]);
+  }
+  return located;
+}
+
+export function parseMoney(text: string): number | null {
+  const cleaned = text.replace(/[$,\s]/g, '');
+  if (cleaned === '') return null;
+  const negative = /^\(.*\)$/.test(cleaned) || cleaned.startsWith('-');
+  const digits = cleaned.replace(/[()-]/g, '');
+  if (!/^\d+(\.\d+)?$/.test(digits)) return Number.NaN;
+  return negative ? -Number(digits) : Number(digits);
+}
+
+const knownStatuses: [RegExp, string][] = [
+  [/^complete(d)?$/i, 'Completed'],
+  [/^closed$/i, 'Closed'],
+  [/^cancel(l)?ed$/i, 'Cancelled'],
+  [/^pending$/i, 'Pending'],
+  [/^invalid$/i, 'Invalid'],
+];
+
+/** The known statuses in the ledger's words; an unknown one is kept as written rather than guessed. */
+export function normaliseStatus(text: string): string {
+  const trimmed = text.trim();
+  return knownStatuses.find(([pattern]) => pattern.test(trimmed))?.[1] ?? trimmed;
+}
+
+function custom(ctx: z.RefinementCtx, message: string): never {
+  ctx.addIssue({ code: 'custom', message });
+  return z.NEVER as never;
+}
+
+function fieldSchemas(profile: RouteStarProfile) {
+  const { date, dateTime, timeZone } = profile.formats;
+  const optionalText = z.string().transform((v) => (v === '' ? null : v));
+  const money = z.string().transform((v, ctx) => {
+    const n = parseMoney(v);
+    return Number.isNaN(n) ? custom(ctx, `"${v}" is not an amount`) : n;
+  });
+  const calendarDate = z.string().transform((v, ctx) => {
+    if (v === '') return null;
+    const parts = parseWithFormat(v, date);
+    return parts ? isoDate(parts) : custom(ctx, `"${v}" is not a date in the format ${date}`);
+  });
+  const instant = z.string().transform((v, ctx) => {
+    if (v === '') return null;
+    const parts = parseWithFormat(v, dateTime) ?? parseWithFormat(v, date);
+    return parts ? zonedToIso(parts, timeZone) : custom(ctx, `"${v}" is not a date and time in the format ${dateTime}`);
+  });
+  const wholeNumber = z.string().transform((v, ctx) => {
+    if (v === '') return null;
+    return /^\d+$/.test(v) ? Number(v) : custom(ctx, `"${v}" is not a whole number`);
+  });
+  return { optionalText, money, calendarDate, instant, wholeNumber };
+}
+
+function invoiceRowSchema(profile: RouteStarProfile) {
+  const f = fieldSchemas(profile);
+  return z.object({
+    listType: z.enum(['pending', 'closed']),
+    invoiceNumber: z.string().regex(new RegExp(profile.formats.invoiceNumber), 'is not an invoice number'),
+    detailUrl: z.string().nullable(),
+    invoiceDate: f.calendarDate.pipe(z.string({ message: 'the invoice date is empty' })),
+    enteredBy: f.optionalText,
+    assignedTo: f.optionalText,
+    stop: f.wholeNumber,
+    customer: f.optionalText,
+    customerId: z.string().nullable(),
+    type: f.optionalText,
+    serviceNotes: f.optionalText,
+    status: z.string().min(1, 'the status is empty').transform(normaliseStatus),
+    isComplete: z.boolean(),
+    isPosted: z.boolean(),
+    subtotal: f.money,
+    total: f.money,
+    dateCompleted: f.calendarDate,
+    lastModified: f.instant,
+    payment: f.optionalText,
+    arrivalTime: f.optionalText,
+    departureTime: f.optionalText,
+    elapsedTime: f.optionalText,
+    customerGrouping: f.optionalText,
+    postedBy: f.optionalText,
+    postedTimestamp: f.instant,
+    paymentMethod: f.optionalText,
+    /** Every visible cell by caption, as text: what the list showed, kept verbatim. */
+    cells: z.record(z.string(), z.string()),
+  });
+}
+
+export type InvoiceListRow = z.infer<ReturnType<typeof invoiceRowSchema>>;
+
+export interface InvoiceListPage {
+  listType: ListType;
+  headers: string[];
+  rows: InvoiceListRow[];
+  quarantined: QuarantinedRow[];
+}
+
+function checkbox(cell: cheerio.Cheerio<Element> | undefined, text: string): boolean {
+  const input = cell?.find('input[type="checkbox"]');
+  if (input && input.length > 0) return input.is('[checked]');
+  return /^(true|yes|x|✓|✔)$/i.test(text);
+}
+
+function zodReason(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.join('.') || 'row'}: ${i.message}`).join('; ');
+}
+
+function gridTable($: cheerio.CheerioAPI, selector: string): cheerio.Cheerio<AnyNode> | null {
+  const table = $(selector).first();
+  return table.length > 0 ? table : null;
+}
+
+/**
+ * Parses one list page from one or more snapshots of its grid (Handsontable renders only the rows in view, so the
+ * navigator scrolls and snapshots; rows are merged by their row header). Pass `baseUrl` to make links absolute.
+ */
+export function parseInvoiceList(
+  snapshots: string[],
+  listType: ListType,
+  profile: RouteStarProfile,
+  baseUrl?: string,
+): InvoiceListPage {
+  const where = `${listType} invoices grid`;
+  const captions: Record<string, string[]> = profile.columns[listType];
+  const required: string[] = profile.requiredColumns[listType];
+  const schema = invoiceRowSchema(profile);
+  const glyph = profile.grid.dropdownGlyph;
+  const seen = new Set<string>();
+  const rows: InvoiceListRow[] = [];
+  const quarantined: QuarantinedRow[] = [];
+  let headers: string[] | null = null;
+
+  for (const html of snapshots) {
+    const $ = cheerio.load(html);
+    const table = gridTable($, profile.grid.table);
+    if (!table) {
+      throw new MarkupChangedError(where, [`grid table (${profile.grid.table}) not found`]);
+    }
+    const grid = readGrid($, table);
+    headers ??= grid.headers;
+    const columns = locateColumns(grid.headers, captions, required, where) as Record<
+      PendingField | ClosedField,
+      string | undefined
+    >;
+    for (const row of grid.rows) {
+      if (seen.has(row.rowHeader)) continue;
+      seen.add(row.rowHeader);
+      const cell = (field: PendingField | ClosedField) => {
+        const caption = columns[field];
+        return caption ? row.cells.get(caption) : undefined;
+      };
+      const text = (field: PendingField | ClosedField) => cellText($, cell(field), glyph);
+      const numberCell = cell('invoiceNumber');
+      const href = numberCell?.find('a').attr('href') ?? null;
+      const customerHref = cell('customer')?.find('a').attr('href') ?? '';
+      const statusCell = cell('status');
+      const statusLabel = statusCell?.find('span.label');
+      const values = {
+        listType,
+        invoiceNumber: text('invoiceNumber'),
+        detailUrl: href && baseUrl ? new URL(href, baseUrl).toString() : href,
+        invoiceDate: text('invoiceDate'),
+        enteredBy: text('enteredBy'),
+        assignedTo: text('assignedTo'),
+        stop: text('stop'),
+        customer: text('customer'),
+        customerId: /customerdetail\/([^/?#]+)/.exec(customerHref)?.[1] ?? null,
+        type: text('type'),
+        serviceNotes: text('serviceNotes'),
+        status:
+          statusLabel && statusLabel.length > 0
+            ? statusLabel.text().trim()
+            : statusCell?.hasClass('htInvalid')
+              ? 'Invalid'
+              : text('status'),
+        isComplete: checkbox(cell('isComplete'), text('isComplete')),
+        isPosted: checkbox(cell('isPosted'), text('isPosted')),
+        subtotal: text('subtotal'),
+        total: text('total'),
+        dateCompleted: text('dateCompleted'),
+        lastModified: text('lastModified'),
+        payment: text('payment'),
+        arrivalTime: text('arrivalTime'),
+        departureTime: text('departureTime'),
+        elapsedTime: text('elapsedTime'),
+        customerGrouping: text('customerGrouping'),
+        postedBy: text('postedBy'),
+        postedTimestamp: text('postedTimestamp'),
+        paymentMethod: text('paymentMethod'),
+        cells: Object.fromEntries(grid.headers.map((h) => [h, cellText($, row.cells.get(h), glyph)])),
+      };
+      const parsed = schema.safeParse(values);
+      if (parsed.success) rows.push(parsed.data);
+      else {
+        quarantined.push({
+          key: values.invoiceNumber || `row ${row.rowHeader}`,
+          reason: zodReason(parsed.error),
+          html: row.html,
+        });
+      }
+    }
+  }
+  return { listType, headers: headers ?? [], rows, quarantined };
+}
+
+function lineSchema(profile: RouteStarProfile) {
+  const f = fieldSchemas(profile);
+  return z.object({
+    itemName: z.string().min(1, 'the item is empty'),
+    description: f.optionalText,
+    qty: z.string().transform((v, ctx) => {
+      const n = parseMoney(v);
+      return n === null || Number.isNaN(n) ? custom(ctx, `"${v}" is not a quantity`) : n;
+    }),
+    rate: f.money,
+    amount: f.money,
+    class: f.optionalText,
+    warehouse: f.optionalText,
+    taxCode: f.optionalText,
+    location: f.optionalText,
+  });
+}
+
+export type InvoiceLine = z.infer<ReturnType<typeof lineSchema>> & { lineNo: number };
+
+export interface InvoiceDetail {
+  subtotal: number | null;
+  tax: number | null;
+  total: number | null;
+  signedBy: string | null;
+  memo: string | null;
+  serviceNotes: string | null;
+  salesTaxRate: string | null;
+  email: string | null;
+  phone: string | null;
+  lines: InvoiceLine[];
+  /** Lines that could not be read. When any exist the lines are incomplete and must not replace stored ones. */
+  quarantined: QuarantinedRow[];
+}
+
+/** Parses an invoice detail page whose "Line Items" tab has been opened (form values copied into attributes). */
+export function parseInvoiceDetail(html: string, invoiceNumber: string, profile: RouteStarProfile): InvoiceDetail {
+  const where = `invoice detail page of ${invoiceNumber}`;
+  const $ = cheerio.load(html);
+  const fieldSelectors = profile.detail.fields;
+  const missing = profile.detail.requiredFields
+    .filter((field) => $(fieldSelectors[field]).length === 0)
+    .map((field) => `field ${field} (${fieldSelectors[field]}) not found`);
+  const linesSelector = `${profile.detail.linesGrid} ${profile.grid.table}`;
+  const table = gridTable($, linesSelector);
+  if (!table) missing.push(`line items grid (${linesSelector}) not found; was the "Line Items" tab opened?`);
+  if (missing.length > 0 || !table) throw new MarkupChangedError(where, missing);
+
+  const value = (selector: string): string | null => {
+    const el = $(selector).first();
+    if (el.length === 0) return null;
+    let v: string;
+    if (el.is('select')) v = el.find('option[selected]').first().text();
+    else if (el.is('textarea')) v = el.text();
+    else v = el.attr('value') ?? '';
+    v = v.trim();
+    return v === '' ? null : v;
+  };
+  const amount = (selector: string, name: string): number | null => {
+    const text = value(selector);
+    if (text === null) return null;
+    const n = parseMoney(text);
+    if (n === null || Number.isNaN(n)) {
+      throw new MarkupChangedError(where, [`field ${name} (${selector}) holds "${text}", not an amount`]);
+    }
+    return n;
+  };
+
+  const grid = readGrid($, table);
+  const columns = locateColumns(grid.headers, profile.columns.lines, profile.requiredColumns.lines, `line items of ${invoiceNumber}`);
+  const schema = lineSchema(profile);
+  const glyph = profile.grid.dropdownGlyph;
+  const lines: InvoiceLine[] = [];
+  const quarantined: QuarantinedRow[] = [];
+  for (const row of grid.rows) {
+    const text = (field: LineField) => {
+      const caption = columns[field];
+      return caption ? cellText($, row.cells.get(caption), glyph) : '';
+    };
+    const values = {
+      itemName: text('itemName'),
+      description: text('description'),
+      qty: text('qty'),
+      rate: text('rate'),
+      amount: text('amount'),
+      class: text('class'),
+      warehouse: text('warehouse'),
+      taxCode: text('taxCode'),
+      location: text('location'),
+    };
+    // The editable grid's spare row ("Choose..") and wholly empty rows are not lines.
+    if (profile.detail.placeholderItems.includes(values.itemName)) continue;
+    if (Object.values(values).every((v) => v === '')) continue;
+    const parsed = schema.safeParse(values);
+    if (parsed.success) lines.push({ ...parsed.data, lineNo: lines.length + 1 });
+    else quarantined.push({ key: `${invoiceNumber} row ${row.rowHeader}`, reason: zodReason(parsed.error), html: row.html });
+  }
+  return {
+    subtotal: amount(fieldSelectors.subtotal, 'subtotal'),
+    tax: amount(fieldSelectors.tax, 'tax'),
+    total: amount(fieldSelectors.total, 'total'),
+    signedBy: value(fieldSelectors.signedBy),
+    memo: value(fieldSelectors.memo),
+    serviceNotes: value(fieldSelectors.serviceNotes),
+    salesTaxRate: value(fieldSelectors.salesTaxRate),
+    email: value(fieldSelectors.email),
+    phone: value(fieldSelectors.phone),
+    lines,
+    quarantined,
+  };
+}

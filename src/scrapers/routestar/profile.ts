@@ -1,0 +1,336 @@
+/**
+ * Everything the RouteStar scraper knows about the portal's pages — routes, selectors, column captions, date formats,
+ * time zone and waits — in one object, so a change on the real site is fixed by a JSON file (ROUTESTAR_PROFILE_FILE)
+ * instead of a release. Columns are found by their header caption, never by position: users can reorder and hide them.
+ */
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+
+/** Captions a column may carry; the first one found in the grid's header row wins. */
+const captions = z.array(z.string().min(1)).min(1);
+
+const pendingColumns = z.object({
+  invoiceNumber: captions,
+  invoiceDate: captions,
+  enteredBy: captions,
+  assignedTo: captions,
+  stop: captions,
+  customer: captions,
+  type: captions,
+  serviceNotes: captions,
+  status: captions,
+  isComplete: captions,
+  isPosted: captions,
+  total: captions,
+  lastModified: captions,
+  payment: captions,
+  arrivalTime: captions,
+});
+
+const closedColumns = z.object({
+  invoiceNumber: captions,
+  invoiceDate: captions,
+  enteredBy: captions,
+  assignedTo: captions,
+  customer: captions,
+  type: captions,
+  serviceNotes: captions,
+  status: captions,
+  isComplete: captions,
+  isPosted: captions,
+  subtotal: captions,
+  total: captions,
+  dateCompleted: captions,
+  lastModified: captions,
+  arrivalTime: captions,
+  departureTime: captions,
+  elapsedTime: captions,
+  customerGrouping: captions,
+  postedBy: captions,
+  postedTimestamp: captions,
+  paymentMethod: captions,
+});
+
+const lineColumns = z.object({
+  itemName: captions,
+  description: captions,
+  qty: captions,
+  rate: captions,
+  amount: captions,
+  class: captions,
+  warehouse: captions,
+  taxCode: captions,
+  location: captions,
+});
+
+export type PendingField = keyof z.infer<typeof pendingColumns>;
+export type ClosedField = keyof z.infer<typeof closedColumns>;
+export type LineField = keyof z.infer<typeof lineColumns>;
+
+export const routeStarProfileSchema = z.object({
+  routes: z.object({
+    login: z.string(),
+    pending: z.string(),
+    closed: z.string(),
+    /** `{invoiceNumber}` is replaced; used when the list row carries no link. */
+    detail: z.string().includes('{invoiceNumber}'),
+  }),
+  login: z.object({
+    username: z.string(),
+    password: z.string(),
+    submit: z.string(),
+    error: z.string(),
+    /** Any page whose URL contains this is the login page: the session has expired. */
+    urlContains: z.string(),
+  }),
+  grid: z.object({
+    /** Handsontable's main table; its clones (ht_clone_*) repeat cells and are ignored. */
+    master: z.string(),
+    table: z.string(),
+    scroller: z.string(),
+    /** Where the page reports that its data request failed. */
+    errorBanner: z.string(),
+    /** Text of the trailing dropdown arrow in dropdown cells. */
+    dropdownGlyph: z.string(),
+  }),
+  pager: z.object({
+    container: z.string(),
+    active: z.string(),
+    next: z.string(),
+    disabledClass: z.string(),
+  }),
+  modals: z.object({
+    /** Pop-ups that block clicks (jquery-confirm, bootbox, Bootstrap modals). */
+    open: z.string(),
+    /** Buttons that close them without doing anything, tried in order. */
+    dismiss: z.array(z.string()).min(1),
+  }),
+  closedWindow: z.object({
+    /** The two date inputs, in DOM order from, to. */
+    inputs: z.string(),
+    /** Format the inputs take (native date inputs take ISO). */
+    inputFormat: z.literal('YYYY-MM-DD'),
+  }),
+  detail: z.object({
+    linesTab: z.string(),
+    linesGrid: z.string(),
+    fields: z.object({
+      subtotal: z.string(),
+      tax: z.string(),
+      total: z.string(),
+      signedBy: z.string(),
+      memo: z.string(),
+      serviceNotes: z.string(),
+      salesTaxRate: z.string(),
+      email: z.string(),
+      phone: z.string(),
+    }),
+    /** Header fields without which a detail page is not what we expect. */
+    requiredFields: z.array(z.enum(['subtotal', 'tax', 'total', 'signedBy', 'memo', 'serviceNotes', 'salesTaxRate', 'email', 'phone'])),
+    /** Item text of the editable grid's empty spare row. */
+    placeholderItems: z.array(z.string()),
+  }),
+  columns: z.object({ pending: pendingColumns, closed: closedColumns, lines: lineColumns }),
+  /** Columns a list cannot be read without; others may be hidden by the user and read as empty. */
+  requiredColumns: z.object({
+    pending: z.array(pendingColumns.keyof()),
+    closed: z.array(closedColumns.keyof()),
+    lines: z.array(lineColumns.keyof()),
+  }),
+  formats: z.object({
+    invoiceNumber: z.string(),
+    date: z.string(),
+    dateTime: z.string(),
+    timeZone: z.string(),
+  }),
+  waits: z.object({
+    /** The grid renders long after the page; the real portal has taken minutes. */
+    gridMs: z.number().int().positive(),
+    pollMs: z.number().int().positive(),
+    /** After a pager click, how long the first row may take to change. */
+    pageChangeMs: z.number().int().positive(),
+  }),
+});
+
+export type RouteStarProfile = z.infer<typeof routeStarProfileSchema>;
+
+export const defaultRouteStarProfile: RouteStarProfile = {
+  routes: {
+    login: '/web/login/',
+    pending: '/web/invoices/',
+    closed: '/web/closedinvoices/',
+    detail: '/web/invoicedetails/{invoiceNumber}',
+  },
+  login: {
+    username: '#username',
+    password: '#password',
+    submit: 'button[type="submit"].btn-primary',
+    error: '.alert-danger, .alert-error',
+    urlContains: '/web/login',
+  },
+  grid: {
+    master: 'div.ht_master',
+    table: 'div.ht_master table.htCore',
+    scroller: 'div.ht_master .wtHolder',
+    errorBanner: '#grid-error:visible',
+    dropdownGlyph: '\u25bc',
+  },
+  pager: {
+    container: 'ul.pagination.bootpag',
+    active: 'li.active',
+    next: 'li.next',
+    disabledClass: 'disabled',
+  },
+  modals: {
+    open: '.jconfirm, .bootbox.modal.in, .modal.in, .modal.show, .swal2-container',
+    dismiss: [
+      '.jconfirm button:has-text("CANCEL")',
+      '.jconfirm .btn-default',
+      '.bootbox button:has-text("CANCEL")',
+      '.modal.in .btn-default',
+      '.modal.in .close',
+    ],
+  },
+  closedWindow: { inputs: 'input[type="date"]', inputFormat: 'YYYY-MM-DD' },
+  detail: {
+    linesTab: 'a[href="#tab_line_items"]',
+    linesGrid: '#tab_line_items',
+    fields: {
+      subtotal: '#inv_subtotal',
+      tax: '#inv_taxtotal',
+      total: '#inv_total',
+      signedBy: '#txt_signedby',
+      memo: '#txt_memo',
+      serviceNotes: '#txt_service_notes',
+      salesTaxRate: '#txt_inv_taxrate',
+      email: '#txt_email',
+      phone: '#txt_phone',
+    },
+    requiredFields: ['subtotal', 'tax', 'total'],
+    placeholderItems: ['Choose..', 'Choose...'],
+  },
+  columns: {
+    pending: {
+      invoiceNumber: ['Invoice #'],
+      invoiceDate: ['Date', 'Invoice Date'],
+      enteredBy: ['Entered By'],
+      assignedTo: ['Assigned To'],
+      stop: ['Stop'],
+      customer: ['Customer'],
+      type: ['Type'],
+      serviceNotes: ['Service Notes'],
+      status: ['Status'],
+      isComplete: ['Complete'],
+      isPosted: ['Posted'],
+      total: ['Total'],
+      lastModified: ['Last Modified'],
+      payment: ['Payment'],
+      arrivalTime: ['Arrival Time'],
+    },
+    closed: {
+      invoiceNumber: ['Invoice #'],
+      invoiceDate: ['Invoice Date', 'Date'],
+      enteredBy: ['Entered By'],
+      assignedTo: ['Assigned To'],
+      customer: ['Customer'],
+      type: ['Type'],
+      serviceNotes: ['Service Notes'],
+      status: ['Status'],
+      isComplete: ['Complete'],
+      isPosted: ['Posted'],
+      subtotal: ['Subtotal'],
+      total: ['Total'],
+      dateCompleted: ['Date Completed'],
+      lastModified: ['Last Modified'],
+      arrivalTime: ['Arrival Time'],
+      departureTime: ['Departure Time'],
+      elapsedTime: ['Elapsed Time'],
+      customerGrouping: ['Customer Grouping'],
+      postedBy: ['Posted By'],
+      postedTimestamp: ['Posted TimeStamp', 'Posted Timestamp'],
+      paymentMethod: ['Payment Method'],
+    },
+    lines: {
+      itemName: ['Item'],
+      description: ['Description'],
+      qty: ['Qty', 'Quantity'],
+      rate: ['Rate'],
+      amount: ['Amount'],
+      class: ['Class'],
+      warehouse: ['Warehouse'],
+      taxCode: ['Tax Code'],
+      location: ['Item Location', 'Location'],
+    },
+  },
+  requiredColumns: {
+    pending: ['invoiceNumber', 'invoiceDate', 'customer', 'status', 'isComplete', 'isPosted', 'total', 'lastModified'],
+    closed: ['invoiceNumber', 'invoiceDate', 'customer', 'status', 'isComplete', 'isPosted', 'total', 'dateCompleted'],
+    lines: ['itemName', 'qty'],
+  },
+  formats: {
+    invoiceNumber: '^[A-Z]{2,5}\\d+$',
+    date: 'M/D/YYYY',
+    dateTime: 'M/D/YYYY h:mm A',
+    timeZone: 'America/New_York',
+  },
+  waits: { gridMs: 300_000, pollMs: 250, pageChangeMs: 15_000 },
+};
+
+type DeepPartial<T> = T extends unknown[] ? T : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;
+export type RouteStarProfileOverride = DeepPartial<RouteStarProfile>;
+
+/** Objects merge key by key; arrays and values replace, so a list of captions is given whole. */
+function merge(base: unknown, override: unknown): unknown {
+  if (override === undefined) return base;
+  if (
+    base !== null &&
+    override !== null &&
+    typeof base === 'object' &&
+    typeof override === 'object' &&
+    !Array.isArray(base) &&
+    !Array.isArray(override)
+  ) {
+    const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
+    for (const [key, value] of Object.entries(override)) out[key] = merge(out[key], value);
+    return out;
+  }
+  return override;
+}
+
+export class ProfileError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ProfileError';
+  }
+}
+
+export function buildRouteStarProfile(override: unknown = {}): RouteStarProfile {
+  const result = routeStarProfileSchema.safeParse(merge(defaultRouteStarProfile, override));
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+  throw new ProfileError(`The RouteStar profile override is not valid (${problems}). Fix the file or remove the keys.`);
+}
+
+/** The default profile, with the JSON file's keys laid over it when a file is named. */
+export async function loadRouteStarProfile(file: string | undefined): Promise<RouteStarProfile> {
+  if (!file) return defaultRouteStarProfile;
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new ProfileError(
+      `Cannot read the RouteStar profile file ${file} (${(error as Error).message}). Fix ROUTESTAR_PROFILE_FILE or unset it.`,
+    );
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new ProfileError(`The RouteStar profile file ${file} is not JSON: ${(error as Error).message}`);
+  }
+  return buildRouteStarProfile(json);
+}
+
+export function detailPath(profile: RouteStarProfile, invoiceNumber: string): string {
+  return profile.routes.detail.replace('{invoiceNumber}', encodeURIComponent(invoiceNumber));
+}
