@@ -11,19 +11,25 @@ export const coreVariables = {
     example: './data',
     description: 'Where the embedded database, portal sessions and failure artefacts are kept.',
   }),
-  DATABASE_URL: variable(z.url({ protocol: /^postgres(ql)?$/, message: 'expected a postgres:// URL' }).optional(), {
-    example: 'postgres://syncworker:secret@localhost:5432/syncworker',
-    secret: true,
-    description: 'A PostgreSQL server. Unset: the embedded PostgreSQL (PGlite) under DATA_DIR is used.',
-  }),
+  DATABASE_URL: variable(
+    z.url({ protocol: /^postgres(ql)?$/, message: 'expected a postgres:// URL' }).optional(),
+    {
+      example: 'postgres://syncworker:secret@localhost:5432/syncworker',
+      secret: true,
+      description: 'A PostgreSQL server. Unset: the embedded PostgreSQL (PGlite) under DATA_DIR is used.',
+    },
+  ),
   DATABASE_POOL_SIZE: variable(z.coerce.number().int().min(2).max(100).default(10), {
     example: '10',
     description: 'Connections kept open to the database.',
   }),
-  PORT: variable(z.coerce.number({ message: 'expected a port number' }).int().min(0).max(65535).default(8080), {
-    example: '8080',
-    description: 'Port of the control API and dashboard.',
-  }),
+  PORT: variable(
+    z.coerce.number({ message: 'expected a port number' }).int().min(0).max(65535).default(8080),
+    {
+      example: '8080',
+      description: 'Port of the control API and dashboard.',
+    },
+  ),
   HOST: variable(z.string().min(1).optional(), {
     example: '0.0.0.0',
     description: 'Address to bind. Default 0.0.0.0 with API_KEYS set, 127.0.0.1 without.',
@@ -31,24 +37,36 @@ export const coreVariables = {
   API_KEYS: variable(listString.default([]), {
     example: 'k3y-one,k3y-two',
     secret: true,
-    description: 'Comma-separated bearer keys for /api and /dash. Unset: the server listens on 127.0.0.1 only.',
+    description:
+      'Comma-separated bearer keys for /api and /dash. Unset: the server listens on 127.0.0.1 only.',
   }),
-  LOG_LEVEL: variable(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'), {
-    example: 'info',
-    description: 'pino log level.',
-  }),
+  LOG_LEVEL: variable(
+    z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    {
+      example: 'info',
+      description: 'pino log level.',
+    },
+  ),
   LOG_PRETTY: variable(booleanString.optional(), {
     example: 'false',
     description: 'Human-readable logs. Default: on when stdout is a terminal.',
   }),
   JOB_LOCK_LIFETIME_MS: variable(durationMs.default(2 * 60 * 60 * 1000), {
     example: '7200000',
-    description: 'How long a running job keeps its lock; longer than the longest job, so it is never run twice.',
+    description:
+      'How long a running job keeps its lock; longer than the longest job, so it is never run twice.',
   }),
-  JOB_PROCESS_EVERY: variable(z.string().min(1).default('5 seconds'), {
-    example: '5 seconds',
-    description: 'How often the job runner looks for due jobs.',
-  }),
+  JOB_PROCESS_EVERY: variable(
+    z
+      .string()
+      .min(1)
+      .default('2 seconds')
+      .transform((v) => (/^\d+$/.test(v) ? Number(v) : v)),
+    {
+      example: '2 seconds',
+      description: 'How often the job runner looks for due jobs.',
+    },
+  ),
   JOB_MAX_ATTEMPTS: variable(z.coerce.number().int().min(1).max(20).default(4), {
     example: '4',
     description: 'Attempts of a failed scheduled run, with exponential backoff between them.',

@@ -1,0 +1,67 @@
+/**
+ * The simulated site's clock: naive site-local times at microsecond resolution, written as Python's `str(datetime)`
+ * writes them (no fraction when the microseconds are 0). Deterministic from the seed; it can be frozen so several
+ * writes share one `modified`, the tie an incremental cursor must survive.
+ */
+export class SiteClock {
+  /** Microseconds since 1970-01-01 00:00:00 of the site's wall clock. */
+  private micros: bigint;
+  private frozen = false;
+  private step = 0;
+
+  constructor(
+    start: string,
+    private readonly random: () => number,
+  ) {
+    this.micros = parseSiteTime(start);
+  }
+
+  /** The time of the next write: whole seconds apart some of the time, so both written forms occur. */
+  tick(): string {
+    if (!this.frozen) {
+      this.step += 1;
+      this.micros += this.step % 3 === 0 ? 1_000_000n : BigInt(1 + Math.floor(this.random() * 999_999));
+    }
+    return formatSiteTime(this.micros);
+  }
+
+  now(): string {
+    return formatSiteTime(this.micros);
+  }
+
+  freeze(frozen: boolean): void {
+    this.frozen = frozen;
+  }
+
+  /** Jumps to a given time (never backwards past writes already made, which ERPNext would not do either). */
+  set(time: string): void {
+    this.micros = parseSiteTime(time);
+  }
+}
+
+export function parseSiteTime(value: string): bigint {
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?: (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?)?$/.exec(value.trim());
+  if (!m) throw new Error(`not a datetime: ${value}`);
+  const seconds = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +(m[4] ?? 0), +(m[5] ?? 0), +(m[6] ?? 0)) / 1000;
+  return BigInt(seconds) * 1_000_000n + BigInt((m[7] ?? '').padEnd(6, '0'));
+}
+
+export function formatSiteTime(micros: bigint): string {
+  const seconds = micros / 1_000_000n;
+  const fraction = micros % 1_000_000n;
+  const iso = new Date(Number(seconds) * 1000).toISOString();
+  const base = `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
+  return fraction === 0n ? base : `${base}.${String(fraction).padStart(6, '0')}`;
+}
+
+/** mulberry32: a small seeded generator, so a seed always gives the same site. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
