@@ -1,0 +1,429 @@
+/**
+ * Pure parsers of CustomerConnect pages: HTML in, validated records out. A record that fails validation comes back as
+ * a quarantine entry with its HTML and the reason; a page whose shape does not match the profile throws
+ * MarkupChangedError naming what is missing. No browser, no I/O: tested on saved pages.
+ */
+import * as cheerio from 'cheerio';
+import type { AnyNode } from 'domhandler';
+import { z } from 'zod';
+import { MarkupChangedError, OrderNotFoundError } from './errors.js';
+import type { CanonicalStatus, CustomerConnectProfile } from './profile.js';
+import { canonicalStatuses } from './profile.js';
+
+export interface Quarantined {
+  orderNumber: string | null;
+  reason: string;
+  html: string;
+}
+
+/** The list row exactly as the portal printed it: what the ledger's list checksum is computed from. */
+export interface OrderListRowRaw {
+  orderId: string;
+  status: string;
+  dateAdded: string;
+  total: string;
+  vendors: string;
+  poNumbers: string;
+}
+
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
+
+export const orderListRowSchema = z.object({
+  orderNumber: z.string().regex(/^\d+$/),
+  status: z.enum(canonicalStatuses),
+  orderDate: isoDate,
+  total: z.number().finite().nullable(),
+  vendors: z.array(z.string().min(1)),
+  poNumbers: z.array(z.string().min(1)),
+  detailUrl: z.string().nullable(),
+  raw: z.object({
+    orderId: z.string(),
+    status: z.string(),
+    dateAdded: z.string(),
+    total: z.string(),
+    vendors: z.string(),
+    poNumbers: z.string(),
+  }),
+});
+export type OrderListRow = z.infer<typeof orderListRowSchema>;
+
+export interface Paging {
+  page: number;
+  pages: number;
+  totalOrders: number;
+  from: number;
+  to: number;
+  /** Address behind the ">" link; null on the last page. */
+  nextUrl: string | null;
+}
+
+export interface OrderListPage {
+  rows: OrderListRow[];
+  quarantined: Quarantined[];
+  paging: Paging;
+}
+
+export const orderLineSchema = z.object({
+  lineNo: z.number().int().min(1),
+  sku: z.string().min(1),
+  name: z.string(),
+  qty: z.number().finite(),
+  unitPrice: z.number().finite().nullable(),
+  lineTotal: z.number().finite().nullable(),
+  /** The Model cell was empty, so the SKU is the product name: worth a warning, not a rejection. */
+  skuFromName: z.boolean(),
+});
+export type OrderLine = z.infer<typeof orderLineSchema>;
+
+export const orderDetailSchema = z.object({
+  orderNumber: z.string().regex(/^\d+$/),
+  poNumber: z.string().nullable(),
+  orderDate: isoDate.nullable(),
+  lines: z.array(orderLineSchema),
+  subtotal: z.number().finite().nullable(),
+  tax: z.number().finite().nullable(),
+  shipping: z.number().finite().nullable(),
+  total: z.number().finite(),
+  /** Footer rows that are none of the four above (a coupon, a handling fee), kept so nothing read is lost. */
+  otherTotals: z.array(z.object({ label: z.string(), amount: z.number().finite() })),
+  /** The newest Order History status; informative only, the list's status is the one kept. */
+  latestHistoryStatus: z.string().nullable(),
+});
+export type OrderDetail = z.infer<typeof orderDetailSchema>;
+
+export type OrderDetailResult = { ok: true; detail: OrderDetail } | { ok: false; quarantined: Quarantined };
+
+function normaliseSpace(text: string): string {
+  return text.replace(/\u00a0/g, ' ').replace(/[ \t\r\f\v]+/g, ' ').trim();
+}
+
+/** Text of an element with line breaks where the page shows them (br, block ends), so patterns can stop at a line. */
+function lines(root: cheerio.Cheerio<AnyNode>): string {
+  const html = root.html() ?? '';
+  const withBreaks = html
+    .replace(/<br\s*\/?>/gi, '\n')
+    .replace(/<\/(div|p|tr|li|h\d|table|thead|tbody|tfoot)>/gi, '\n$&')
+    .replace(/<\/t[dh]>/gi, ' $&');
+  const text = cheerio.load(`<div>${withBreaks}</div>`, null, false)('div').first().text();
+  return text
+    .split('\n')
+    .map(normaliseSpace)
+    .filter((l) => l.length > 0)
+    .join('\n');
+}
+
+function firstMatch(pattern: string, text: string): string | null {
+  const m = new RegExp(pattern, 'i').exec(text);
+  return m ? normaliseSpace(m[1] ?? '') : null;
+}
+
+/** "$1,513.80", "-$5.00", "($5.00)" → number; "" → null; anything else → undefined (not an amount). */
+export function parseMoney(text: string): number | null | undefined {
+  const t = normaliseSpace(text);
+  if (t === '') return null;
+  const m = /^(\()?\s*(-)?\s*\$?\s*(-)?\s*(\d{1,3}(?:,\d{3})*|\d+)(\.\d+)?\s*(\))?$/.exec(t);
+  if (!m) return undefined;
+  const negative = (m[1] === '(' && m[6] === ')') || m[2] === '-' || m[3] === '-';
+  if ((m[1] === '(') !== (m[6] === ')')) return undefined;
+  const value = Number.parseFloat(`${m[4]!.replace(/,/g, '')}${m[5] ?? ''}`);
+  return negative ? -value : value;
+}
+
+export function parseQuantity(text: string): number | undefined {
+  const t = normaliseSpace(text).replace(/,/g, '');
+  return /^-?\d+(\.\d+)?$/.test(t) ? Number.parseFloat(t) : undefined;
+}
+
+/** Portal date in the profile's format → YYYY-MM-DD, or undefined when it is not a real calendar day. */
+export function parsePortalDate(text: string, format: CustomerConnectProfile['formats']['date']): string | undefined {
+  const t = normaliseSpace(text);
+  let y: number, m: number, d: number;
+  if (format === 'YYYY-MM-DD') {
+    const match = /^(\d{4})-(\d{1,2})-(\d{1,2})$/.exec(t);
+    if (!match) return undefined;
+    [y, m, d] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  } else {
+    const match = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(t);
+    if (!match) return undefined;
+    const [a, b] = [Number(match[1]), Number(match[2])];
+    [m, d] = format === 'MM/DD/YYYY' ? [a, b] : [b, a];
+    y = Number(match[3]);
+  }
+  // Calendar arithmetic only: a date-only value has no time zone to shift it.
+  const date = new Date(Date.UTC(y, m - 1, d));
+  if (date.getUTCFullYear() !== y || date.getUTCMonth() !== m - 1 || date.getUTCDate() !== d) return undefined;
+  return `${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+}
+
+/** "Sani-Pod Inc, Kimberly-Clark," → ["Sani-Pod Inc", "Kimberly-Clark"]: the portal ends every entry with a comma. */
+function commaList(text: string): string[] {
+  return text
+    .split(',')
+    .map(normaliseSpace)
+    .filter((s) => s.length > 0);
+}
+
+function outerHtml($: cheerio.CheerioAPI, el: AnyNode): string {
+  return $.html(el) ?? '';
+}
+
+function resolveUrl(href: string | undefined, pageUrl: string): string | null {
+  if (!href) return null;
+  try {
+    return new URL(href, pageUrl).toString();
+  } catch {
+    return null;
+  }
+}
+
+function parseListRow(
+  $: cheerio.CheerioAPI,
+  el: AnyNode,
+  profile: CustomerConnectProfile,
+  pageUrl: string,
+): { row: OrderListRow } | { quarantined: Quarantined } {
+  const html = outerHtml($, el);
+  const text = lines($(el));
+  const p = profile.patterns;
+  const orderId = firstMatch(p.orderId, text);
+  const quarantine = (reason: string) => ({ quarantined: { orderNumber: orderId, reason, html } });
+  if (!orderId) return quarantine('the row has no order ID ("Order ID: #…")');
+  const raw: OrderListRowRaw = {
+    orderId,
+    status: firstMatch(p.status, text) ?? '',
+    dateAdded: firstMatch(p.dateAdded, text) ?? '',
+    total: firstMatch(p.total, text) ?? '',
+    vendors: firstMatch(p.vendors, text) ?? '',
+    poNumbers: firstMatch(p.poNumbers, text) ?? '',
+  };
+  const status: CanonicalStatus | undefined = profile.statuses[raw.status.toLowerCase()];
+  if (!status) {
+    return quarantine(
+      raw.status === ''
+        ? `order ${orderId} has no status`
+        : `order ${orderId} has status "${raw.status}", which is not a known CustomerConnect status; ` +
+            'if it is real, map it in the profile\'s "statuses" (CUSTOMERCONNECT_PROFILE_FILE)',
+    );
+  }
+  const orderDate = parsePortalDate(raw.dateAdded, profile.formats.date);
+  if (!orderDate) {
+    return quarantine(`order ${orderId} has date "${raw.dateAdded}", which is not a ${profile.formats.date} date`);
+  }
+  const total = parseMoney(raw.total);
+  if (total === undefined) return quarantine(`order ${orderId} has total "${raw.total}", which is not an amount`);
+  const link = $(el).find(profile.list.detailLink).first().attr('href');
+  const candidate = {
+    orderNumber: orderId,
+    status,
+    orderDate,
+    total,
+    vendors: commaList(raw.vendors),
+    poNumbers: commaList(raw.poNumbers),
+    detailUrl: resolveUrl(link, pageUrl),
+    raw,
+  };
+  const checked = orderListRowSchema.safeParse(candidate);
+  if (!checked.success) {
+    return quarantine(`order ${orderId}: ${checked.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
+  }
+  return { row: checked.data };
+}
+
+/** True when the page is the portal's login form: the session ended or was never there. */
+export function isLoginPage(html: string, profile: CustomerConnectProfile): boolean {
+  const $ = cheerio.load(html);
+  return $(profile.login.password).length > 0 && $(profile.login.loggedIn).length === 0;
+}
+
+export function parseOrderListPage(html: string, profile: CustomerConnectProfile, pageUrl: string): OrderListPage {
+  const $ = cheerio.load(html);
+  const rowElements = $(profile.list.row).toArray();
+  const pagination = $(profile.list.pagination).first();
+  if (rowElements.length === 0) {
+    if ($('#content').text().includes(profile.list.emptyText) || $('body').text().includes(profile.list.emptyText)) {
+      return { rows: [], quarantined: [], paging: { page: 1, pages: 0, totalOrders: 0, from: 0, to: 0, nextUrl: null } };
+    }
+    throw new MarkupChangedError('order list', [`order rows (${profile.list.row})`]);
+  }
+  const missing: string[] = [];
+  if (pagination.length === 0) missing.push(`pagination (${profile.list.pagination})`);
+  const resultsText = normaliseSpace(pagination.find(profile.list.results).text());
+  const results = new RegExp(profile.patterns.results, 'i').exec(resultsText);
+  if (pagination.length > 0 && !results) missing.push(`results line matching /${profile.patterns.results}/ in ${profile.list.results}`);
+  if (missing.length > 0) throw new MarkupChangedError('order list', missing);
+
+  const links = pagination.find(profile.list.links);
+  const current = Number.parseInt(normaliseSpace(links.find(profile.list.currentPage).first().text()), 10);
+  const nextHref = links
+    .find('a')
+    .toArray()
+    .find((a) => normaliseSpace($(a).text()) === profile.list.nextLinkText);
+  const [, from, to, totalOrders, pages] = results!.map(Number);
+  const paging: Paging = {
+    // A single page has no links at all, so no <b> either.
+    page: Number.isFinite(current) ? current : 1,
+    pages: pages!,
+    totalOrders: totalOrders!,
+    from: from!,
+    to: to!,
+    nextUrl: nextHref ? resolveUrl($(nextHref).attr('href'), pageUrl) : null,
+  };
+  const rows: OrderListRow[] = [];
+  const quarantined: Quarantined[] = [];
+  for (const el of rowElements) {
+    const result = parseListRow($, el, profile, pageUrl);
+    if ('row' in result) rows.push(result.row);
+    else quarantined.push(result.quarantined);
+  }
+  return { rows, quarantined, paging };
+}
+
+function headingsOf($: cheerio.CheerioAPI, table: AnyNode): string[] {
+  const head = $(table).find('thead tr').first();
+  const row = head.length > 0 ? head : $(table).find('tr').first();
+  return row
+    .children('td, th')
+    .toArray()
+    .map((c) => normaliseSpace($(c).text()));
+}
+
+export function parseOrderDetailPage(html: string, profile: CustomerConnectProfile, orderNumber: string): OrderDetailResult {
+  const $ = cheerio.load(html);
+  const d = profile.detail;
+  const tables = $(d.tables).toArray();
+  if (tables.length === 0) {
+    if ($('body').text().includes(d.notFoundText)) throw new OrderNotFoundError(orderNumber);
+    throw new MarkupChangedError('order detail', [`order tables (${d.tables})`]);
+  }
+  const wanted = d.productHeadings;
+  const wantedList = [wanted.name, wanted.model, wanted.quantity, wanted.price, wanted.total];
+  const lower = (s: string) => s.toLowerCase();
+  const productsTable = tables.find((t) => {
+    const headings = headingsOf($, t).map(lower);
+    return wantedList.every((h) => headings.includes(lower(h)));
+  });
+  if (!productsTable) {
+    // Name what is missing from the table that looks most like the products table, so the fix is obvious.
+    const best = tables
+      .map((t) => headingsOf($, t).map(lower))
+      .sort((a, b) => wantedList.filter((h) => b.includes(lower(h))).length - wantedList.filter((h) => a.includes(lower(h))).length)[0]!;
+    const absent = wantedList.filter((h) => !best.includes(lower(h)));
+    throw new MarkupChangedError('order detail', [`products table columns ${absent.map((h) => `"${h}"`).join(', ')}`]);
+  }
+  const headings = headingsOf($, productsTable).map(lower);
+  const column = (h: string) => headings.indexOf(lower(h));
+  const col = {
+    name: column(wanted.name),
+    model: column(wanted.model),
+    quantity: column(wanted.quantity),
+    price: column(wanted.price),
+    total: column(wanted.total),
+  };
+
+  // The whole order is quarantined, not one line: its lines are only ever written together.
+  const pageHtml = $('#content').html() ?? html;
+  const quarantine = (reason: string): OrderDetailResult => ({
+    ok: false,
+    quarantined: { orderNumber, reason, html: pageHtml },
+  });
+
+  const detailsTable = tables.find((t) => new RegExp(profile.patterns.detailOrderId, 'i').test(lines($(t))));
+  const detailsText = detailsTable ? lines($(detailsTable)) : '';
+  const shownOrderId = firstMatch(profile.patterns.detailOrderId, detailsText);
+  if (!shownOrderId) throw new MarkupChangedError('order detail', [`order details with /${profile.patterns.detailOrderId}/`]);
+  if (shownOrderId !== orderNumber) {
+    return quarantine(`the page opened for order ${orderNumber} shows order ${shownOrderId}`);
+  }
+  const poText = firstMatch(profile.patterns.detailPo, detailsText);
+  const dateText = firstMatch(profile.patterns.detailDate, detailsText);
+  const orderDate = dateText ? parsePortalDate(dateText, profile.formats.date) : null;
+  if (orderDate === undefined) return quarantine(`order ${orderNumber} has date "${dateText}", which is not a date`);
+
+  const orderLines: OrderLine[] = [];
+  const bodyRows = $(productsTable).find('tbody tr').toArray();
+  for (const [index, tr] of bodyRows.entries()) {
+    const cells = $(tr).children('td').toArray();
+    if (cells.length < headings.filter((h) => h !== '').length) {
+      return quarantine(`order ${orderNumber} line ${index + 1} has ${cells.length} cells, fewer than the table's columns`);
+    }
+    const cell = (i: number) => (i >= 0 && cells[i] ? $(cells[i]) : undefined);
+    // The name cell also lists chosen options under the name; the product's name is its first line.
+    const name = (lines(cell(col.name)!).split('\n')[0] ?? '').trim();
+    const model = normaliseSpace(cell(col.model)!.text());
+    const qtyText = normaliseSpace(cell(col.quantity)!.text());
+    const priceText = normaliseSpace(cell(col.price)!.text());
+    const totalText = normaliseSpace(cell(col.total)!.text());
+    const lineNo = index + 1;
+    const qty = parseQuantity(qtyText);
+    if (qty === undefined) return quarantine(`order ${orderNumber} line ${lineNo} (${model || name}) has quantity "${qtyText}", which is not a number`);
+    const unitPrice = parseMoney(priceText);
+    if (unitPrice === undefined) return quarantine(`order ${orderNumber} line ${lineNo} (${model || name}) has price "${priceText}", which is not an amount`);
+    const lineTotal = parseMoney(totalText);
+    if (lineTotal === undefined) return quarantine(`order ${orderNumber} line ${lineNo} (${model || name}) has total "${totalText}", which is not an amount`);
+    const sku = (model || name).toUpperCase();
+    if (!sku) return quarantine(`order ${orderNumber} line ${lineNo} has neither a Model nor a product name`);
+    orderLines.push({ lineNo, sku, name, qty, unitPrice, lineTotal, skuFromName: model === '' });
+  }
+
+  const totalsPatterns = d.totals;
+  let subtotal: number | null = null;
+  let tax: number | null = null;
+  let shipping: number | null = null;
+  let total: number | null = null;
+  const otherTotals: { label: string; amount: number }[] = [];
+  const footRows = $(productsTable).find('tfoot tr').toArray();
+  if (footRows.length === 0) throw new MarkupChangedError('order detail', ['order totals (tfoot of the products table)']);
+  for (const tr of footRows) {
+    const filled = $(tr)
+      .children('td, th')
+      .toArray()
+      .map((c) => normaliseSpace($(c).text()))
+      .filter((t) => t !== '');
+    if (filled.length < 2) continue;
+    const label = filled[0]!.replace(/:$/, '').trim();
+    const valueText = filled[filled.length - 1]!;
+    const amount = parseMoney(valueText);
+    if (amount === undefined || amount === null) {
+      return quarantine(`order ${orderNumber} has "${label}" of "${valueText}", which is not an amount`);
+    }
+    const is = (p: string) => new RegExp(p, 'i').test(label);
+    // Exact patterns are tried first so "Sub-Total" never counts as "Total".
+    if (is(totalsPatterns.subtotal)) subtotal = (subtotal ?? 0) + amount;
+    else if (is(totalsPatterns.total)) total = amount;
+    else if (is(totalsPatterns.tax)) tax = Math.round(((tax ?? 0) + amount) * 100) / 100;
+    else if (is(totalsPatterns.shipping)) shipping = Math.round(((shipping ?? 0) + amount) * 100) / 100;
+    else otherTotals.push({ label, amount });
+  }
+  if (total === null) throw new MarkupChangedError('order detail', [`a "Total" row in the totals (/${totalsPatterns.total}/)`]);
+  if (subtotal !== null && orderLines.every((l) => l.lineTotal !== null)) {
+    const sum = Math.round(orderLines.reduce((s, l) => s + (l.lineTotal ?? 0), 0) * 100) / 100;
+    if (Math.abs(sum - subtotal) > 0.005) {
+      return quarantine(`order ${orderNumber}'s lines add up to ${sum.toFixed(2)} but its Sub-Total says ${subtotal.toFixed(2)}`);
+    }
+  }
+
+  const historyTable = tables.find((t) => headingsOf($, t).map(lower).includes(lower(d.historyHeading)));
+  let latestHistoryStatus: string | null = null;
+  if (historyTable) {
+    const statusColumn = headingsOf($, historyTable).map(lower).indexOf('status');
+    const last = $(historyTable).find('tbody tr').last().children('td').get(statusColumn);
+    latestHistoryStatus = last ? normaliseSpace($(last).text()) || null : null;
+  }
+
+  const detail = orderDetailSchema.safeParse({
+    orderNumber,
+    poNumber: poText || null,
+    orderDate,
+    lines: orderLines,
+    subtotal,
+    tax,
+    shipping,
+    total,
+    otherTotals,
+    latestHistoryStatus,
+  });
+  if (!detail.success) {
+    return quarantine(`order ${orderNumber}: ${detail.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
+  }
+  return { ok: true, detail: detail.data };
+}
