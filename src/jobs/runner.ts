@@ -73,8 +73,13 @@ export class JobRunner implements JobQueue {
       if (this.definitions.has(def.name)) throw new Error(`Two jobs are named "${def.name}"`);
       this.definitions.set(def.name, def);
     }
+    const backend = new PostgresBackend({ pool: deps.pool });
+    // The LISTEN connection reconnects by itself after a database outage; unheard, its 'error' would end the process.
+    backend.notificationChannel?.on('error', (error: Error) =>
+      deps.log.warn({ err: error }, 'job notifications interrupted; reconnecting'),
+    );
     this.agenda = new Agenda({
-      backend: new PostgresBackend({ pool: deps.pool }),
+      backend,
       processEvery: deps.config.JOB_PROCESS_EVERY,
       defaultLockLifetime: deps.config.JOB_LOCK_LIFETIME_MS,
       maxConcurrency: 20,

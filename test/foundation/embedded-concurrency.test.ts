@@ -1,0 +1,55 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../helpers/databases.js';
+
+// PGlite has a single backend; the socket server multiplexes our connections onto it. These tests prove that two
+// writers on separate connections cannot see or break each other's open transaction.
+describe('embedded database under concurrent transactions', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase('pglite', { migrate: false });
+    await db.pool.query('CREATE TABLE counter (id int PRIMARY KEY, value int NOT NULL)');
+    await db.pool.query('CREATE TABLE entries (txn int NOT NULL, n int NOT NULL)');
+    await db.pool.query('INSERT INTO counter VALUES (1, 0)');
+  });
+  afterAll(async () => {
+    await db?.close();
+  });
+
+  it('keeps each transaction whole: no lost update, no mixed statements, rollbacks leave nothing', async () => {
+    const writers = 16;
+    await Promise.all(
+      Array.from({ length: writers }, async (_, txn) => {
+        const client = await db.pool.connect();
+        try {
+          await client.query('BEGIN');
+          const { rows } = await client.query<{ value: number }>('SELECT value FROM counter WHERE id = 1');
+          await new Promise((r) => setTimeout(r, 5));
+          for (let n = 0; n < 5; n++) await client.query('INSERT INTO entries VALUES ($1, $2)', [txn, n]);
+          await client.query('UPDATE counter SET value = $1 WHERE id = 1', [rows[0]!.value + 1]);
+          await client.query(txn % 4 === 3 ? 'ROLLBACK' : 'COMMIT');
+        } finally {
+          client.release();
+        }
+      }),
+    );
+    const committed = writers - writers / 4;
+    const counter = await db.pool.query<{ value: number }>('SELECT value FROM counter');
+    expect(counter.rows[0]!.value).toBe(committed);
+    const entries = await db.pool.query<{ txn: number; n: number }>('SELECT txn, count(*)::int AS n FROM entries GROUP BY txn');
+    expect(entries.rows).toHaveLength(committed);
+    for (const row of entries.rows) {
+      expect(row.n).toBe(5);
+      expect(row.txn % 4).not.toBe(3);
+    }
+  });
+
+  it('does not let a failed transaction poison the next user of the backend', async () => {
+    const a = await db.pool.connect();
+    await a.query('BEGIN');
+    await expect(a.query('INSERT INTO counter VALUES (1, 0)')).rejects.toThrow(/duplicate key/);
+    const other = db.pool.query('SELECT count(*)::int AS n FROM counter');
+    await a.query('ROLLBACK');
+    a.release();
+    expect((await other).rows[0]).toEqual({ n: 1 });
+  });
+});
