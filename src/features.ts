@@ -1,4 +1,6 @@
 /** Every feature the worker hosts, in start-up order. */
 import type { FeatureFactory } from './feature.js';
+import { netsuiteToOpmsFeature } from './sync/netsuite-to-opms/feature.js';
+import { routeStarFeature } from './scrapers/routestar/feature.js';
 
-export const featureFactories: FeatureFactory[] = [];
+export const featureFactories: FeatureFactory[] = [netsuiteToOpmsFeature, routeStarFeature];

@@ -85,21 +85,26 @@ export class NetSuiteClient {
 
   /**
    * Every row of a query ordered by a numeric id, past the 100,000-row cap: offset pages within one query, and a
-   * new query starting after the last id seen whenever the cap is reached.
+   * new query starting after the last id seen whenever the cap is reached. Each page says how many rows its query
+   * matched, so callers can show a total.
    */
-  async *suiteqlKeyset(queryAfter: (lastId: number) => string, limit = suiteQlMaxPageSize, startAfter = 0): AsyncGenerator<SuiteQlRow[]> {
+  async *suiteqlKeyset(
+    queryAfter: (lastId: number) => string,
+    limit = suiteQlMaxPageSize,
+    startAfter = 0,
+  ): AsyncGenerator<{ rows: SuiteQlRow[]; matchedByQuery: number; firstOfQuery: boolean }> {
     let lastId = startAfter;
     for (;;) {
-      let reachedCap = false;
       let rowsInQuery = 0;
       for await (const page of this.suiteqlPages(queryAfter(lastId), limit)) {
         const rows = page.items as SuiteQlRow[];
+        const firstOfQuery = rowsInQuery === 0;
         rowsInQuery += rows.length;
-        if (rows.length > 0) lastId = Number(rows.at(-1)!.id);
-        if (rows.length > 0) yield rows;
-        reachedCap = rowsInQuery >= this.resultCap;
+        if (rows.length === 0) continue;
+        lastId = Number(rows.at(-1)!.id);
+        yield { rows, matchedByQuery: page.totalResults, firstOfQuery };
       }
-      if (!reachedCap) return;
+      if (rowsInQuery < this.resultCap) return;
     }
   }
 
