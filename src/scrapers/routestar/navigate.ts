@@ -1,0 +1,235 @@
+/**
+ * Moves RouteStar pages in the browser and hands back HTML: waits for the late Handsontable grids, dismisses the
+ * pop-ups that block clicks, pages with bootpag one page at a time (its "next" jumps a whole block), sets the closed
+ * list's date window, opens the "Line Items" tab. No parsing here beyond what is needed to know a page has changed.
+ */
+import type { Page } from 'playwright';
+import { MarkupChangedError, PortalUnavailableError, SessionExpiredError } from './errors.js';
+import type { RouteStarProfile } from './profile.js';
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export function onLoginPage(page: Page, profile: RouteStarProfile): boolean {
+  return page.url().includes(profile.login.urlContains);
+}
+
+/** Closes jquery-confirm / bootbox / Bootstrap pop-ups; Escape when none of the known buttons is there. */
+export async function dismissModals(page: Page, profile: RouteStarProfile): Promise<number> {
+  let dismissed = 0;
+  for (let round = 0; round < 5; round++) {
+    const open = page.locator(profile.modals.open).filter({ visible: true });
+    if ((await open.count()) === 0) return dismissed;
+    let clicked = false;
+    for (const selector of profile.modals.dismiss) {
+      const button = page.locator(selector).filter({ visible: true }).first();
+      if ((await button.count()) > 0) {
+        await button.click({ timeout: 2_000 }).catch(() => undefined);
+        clicked = true;
+        break;
+      }
+    }
+    if (!clicked) await page.keyboard.press('Escape');
+    dismissed += 1;
+    // The pop-ups fade out; clicking through the fading backdrop would still be intercepted.
+    await open
+      .first()
+      .waitFor({ state: 'hidden', timeout: 3_000 })
+      .catch(() => undefined);
+  }
+  return dismissed;
+}
+
+/**
+ * Waits until the grid under `scope` has been drawn. The portal first serves an empty shell and fills the grid from
+ * a request that can take minutes; a redirect to the login page or the page's own error banner end the wait early.
+ */
+export async function waitForGrid(page: Page, profile: RouteStarProfile, step: string, scope = ''): Promise<void> {
+  const table = page.locator(`${scope} ${profile.grid.table}`.trim()).first();
+  const deadline = Date.now() + profile.waits.gridMs;
+  for (;;) {
+    if (onLoginPage(page, profile)) throw new SessionExpiredError(step);
+    if ((await table.count()) > 0) return;
+    if ((await page.locator(profile.grid.errorBanner).count()) > 0) {
+      const message = (await page.locator(profile.grid.errorBanner).first().textContent())?.trim() ?? '';
+      throw new PortalUnavailableError(step, `the page reported "${message}"`);
+    }
+    if (Date.now() > deadline) {
+      throw new PortalUnavailableError(
+        step,
+        `the grid (${profile.grid.table}) did not appear within ${Math.round(profile.waits.gridMs / 1000)} s; ` +
+          'if the page shows data in a browser, the profile\'s grid selector is out of date',
+      );
+    }
+    await sleep(profile.waits.pollMs);
+  }
+}
+
+/**
+ * Copies live form state (values typed or set by scripts, checkbox ticks, selected options) into attributes, so the
+ * page's HTML says what the screen shows and the parsers can stay pure.
+ */
+export async function snapshotFormState(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    for (const input of Array.from(document.querySelectorAll('input'))) {
+      if (input.type === 'checkbox' || input.type === 'radio') {
+        if (input.checked) input.setAttribute('checked', 'checked');
+        else input.removeAttribute('checked');
+      } else {
+        input.setAttribute('value', input.value);
+      }
+    }
+    for (const area of Array.from(document.querySelectorAll('textarea'))) area.textContent = area.value;
+    for (const select of Array.from(document.querySelectorAll('select'))) {
+      for (const option of Array.from(select.options)) {
+        if (option.selected) option.setAttribute('selected', 'selected');
+        else option.removeAttribute('selected');
+      }
+    }
+  });
+}
+
+/**
+ * The grid's master table, snapshotted while its scroller is moved from top to bottom: Handsontable only keeps the
+ * rows in view in the DOM. The parser merges the snapshots by row header.
+ */
+export async function captureGrid(page: Page, profile: RouteStarProfile, scope = ''): Promise<string[]> {
+  await snapshotFormState(page);
+  const master = `${scope} ${profile.grid.master}`.trim();
+  const scroller = `${scope} ${profile.grid.scroller}`.trim();
+  const snapshots: string[] = [];
+  const html = () => page.locator(master).first().evaluate((el) => el.outerHTML);
+  const holder = page.locator(scroller).first();
+  if ((await holder.count()) === 0) return [await html()];
+  await holder.evaluate((el) => {
+    el.scrollTop = 0;
+  });
+  for (let guard = 0; guard < 200; guard++) {
+    await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+    await snapshotFormState(page);
+    snapshots.push(await html());
+    const moved = await holder.evaluate((el) => {
+      const before = el.scrollTop;
+      el.scrollTop = before + Math.max(el.clientHeight - 30, 20);
+      return el.scrollTop > before;
+    });
+    if (!moved) break;
+  }
+  return snapshots;
+}
+
+/** The first data row's text: when it changes after a pager click, the new page has been drawn. */
+export async function firstRowKey(page: Page, profile: RouteStarProfile): Promise<string> {
+  const row = page.locator(`${profile.grid.table} tbody tr`).first();
+  if ((await row.count()) === 0) return '';
+  return row.evaluate((tr) =>
+    Array.from(tr.querySelectorAll('td'))
+      .map((td) => td.textContent ?? '')
+      .join('|'),
+  );
+}
+
+async function activePageNumber(page: Page, profile: RouteStarProfile): Promise<number | null> {
+  const active = page.locator(`${profile.pager.container} ${profile.pager.active}`).first();
+  if ((await active.count()) === 0) return null;
+  const lp = await active.getAttribute('data-lp');
+  const n = Number(lp ?? (await active.textContent()));
+  return Number.isFinite(n) && n > 0 ? n : null;
+}
+
+export type PageTurn = 'moved' | 'last-page' | 'unchanged';
+
+async function clickPast(page: Page, profile: RouteStarProfile, target: ReturnType<Page['locator']>): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    await dismissModals(page, profile);
+    try {
+      await target.click({ timeout: 3_000 });
+      return;
+    } catch (error) {
+      // A pop-up that opened after we looked intercepts the click; close it and click again.
+      if (attempt >= 3) throw error;
+    }
+  }
+}
+
+/**
+ * Moves to the next page of a bootpag pager: the page number current+1 when shown, else "next" (which, at the end of
+ * a block, shows the next block starting at current+1). Waits until the first row changes; "unchanged" when it does
+ * not within the profile's wait, so the caller can stop instead of reading the same page twice.
+ */
+export async function goToNextPage(page: Page, profile: RouteStarProfile, step: string): Promise<PageTurn> {
+  const pager = page.locator(profile.pager.container).first();
+  if ((await pager.count()) === 0) return 'last-page';
+  const current = await activePageNumber(page, profile);
+  if (current === null) throw new MarkupChangedError(step, [`active page (${profile.pager.active}) not found in the pager`]);
+  const target = current + 1;
+  const next = pager.locator(profile.pager.next).first();
+  const numbered = pager.locator(`li[data-lp="${target}"]:not(${profile.pager.next}):not(.prev):not(.first):not(.last) a`);
+  const nextDisabled =
+    (await next.count()) === 0 || (await next.evaluate((li, cls) => li.classList.contains(cls), profile.pager.disabledClass));
+  const numberShown = (await numbered.count()) > 0 && (await numbered.first().isVisible());
+  if (!numberShown && nextDisabled) return 'last-page';
+  const before = await firstRowKey(page, profile);
+  await clickPast(page, profile, numberShown ? numbered.first() : next.locator('a').first());
+  const deadline = Date.now() + profile.waits.pageChangeMs;
+  for (;;) {
+    if (onLoginPage(page, profile)) throw new SessionExpiredError(step);
+    if ((await page.locator(profile.grid.errorBanner).count()) > 0) {
+      throw new PortalUnavailableError(step, `page ${target} did not load`);
+    }
+    const now = await activePageNumber(page, profile);
+    if (now !== null && now !== target && now !== current) {
+      throw new MarkupChangedError(step, [`the pager went from page ${current} to ${now} instead of ${target}`]);
+    }
+    if (now === target && (await firstRowKey(page, profile)) !== before) return 'moved';
+    if (Date.now() > deadline) return 'unchanged';
+    await sleep(profile.waits.pollMs);
+  }
+}
+
+/**
+ * Sets the closed list's from/to date inputs (the page's default window is narrow, so leaving it alone silently
+ * misses invoices) and waits for the grid to be redrawn for the new window.
+ */
+export async function setDateWindow(
+  page: Page,
+  profile: RouteStarProfile,
+  window: { from: string; to: string },
+  step: string,
+): Promise<void> {
+  const inputs = page.locator(profile.closedWindow.inputs);
+  if ((await inputs.count()) < 2) {
+    throw new MarkupChangedError(step, [
+      `the two date inputs (${profile.closedWindow.inputs}) were not found, so the list would show only its default window`,
+    ]);
+  }
+  await dismissModals(page, profile);
+  for (const [index, value] of [window.from, window.to].entries()) {
+    const changed = await inputs.nth(index).evaluate((el, v) => {
+      const input = el as HTMLInputElement;
+      if (input.value === v) return false;
+      input.value = v;
+      input.dispatchEvent(new Event('input', { bubbles: true }));
+      input.dispatchEvent(new Event('change', { bubbles: true }));
+      return true;
+    }, value);
+    // Each change reloads the grid; waiting for the page's requests to end means the last load is the one shown.
+    if (changed) await page.waitForLoadState('networkidle', { timeout: profile.waits.gridMs });
+  }
+  const shown = await inputs.evaluateAll((els) => els.slice(0, 2).map((el) => (el as HTMLInputElement).value));
+  if (shown[0] !== window.from || shown[1] !== window.to) {
+    throw new MarkupChangedError(step, [`the date inputs show ${shown.join(' to ')} after setting ${window.from} to ${window.to}`]);
+  }
+  await waitForGrid(page, profile, step);
+}
+
+/** Opens the "Line Items" tab (without it the line grid is never drawn) and waits for its grid. */
+export async function openLineItems(page: Page, profile: RouteStarProfile, step: string): Promise<void> {
+  if (onLoginPage(page, profile)) throw new SessionExpiredError(step);
+  await dismissModals(page, profile);
+  const tab = page.locator(profile.detail.linesTab).first();
+  if ((await tab.count()) === 0) {
+    throw new MarkupChangedError(step, [`the "Line Items" tab (${profile.detail.linesTab}) was not found`]);
+  }
+  await clickPast(page, profile, tab);
+  await waitForGrid(page, profile, step, profile.detail.linesGrid);
+}

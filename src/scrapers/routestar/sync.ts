@@ -1,0 +1,426 @@
+/**
+ * One RouteStar sync run: reads the pending and/or closed invoice lists newest first, stops after a run of invoices
+ * that are known and unchanged (unless `full`), opens the detail page of every new or changed invoice and of those
+ * whose lines were never read, stores them through the ledger, flags pending invoices that vanished, and posts stock
+ * for source 'routestar' at the end. Everything it does is counted and reported on the run; failures leave a
+ * screenshot, the HTML and a trace on their first occurrence.
+ */
+import { and, eq, isNull } from 'drizzle-orm';
+import type { Page } from 'playwright';
+import type { Database } from '../../db/database.js';
+import type { RunContext } from '../../jobs/types.js';
+import {
+  flagMissingPendingInvoices,
+  listChecksum,
+  salesInvoiceState,
+  upsertSalesInvoice,
+  type SalesInvoiceInput,
+} from '../../ledger/documents.js';
+import { postStock, type PostStockResult } from '../../ledger/posting.js';
+import type { PostingRules } from '../../ledger/posting-rules.js';
+import { salesInvoices } from '../../models/index.js';
+import type { FailureArtefactStore } from '../artefacts.js';
+import { closedWindow } from './dates.js';
+import { MarkupChangedError, SessionExpiredError } from './errors.js';
+import { captureGrid, goToNextPage, openLineItems, setDateWindow, snapshotFormState, waitForGrid } from './navigate.js';
+import { parseInvoiceDetail, parseInvoiceList, type InvoiceDetail, type InvoiceListRow, type ListType } from './parse.js';
+import { detailPath } from './profile.js';
+import type { RouteStarSession } from './session.js';
+
+export const SOURCE = 'routestar';
+
+export const routeStarSyncModes = ['pending', 'closed', 'details', 'stock', 'full'] as const;
+export type RouteStarSyncMode = (typeof routeStarSyncModes)[number];
+
+export interface RouteStarSyncRequest {
+  /** pending / closed: that list; details: stored invoices whose lines were never read; stock: posting only; full: both lists. */
+  mode: RouteStarSyncMode;
+  /** details: only this invoice. */
+  invoiceNumber?: string;
+  /** Read whole lists instead of stopping at known, unchanged invoices. */
+  full?: boolean;
+  /** At most this many invoices read from each list (or details fetched). */
+  limit?: number;
+}
+
+export interface RouteStarSyncDeps {
+  db: Database;
+  session: RouteStarSession;
+  artefacts: FailureArtefactStore;
+  baseUrl: string;
+  stopAfterKnown: number;
+  closedWindowDays: number;
+  postingRules?: PostingRules;
+  now?: () => Date;
+}
+
+export interface ListSummary {
+  read: number;
+  pages: number;
+  /** Why reading stopped: the last page, N known invoices in a row, the limit, a page that did not change, or abort. */
+  stoppedBy: 'last-page' | 'known-unchanged' | 'limit' | 'page-unchanged' | 'no-new-rows' | 'aborted';
+  window?: { from: string; to: string };
+}
+
+export interface RouteStarSyncSummary {
+  lists: Partial<Record<ListType, ListSummary>>;
+  detailsFetched: number;
+  detailsFailed: number;
+  flaggedMissing: string[];
+  stock?: PostStockResult;
+}
+
+type Stored = typeof salesInvoices.$inferSelect;
+
+function rawOf(row: InvoiceListRow): Record<string, unknown> {
+  return { list: row.listType, cells: row.cells };
+}
+
+function inputFromRow(row: InvoiceListRow, detail?: InvoiceDetail): SalesInvoiceInput {
+  return {
+    source: SOURCE,
+    invoiceNumber: row.invoiceNumber,
+    listType: row.listType,
+    status: row.status,
+    isComplete: row.isComplete,
+    isPosted: row.isPosted,
+    customer: row.customer,
+    invoiceDate: row.invoiceDate,
+    dateCompleted: row.dateCompleted,
+    lastModified: row.lastModified,
+    subtotal: detail?.subtotal ?? row.subtotal,
+    tax: detail?.tax ?? null,
+    total: detail?.total ?? row.total,
+    detailUrl: row.detailUrl,
+    raw: rawOf(row),
+    lines: detail ? linesOf(detail) : undefined,
+  };
+}
+
+function inputFromStored(stored: Stored, detail: InvoiceDetail): SalesInvoiceInput {
+  const amount = (v: string | null) => (v === null ? null : Number(v));
+  return {
+    source: SOURCE,
+    invoiceNumber: stored.invoiceNumber,
+    listType: stored.listType,
+    status: stored.status,
+    isComplete: stored.isComplete,
+    isPosted: stored.isPosted,
+    customer: stored.customer,
+    invoiceDate: stored.invoiceDate,
+    dateCompleted: stored.dateCompleted,
+    lastModified: stored.lastModified,
+    subtotal: detail.subtotal ?? amount(stored.subtotal),
+    tax: detail.tax ?? amount(stored.tax),
+    total: detail.total ?? amount(stored.total),
+    detailUrl: stored.detailUrl,
+    // The same raw list row keeps the list checksum, so the next incremental run still sees it as unchanged.
+    raw: stored.raw,
+    lines: linesOf(detail),
+  };
+}
+
+function linesOf(detail: InvoiceDetail): NonNullable<SalesInvoiceInput['lines']> {
+  return detail.lines.map((l) => ({
+    lineNo: l.lineNo,
+    itemName: l.itemName,
+    description: l.description,
+    qty: l.qty,
+    rate: l.rate,
+    amount: l.amount,
+    class: l.class,
+    warehouse: l.warehouse,
+    taxCode: l.taxCode,
+    location: l.location,
+  }));
+}
+
+const entity = (invoiceNumber: string) => `sales_invoice:${SOURCE}/${invoiceNumber}`;
+
+export async function syncRouteStar(
+  ctx: RunContext,
+  deps: RouteStarSyncDeps,
+  request: RouteStarSyncRequest,
+): Promise<RouteStarSyncSummary> {
+  const { db, session, artefacts } = deps;
+  const profile = session.profile;
+  const summary: RouteStarSyncSummary = { lists: {}, detailsFetched: 0, detailsFailed: 0, flaggedMissing: [] };
+  const full = request.full ?? false;
+  let processed = 0;
+
+  /** Saves the evidence of a failure (first occurrence only) and reports it on the run with links to the files. */
+  async function recordFailure(step: string, error: unknown, who: string | undefined, page?: Page, html?: string) {
+    const link = await artefacts.capture({ step, error, page, html }).catch(() => undefined);
+    await ctx.event({
+      level: 'error',
+      message: error instanceof Error ? error.message : String(error),
+      entity: who,
+      details: {
+        step,
+        error: error instanceof Error ? error.name : 'Error',
+        artefacts: link
+          ? { dir: link.dir, screenshot: link.screenshot, html: link.html, trace: link.trace, firstOccurrence: link.firstOccurrence }
+          : undefined,
+      },
+    });
+  }
+
+  async function traced<T>(step: string, work: () => Promise<T>): Promise<T> {
+    const context = await session.currentContext();
+    await artefacts.startStep(context);
+    const result = await work();
+    await artefacts.endStep(context);
+    return result;
+  }
+
+  /** Detail page of one invoice, parsed; null (and reported) when it could not be read completely. */
+  async function readDetail(invoiceNumber: string, detailUrl: string | null): Promise<InvoiceDetail | null> {
+    const step = 'invoice detail';
+    let page: Page | undefined;
+    let html: string | undefined;
+    try {
+      await session.recycleIfDue();
+      const detail = await traced(step, () =>
+        session.withRetry(step, async () => {
+          page = await session.open('detail', detailUrl ?? detailPath(profile, invoiceNumber), `${step} ${invoiceNumber}`);
+          await openLineItems(page, profile, `${step} ${invoiceNumber}`);
+          await snapshotFormState(page);
+          html = await page.content();
+          return parseInvoiceDetail(html, invoiceNumber, profile);
+        }),
+      );
+      if (detail.quarantined.length > 0) {
+        for (const q of detail.quarantined) {
+          await ctx.event({
+            level: 'warn',
+            message: `A line of invoice ${invoiceNumber} could not be read (${q.reason}); its lines were not stored this time.`,
+            entity: entity(invoiceNumber),
+            details: { reason: q.reason, html: q.html },
+          });
+        }
+        summary.detailsFailed += 1;
+        return null;
+      }
+      summary.detailsFetched += 1;
+      return detail;
+    } catch (error) {
+      summary.detailsFailed += 1;
+      await recordFailure(step, error, entity(invoiceNumber), page, html);
+      // Every other detail page would fail the same way: stop the step, the profile needs updating first.
+      if (error instanceof MarkupChangedError) throw error;
+      return null;
+    }
+  }
+
+  async function store(input: SalesInvoiceInput): Promise<void> {
+    try {
+      const result = await upsertSalesInvoice(db, input);
+      ctx.count(result.outcome);
+      if (result.outcome !== 'unchanged') {
+        await ctx.event({
+          level: 'debug',
+          message: `Invoice ${input.invoiceNumber} ${result.outcome}${input.lines ? ` with ${input.lines.length} lines` : ''}`,
+          entity: entity(input.invoiceNumber),
+        });
+      }
+      for (const code of result.unmappedItemsCreated) {
+        await ctx.event({
+          level: 'warn',
+          message: `Invoice ${input.invoiceNumber} sells "${code}", an item nobody has mapped yet; map it so its stock is right.`,
+          entity: `item:${code}`,
+        });
+      }
+    } catch (error) {
+      ctx.count('failed');
+      await ctx.event({
+        level: 'error',
+        message: error instanceof Error ? error.message : String(error),
+        entity: entity(input.invoiceNumber),
+      });
+    }
+  }
+
+  /** Stores one list row: known and unchanged rows are only counted; others get their details read first. */
+  async function handleRow(row: InvoiceListRow): Promise<'known-unchanged' | 'stored'> {
+    const state = await salesInvoiceState(db, SOURCE, row.invoiceNumber);
+    const changed = !state || state.listChecksum !== listChecksum(rawOf(row));
+    if (state && !changed && state.linesFetched) {
+      ctx.count('unchanged');
+      return 'known-unchanged';
+    }
+    const detail = await readDetail(row.invoiceNumber, row.detailUrl);
+    if (detail) await store(inputFromRow(row, detail));
+    else if (!state) {
+      // New: stored without lines so it is visible; having no lines read, it is retried on the next run.
+      await store(inputFromRow(row));
+    } else {
+      // Changed but unreadable: left as stored, so its list checksum still differs and the next run retries it.
+      ctx.count('failed');
+    }
+    return 'stored';
+  }
+
+  async function readList(listType: ListType): Promise<{ seen: string[]; summary: ListSummary }> {
+    const step = `${listType} invoices list`;
+    const route = listType === 'pending' ? profile.routes.pending : profile.routes.closed;
+    const window = listType === 'closed' ? closedWindow(deps.closedWindowDays, profile.formats.timeZone, deps.now?.()) : undefined;
+    const seen = new Set<string>();
+    const result: ListSummary = { read: 0, pages: 0, stoppedBy: 'last-page', window };
+    let page: Page | undefined;
+    let pageNo = 1;
+    let knownInARow = 0;
+
+    const openAt = async (target: number) => {
+      page = await session.open('list', route, step);
+      await waitForGrid(page, profile, step);
+      if (window) await setDateWindow(page, profile, window, step);
+      for (let n = 1; n < target; n++) {
+        if ((await goToNextPage(page, profile, step)) !== 'moved') {
+          throw new MarkupChangedError(step, [`could not page forward to page ${target} again after logging in`]);
+        }
+      }
+    };
+
+    try {
+      await session.recycleIfDue();
+      await traced(step, () => session.withRetry(step, () => openAt(1)));
+      for (;;) {
+        if (ctx.signal.aborted) {
+          result.stoppedBy = 'aborted';
+          break;
+        }
+        const snapshots = await captureGrid(page!, profile);
+        let parsed;
+        try {
+          parsed = parseInvoiceList(snapshots, listType, profile, deps.baseUrl);
+        } catch (error) {
+          await recordFailure(step, error, undefined, page, snapshots.join('\n'));
+          throw error;
+        }
+        result.pages += 1;
+        for (const q of parsed.quarantined) {
+          ctx.count('failed');
+          await ctx.event({
+            level: 'warn',
+            message: `A row of the ${listType} invoices list (${q.key}) could not be read: ${q.reason}. It was not stored.`,
+            entity: /^[A-Z]+\d+$/.test(q.key) ? entity(q.key) : undefined,
+            details: { reason: q.reason, html: q.html, page: pageNo },
+          });
+        }
+        let newRows = 0;
+        let stop: ListSummary['stoppedBy'] | null = null;
+        for (const row of parsed.rows) {
+          if (seen.has(row.invoiceNumber)) continue;
+          if (request.limit !== undefined && result.read >= request.limit) {
+            stop = 'limit';
+            break;
+          }
+          seen.add(row.invoiceNumber);
+          newRows += 1;
+          result.read += 1;
+          const outcome = await handleRow(row);
+          knownInARow = outcome === 'known-unchanged' ? knownInARow + 1 : 0;
+          processed += 1;
+          if (!full && knownInARow >= deps.stopAfterKnown) {
+            stop = 'known-unchanged';
+            break;
+          }
+        }
+        await ctx.progress({ processed, note: `${listType} list page ${pageNo}` });
+        if (stop) {
+          result.stoppedBy = stop;
+          break;
+        }
+        if (newRows === 0 && parsed.rows.length > 0) {
+          // Every row was already read: the pager is stuck on a page we have seen.
+          result.stoppedBy = 'no-new-rows';
+          await ctx.event({ level: 'warn', message: `The ${listType} list showed page ${pageNo} again; stopped reading it there.` });
+          break;
+        }
+        // Details were read in another tab; a recycled context means the list must be opened again at this page.
+        if (page!.isClosed()) await session.withRetry(step, () => openAt(pageNo));
+        let turn;
+        try {
+          turn = await goToNextPage(page!, profile, step);
+        } catch (error) {
+          if (!(error instanceof SessionExpiredError)) throw error;
+          await session.withRetry(step, async () => {
+            await session.login(page!);
+            await openAt(pageNo);
+          });
+          turn = await goToNextPage(page!, profile, step);
+        }
+        if (turn === 'last-page') break;
+        if (turn === 'unchanged') {
+          result.stoppedBy = 'page-unchanged';
+          await ctx.event({
+            level: 'warn',
+            message: `Page ${pageNo + 1} of the ${listType} list did not load after clicking it; stopped reading the list there.`,
+          });
+          break;
+        }
+        pageNo += 1;
+      }
+    } catch (error) {
+      if (!(error instanceof MarkupChangedError)) await recordFailure(step, error, undefined, page);
+      throw error;
+    }
+    return { seen: [...seen], summary: result };
+  }
+
+  async function syncPending() {
+    const { seen, summary: list } = await readList('pending');
+    summary.lists.pending = list;
+    // Only a read of the whole list proves an invoice is gone.
+    if (list.stoppedBy === 'last-page' && request.limit === undefined) {
+      summary.flaggedMissing = await flagMissingPendingInvoices(db, SOURCE, seen);
+      for (const number of summary.flaggedMissing) {
+        await ctx.event({
+          level: 'warn',
+          message: `Invoice ${number} is no longer on RouteStar's pending list and has not appeared as closed; it is flagged, not deleted. Check it in RouteStar.`,
+          entity: entity(number),
+        });
+      }
+    }
+  }
+
+  async function syncDetails() {
+    const wanted = request.invoiceNumber
+      ? await db
+          .select()
+          .from(salesInvoices)
+          .where(and(eq(salesInvoices.source, SOURCE), eq(salesInvoices.invoiceNumber, request.invoiceNumber)))
+      : await db
+          .select()
+          .from(salesInvoices)
+          .where(and(eq(salesInvoices.source, SOURCE), isNull(salesInvoices.linesChecksum)))
+          .orderBy(salesInvoices.invoiceNumber)
+          .limit(request.limit ?? 10_000);
+    if (request.invoiceNumber && wanted.length === 0) {
+      throw new Error(
+        `Invoice ${request.invoiceNumber} has not been stored yet, so its list row is unknown; run routestar.sync with mode "pending" or "closed" first.`,
+      );
+    }
+    for (const stored of wanted) {
+      if (ctx.signal.aborted) break;
+      const detail = await readDetail(stored.invoiceNumber, stored.detailUrl);
+      if (detail) await store(inputFromStored(stored, detail));
+      else ctx.count('failed');
+      processed += 1;
+      await ctx.progress({ processed, total: wanted.length, note: 'invoice details' });
+    }
+  }
+
+  try {
+    if (request.mode === 'closed' || request.mode === 'full') {
+      summary.lists.closed = (await readList('closed')).summary;
+    }
+    // After the closed list, so an invoice that just closed is not mistaken for one that vanished.
+    if (request.mode === 'pending' || request.mode === 'full') await syncPending();
+    if (request.mode === 'details') await syncDetails();
+  } finally {
+    await session.close();
+  }
+  summary.stock = await postStock(db, ctx, { source: SOURCE, rules: deps.postingRules });
+  return summary;
+}
