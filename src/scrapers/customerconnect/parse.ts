@@ -196,35 +196,47 @@ function parseListRow(
     vendors: firstMatch(p.vendors, text) ?? '',
     poNumbers: firstMatch(p.poNumbers, text) ?? '',
   };
+  const link = $(el).find(profile.list.detailLink).first().attr('href');
+  const result = listRowFromRaw(raw, resolveUrl(link, pageUrl), profile);
+  return 'row' in result ? result : quarantine(result.reason);
+}
+
+/**
+ * A list row's printed fields → a validated row, or the reason it cannot be one. Also used to re-read a stored row,
+ * so a stored order and a freshly listed one always mean the same.
+ */
+export function listRowFromRaw(
+  raw: OrderListRowRaw,
+  detailUrl: string | null,
+  profile: CustomerConnectProfile,
+): { row: OrderListRow } | { reason: string } {
+  const orderId = raw.orderId;
   const status: CanonicalStatus | undefined = profile.statuses[raw.status.toLowerCase()];
   if (!status) {
-    return quarantine(
-      raw.status === ''
-        ? `order ${orderId} has no status`
-        : `order ${orderId} has status "${raw.status}", which is not a known CustomerConnect status; ` +
+    return {
+      reason:
+        raw.status === ''
+          ? `order ${orderId} has no status`
+          : `order ${orderId} has status "${raw.status}", which is not a known CustomerConnect status; ` +
             'if it is real, map it in the profile\'s "statuses" (CUSTOMERCONNECT_PROFILE_FILE)',
-    );
+    };
   }
   const orderDate = parsePortalDate(raw.dateAdded, profile.formats.date);
-  if (!orderDate) {
-    return quarantine(`order ${orderId} has date "${raw.dateAdded}", which is not a ${profile.formats.date} date`);
-  }
+  if (!orderDate) return { reason: `order ${orderId} has date "${raw.dateAdded}", which is not a ${profile.formats.date} date` };
   const total = parseMoney(raw.total);
-  if (total === undefined) return quarantine(`order ${orderId} has total "${raw.total}", which is not an amount`);
-  const link = $(el).find(profile.list.detailLink).first().attr('href');
-  const candidate = {
+  if (total === undefined) return { reason: `order ${orderId} has total "${raw.total}", which is not an amount` };
+  const checked = orderListRowSchema.safeParse({
     orderNumber: orderId,
     status,
     orderDate,
     total,
     vendors: commaList(raw.vendors),
     poNumbers: commaList(raw.poNumbers),
-    detailUrl: resolveUrl(link, pageUrl),
+    detailUrl,
     raw,
-  };
-  const checked = orderListRowSchema.safeParse(candidate);
+  });
   if (!checked.success) {
-    return quarantine(`order ${orderId}: ${checked.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
+    return { reason: `order ${orderId}: ${checked.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}` };
   }
   return { row: checked.data };
 }

@@ -1,0 +1,220 @@
+/**
+ * Moves through CustomerConnect pages: every page load goes through one limiter (concurrency and spacing from the
+ * settings), is retried with exponential backoff and jitter on timeouts and 5xx, logs in again when the portal sends
+ * it to the login form, and is read while the page is still open so a failure can be saved with its screenshot and
+ * trace. The browser context is replaced after a number of pages so Chromium's memory stays bounded.
+ */
+import Bottleneck from 'bottleneck';
+import type { BrowserContext, Page } from 'playwright';
+import type { Logger } from 'pino';
+import type { ArtefactLink, FailureArtefactStore } from '../artefacts.js';
+import { PortalUnavailableError, SessionExpiredError, isPermanent } from './errors.js';
+import { isLoginPage } from './parse.js';
+import type { CustomerConnectProfile } from './profile.js';
+import type { CustomerConnectSession } from './session.js';
+
+export interface NavigatorSettings {
+  concurrency: number;
+  minSpacingMs: number;
+  retryAttempts: number;
+  retryBaseMs: number;
+  recycleAfterPages: number;
+  profile: CustomerConnectProfile;
+  artefacts: FailureArtefactStore;
+  log: Logger;
+  signal?: AbortSignal;
+}
+
+export interface NavigatorStats {
+  pages: number;
+  retries: number;
+  relogins: number;
+  recycles: number;
+}
+
+const artefactsByError = new WeakMap<object, ArtefactLink>();
+
+/** The artefacts saved when this error failed a step, for linking from the run's events. */
+export function artefactsOf(error: unknown): ArtefactLink | undefined {
+  return typeof error === 'object' && error !== null ? artefactsByError.get(error) : undefined;
+}
+
+/** How many times one step may find itself logged out before we stop believing a new login will help. */
+const maxReloginsPerStep = 2;
+
+function isRetryable(error: unknown): boolean {
+  if (error instanceof PortalUnavailableError) {
+    return error.status === undefined || error.status >= 500 || error.status === 408 || error.status === 429;
+  }
+  if (isPermanent(error) || error instanceof SessionExpiredError) return false;
+  const message = error instanceof Error ? error.message : '';
+  return (error instanceof Error && error.name === 'TimeoutError') || /net::ERR_|Timeout \d+ms exceeded|Navigation failed/.test(message);
+}
+
+function abortable(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason as Error);
+    const timer = setTimeout(done, ms);
+    function done() {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }
+    function onAbort() {
+      clearTimeout(timer);
+      reject(signal!.reason as Error);
+    }
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+export class CustomerConnectNavigator {
+  private readonly limiter: Bottleneck;
+  private context: BrowserContext | undefined;
+  private opening: Promise<BrowserContext> | undefined;
+  private idle: Page[] = [];
+  private busy = 0;
+  private pagesInContext = 0;
+  readonly stats: NavigatorStats = { pages: 0, retries: 0, relogins: 0, recycles: 0 };
+
+  constructor(
+    private readonly session: CustomerConnectSession,
+    private readonly settings: NavigatorSettings,
+  ) {
+    this.limiter = new Bottleneck({ maxConcurrent: settings.concurrency, minTime: settings.minSpacingMs });
+  }
+
+  /**
+   * Opens `url` and hands its HTML to `read` while the page is open. Passing faults are retried; an error that ends
+   * the step (after its retries, or at once when no retry can help) carries the artefacts saved for it. A lower
+   * `priority` (0–9) goes first, so list pages are not stuck behind the detail pages they queued.
+   */
+  async visit<T>(url: string, step: string, read: (html: string, finalUrl: string) => T, priority = 5): Promise<T> {
+    let relogins = 0;
+    for (let attempt = 1; ; attempt++) {
+      this.settings.signal?.throwIfAborted();
+      const outcome = await this.limiter.schedule({ priority }, () => this.attempt(url, step, read));
+      if (outcome.ok) return outcome.value;
+      const { error } = outcome;
+      if (error instanceof SessionExpiredError && relogins < maxReloginsPerStep) {
+        relogins++;
+        attempt--;
+        continue;
+      }
+      if (!isRetryable(error) || attempt >= this.settings.retryAttempts) {
+        const link = await this.settings.artefacts.capture({ step, error, page: outcome.page, html: outcome.html }).catch(() => undefined);
+        if (link && typeof error === 'object' && error !== null) artefactsByError.set(error, link);
+        if (outcome.page) await this.release(outcome.page);
+        throw error;
+      }
+      if (outcome.page) {
+        await this.settings.artefacts.endStep(outcome.page.context());
+        await this.release(outcome.page);
+      }
+      this.stats.retries++;
+      const backoff = this.settings.retryBaseMs * 2 ** (attempt - 1);
+      const delay = Math.max(outcome.retryAfterMs ?? 0, backoff / 2 + Math.random() * backoff);
+      this.settings.log.warn({ portal: 'customerconnect', step, attempt, delayMs: Math.round(delay), err: error }, 'portal step failed; retrying');
+      await abortable(delay, this.settings.signal);
+    }
+  }
+
+  private async attempt<T>(
+    url: string,
+    step: string,
+    read: (html: string, finalUrl: string) => T,
+  ): Promise<
+    | { ok: true; value: T }
+    | { ok: false; error: unknown; page?: Page; html?: string; retryAfterMs?: number }
+  > {
+    let page: Page | undefined;
+    let html: string | undefined;
+    try {
+      page = await this.acquire();
+      await this.settings.artefacts.startStep(page.context());
+      const response = await page.goto(url, { waitUntil: 'domcontentloaded' });
+      this.stats.pages++;
+      this.pagesInContext++;
+      const status = response?.status() ?? 0;
+      if (status >= 400) {
+        const retryAfter = Number(response?.headers()['retry-after']);
+        html = await page.content().catch(() => undefined);
+        return {
+          ok: false,
+          error: new PortalUnavailableError(url, status),
+          page,
+          html,
+          retryAfterMs: Number.isFinite(retryAfter) ? retryAfter * 1000 : undefined,
+        };
+      }
+      html = await page.content();
+      if (this.session.isLoginUrl(page.url()) || isLoginPage(html, this.settings.profile)) {
+        this.stats.relogins++;
+        this.settings.log.info({ portal: 'customerconnect', step }, 'CustomerConnect session ended; logging in again');
+        // A trace records what is typed, so the login is never traced: a saved trace must not hold the password.
+        await this.settings.artefacts.endStep(page.context());
+        await this.session.login(page);
+        await this.release(page);
+        return { ok: false, error: new SessionExpiredError(url) };
+      }
+      const value = read(html, page.url());
+      await this.settings.artefacts.endStep(page.context());
+      await this.release(page);
+      return { ok: true, value };
+    } catch (error) {
+      if (!isRetryable(error) && !(error instanceof SessionExpiredError)) return { ok: false, error, page, html };
+      const wrapped = error instanceof PortalUnavailableError ? error : new PortalUnavailableError(url, undefined, error);
+      return { ok: false, error: isRetryable(error) ? wrapped : error, page, html };
+    }
+  }
+
+  private async acquire(): Promise<Page> {
+    if (this.pagesInContext >= this.settings.recycleAfterPages && this.busy === 0 && this.context) await this.recycle();
+    const context = await this.currentContext();
+    this.busy++;
+    const page = this.idle.pop();
+    if (page && !page.isClosed()) return page;
+    try {
+      return await context.newPage();
+    } catch (error) {
+      this.busy--;
+      throw error;
+    }
+  }
+
+  private async release(page: Page): Promise<void> {
+    this.busy--;
+    if (!page.isClosed() && page.context() === this.context) this.idle.push(page);
+  }
+
+  private currentContext(): Promise<BrowserContext> {
+    if (this.context) return Promise.resolve(this.context);
+    this.opening ??= this.session.openContext().then((context) => {
+      this.context = context;
+      this.opening = undefined;
+      return context;
+    });
+    return this.opening;
+  }
+
+  /** A new context from the same login: cookies carry over, Chromium's accumulated memory does not. */
+  private async recycle(): Promise<void> {
+    const old = this.context!;
+    this.context = undefined;
+    this.idle = [];
+    this.pagesInContext = 0;
+    this.stats.recycles++;
+    await this.session.saveState(old).catch(() => undefined);
+    await old.close();
+  }
+
+  async close(): Promise<void> {
+    await this.limiter.stop({ dropWaitingJobs: true }).catch(() => undefined);
+    const context = this.context;
+    this.context = undefined;
+    this.idle = [];
+    if (context) {
+      await this.session.saveState(context).catch(() => undefined);
+      await context.close().catch(() => undefined);
+    }
+  }
+}

@@ -1,0 +1,325 @@
+/**
+ * The CustomerConnect sync: reads the order list newest first, stops after a run of orders that are known and
+ * unchanged (unless asked to read everything), reads the detail page of every order that is new, changed on the list,
+ * or still without lines, stores each order through the ledger's document store, and finally posts stock for the
+ * portal. Every order ends as exactly one of created / updated / unchanged / failed on the run.
+ */
+import { and, eq } from 'drizzle-orm';
+import type { Browser } from 'playwright';
+import type { PortalSettings } from '../../config/portals.js';
+import type { Database } from '../../db/database.js';
+import type { RunContext } from '../../jobs/types.js';
+import { listChecksum, purchaseOrderState, upsertPurchaseOrder, type PurchaseOrderInput } from '../../ledger/documents.js';
+import { postStock, type PostStockResult } from '../../ledger/posting.js';
+import type { PostingRules } from '../../ledger/posting-rules.js';
+import { purchaseOrders } from '../../models/index.js';
+import { failureArtefactStore } from '../artefacts.js';
+import { portalSessionStore } from '../portal-session-store.js';
+import { LoginRejectedError, MarkupChangedError } from './errors.js';
+import { CustomerConnectNavigator, artefactsOf, type NavigatorStats } from './navigate.js';
+import { listRowFromRaw, parseOrderDetailPage, parseOrderListPage, type OrderDetail, type OrderListRow, type Quarantined } from './parse.js';
+import { orderInfoPath, type CustomerConnectProfile } from './profile.js';
+import { CustomerConnectSession } from './session.js';
+
+export const customerConnectSource = 'customerconnect';
+
+export const syncModes = ['orders', 'details', 'all-details', 'stock', 'full'] as const;
+export type SyncMode = (typeof syncModes)[number];
+
+export interface CustomerConnectSyncOptions {
+  mode: SyncMode;
+  /** Required by mode 'details'. */
+  orderNumber?: string;
+  /** Read the whole list instead of stopping after the known orders. */
+  full?: boolean;
+  /** Read at most this many list rows. */
+  limit?: number;
+}
+
+export interface CustomerConnectSyncDeps {
+  db: Database;
+  settings: PortalSettings;
+  profile: CustomerConnectProfile;
+  browser: () => Promise<Browser>;
+  postingRules?: PostingRules;
+}
+
+export interface CustomerConnectSyncSummary {
+  listPages: number;
+  rowsRead: number;
+  detailsRead: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  failed: number;
+  /** Why the list was not read to its end, when it was not. */
+  stoppedEarly: string | null;
+  posting: PostStockResult | null;
+  navigation: NavigatorStats | null;
+}
+
+const entity = (orderNumber: string | null) => (orderNumber ? `purchase_order:${orderNumber}` : undefined);
+
+/** Errors after which reading more pages only repeats the failure: the run stops. */
+function endsTheRun(error: unknown): boolean {
+  return error instanceof MarkupChangedError || error instanceof LoginRejectedError || (error as Error)?.name === 'AbortError';
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export function purchaseOrderInput(row: OrderListRow, detail: OrderDetail | undefined): PurchaseOrderInput {
+  return {
+    source: customerConnectSource,
+    orderNumber: row.orderNumber,
+    poNumber: row.poNumbers.length > 0 ? row.poNumbers.join(', ') : null,
+    vendor: row.vendors.length > 0 ? row.vendors.join(', ') : null,
+    status: row.status,
+    orderDate: row.orderDate,
+    subtotal: detail?.subtotal ?? null,
+    tax: detail?.tax ?? null,
+    shipping: detail?.shipping ?? null,
+    total: detail?.total ?? row.total,
+    detailUrl: row.detailUrl,
+    // Only what the list shows: the stored checksum must equal the next run's checksum of an unchanged row.
+    raw: row.raw,
+    lines: detail?.lines.map(({ lineNo, sku, name, qty, unitPrice, lineTotal }) => ({ lineNo, sku, name, qty, unitPrice, lineTotal })),
+  };
+}
+
+export async function syncCustomerConnect(
+  ctx: RunContext,
+  deps: CustomerConnectSyncDeps,
+  options: CustomerConnectSyncOptions,
+): Promise<CustomerConnectSyncSummary> {
+  const summary: CustomerConnectSyncSummary = {
+    listPages: 0,
+    rowsRead: 0,
+    detailsRead: 0,
+    created: 0,
+    updated: 0,
+    unchanged: 0,
+    failed: 0,
+    stoppedEarly: null,
+    posting: null,
+    navigation: null,
+  };
+  const counted = (outcome: 'created' | 'updated' | 'unchanged' | 'failed') => {
+    summary[outcome]++;
+    ctx.count(outcome);
+  };
+
+  if (options.mode === 'stock') {
+    summary.posting = await postStock(deps.db, ctx, { source: customerConnectSource, rules: deps.postingRules });
+    return summary;
+  }
+
+  const { settings, profile } = deps;
+  if (settings.missing.length > 0) {
+    throw new Error(`CustomerConnect is not configured: set ${settings.missing.join(', ')}.`);
+  }
+  const artefacts = failureArtefactStore({ dataDir: settings.dataDir, portal: 'customerconnect', trace: settings.trace });
+  const session = new CustomerConnectSession(await deps.browser(), {
+    baseUrl: settings.baseUrl!,
+    email: settings.username!,
+    password: settings.password!,
+    profile,
+    store: portalSessionStore(settings.dataDir, 'customerconnect'),
+    sessionMaxAgeMs: settings.sessionMaxAgeMs,
+    navigationTimeoutMs: settings.navigationTimeoutMs,
+    log: ctx.log,
+  });
+  const navigator = new CustomerConnectNavigator(session, {
+    concurrency: settings.concurrency,
+    minSpacingMs: settings.minSpacingMs,
+    retryAttempts: settings.retryAttempts,
+    retryBaseMs: settings.retryBaseMs,
+    recycleAfterPages: settings.recycleAfterPages,
+    profile,
+    artefacts,
+    log: ctx.log,
+    signal: ctx.signal,
+  });
+
+  async function recordFailure(orderNumber: string | null, what: string, error: unknown): Promise<void> {
+    const link = artefactsOf(error);
+    counted('failed');
+    await ctx.event({
+      level: 'error',
+      entity: entity(orderNumber),
+      message: `${what}: ${describeError(error)}`,
+      details: { error: error instanceof Error ? error.name : 'Error', ...(link ? { artefacts: link } : {}) },
+    });
+  }
+
+  async function quarantine(q: Quarantined, where: string): Promise<void> {
+    counted('failed');
+    await ctx.event({
+      level: 'warn',
+      entity: entity(q.orderNumber),
+      message: `Quarantined ${q.orderNumber ? `order ${q.orderNumber}` : 'an order row'} from the ${where}: ${q.reason}. It was not stored; it is read again next run.`,
+      details: { reason: q.reason, html: q.html },
+    });
+  }
+
+  /** Reads the detail page and stores the order; failures end as a failed order, not a failed run. */
+  async function storeWithDetail(row: OrderListRow): Promise<void> {
+    let detail: OrderDetail;
+    try {
+      const result = await navigator.visit(row.detailUrl ?? session.url(orderInfoPath(profile, row.orderNumber)), 'order detail', (html) =>
+        parseOrderDetailPage(html, profile, row.orderNumber),
+      );
+      summary.detailsRead++;
+      if (!result.ok) {
+        await quarantine(result.quarantined, 'order detail page');
+        return;
+      }
+      detail = result.detail;
+    } catch (error) {
+      if (endsTheRun(error)) throw error;
+      // Not stored, so the next run still sees the order as new or changed and tries again.
+      await recordFailure(row.orderNumber, `Could not read the detail page of order ${row.orderNumber}`, error);
+      return;
+    }
+    for (const line of detail.lines.filter((l) => l.skuFromName)) {
+      await ctx.event({
+        level: 'warn',
+        entity: entity(row.orderNumber),
+        message: `Order ${row.orderNumber} line ${line.lineNo} has no Model; its product name "${line.name}" is used as the SKU. Map it with an item alias if it is a known item.`,
+      });
+    }
+    if (row.total !== null && Math.abs(row.total - detail.total) > 0.005) {
+      await ctx.event({
+        level: 'warn',
+        entity: entity(row.orderNumber),
+        message: `Order ${row.orderNumber} shows total ${row.total.toFixed(2)} on the list but ${detail.total.toFixed(2)} on its page; the page's total is kept.`,
+      });
+    }
+    await store(row, detail);
+  }
+
+  async function store(row: OrderListRow, detail: OrderDetail | undefined): Promise<void> {
+    try {
+      const result = await upsertPurchaseOrder(deps.db, purchaseOrderInput(row, detail));
+      counted(result.outcome);
+    } catch (error) {
+      await recordFailure(row.orderNumber, `Order ${row.orderNumber} was not stored`, error);
+    }
+  }
+
+  try {
+    if (options.mode === 'details') {
+      await syncOneOrder(options.orderNumber);
+    } else {
+      await readList(options.mode === 'full' || options.mode === 'all-details' || options.full === true, options.mode === 'all-details');
+    }
+  } catch (error) {
+    const link = artefactsOf(error);
+    if (link) {
+      await ctx.event({
+        level: 'error',
+        message: `CustomerConnect sync stopped: ${describeError(error)}`,
+        details: { error: error instanceof Error ? error.name : 'Error', artefacts: link },
+      });
+    }
+    throw error;
+  } finally {
+    summary.navigation = { ...navigator.stats };
+    await navigator.close();
+  }
+
+  // The sync's counters describe orders; posting's own outcome is reported as one event so nothing is counted twice.
+  const postingCtx: RunContext = {
+    runId: ctx.runId,
+    job: ctx.job,
+    trigger: ctx.trigger,
+    log: ctx.log,
+    signal: ctx.signal,
+    count: () => undefined,
+    event: (e) => ctx.event(e),
+    progress: (p) => ctx.progress(p),
+  };
+  summary.posting = await postStock(deps.db, postingCtx, { source: customerConnectSource, rules: deps.postingRules });
+  if (summary.posting.documents > 0) {
+    await ctx.event({
+      level: 'info',
+      message: `Posted stock for ${summary.posting.documents} purchase orders: ${summary.posting.movements} movements.`,
+      details: summary.posting,
+    });
+  }
+  return summary;
+
+  async function readList(readAll: boolean, everyDetail: boolean): Promise<void> {
+    let url: string | null = session.url(profile.routes.orderList);
+    let knownInARow = 0;
+    let lastPage = 0;
+    const pending: Promise<void>[] = [];
+    let fatal: unknown;
+    while (url) {
+      const listUrl: string = url;
+      const page = await navigator.visit(listUrl, 'order list', (html, finalUrl) => parseOrderListPage(html, profile, finalUrl), 1);
+      summary.listPages++;
+      if (page.paging.page <= lastPage) {
+        throw new MarkupChangedError('order list', [`a pager that moves forward (page ${lastPage} was followed by page ${page.paging.page})`]);
+      }
+      lastPage = page.paging.page;
+      for (const q of page.quarantined) {
+        knownInARow = 0;
+        await quarantine(q, `order list page ${page.paging.page}`);
+      }
+      let rows = page.rows;
+      if (options.limit !== undefined) rows = rows.slice(0, Math.max(0, options.limit - summary.rowsRead));
+      for (const row of rows) {
+        summary.rowsRead++;
+        const state = await purchaseOrderState(deps.db, customerConnectSource, row.orderNumber);
+        const rowChanged = !state || state.listChecksum !== listChecksum(row.raw);
+        const withoutLines = !state || !state.linesFetched || state.lineCount === 0;
+        if (!rowChanged && !withoutLines && !everyDetail) {
+          knownInARow++;
+          counted('unchanged');
+          continue;
+        }
+        knownInARow = 0;
+        // Details of this page load while the next list page is read; the limiter keeps the total polite.
+        pending.push(storeWithDetail(row).catch((error: unknown) => void (fatal ??= error)));
+      }
+      await ctx.progress({
+        processed: summary.rowsRead,
+        total: readAll ? page.paging.totalOrders : undefined,
+        note: `order list page ${page.paging.page} of ${page.paging.pages}`,
+      });
+      if (fatal) break;
+      if (!readAll && knownInARow >= settings.stopAfterKnown) {
+        summary.stoppedEarly = `${knownInARow} known, unchanged orders in a row`;
+        break;
+      }
+      if (options.limit !== undefined && summary.rowsRead >= options.limit) {
+        summary.stoppedEarly = `the limit of ${options.limit} orders was reached`;
+        break;
+      }
+      url = page.paging.nextUrl;
+    }
+    await Promise.all(pending);
+    if (fatal) throw fatal;
+  }
+
+  async function syncOneOrder(orderNumber: string | undefined): Promise<void> {
+    if (!orderNumber) throw new Error('Mode "details" needs the orderNumber of the order to read.');
+    const [stored] = await deps.db
+      .select({ raw: purchaseOrders.raw, detailUrl: purchaseOrders.detailUrl })
+      .from(purchaseOrders)
+      .where(and(eq(purchaseOrders.source, customerConnectSource), eq(purchaseOrders.orderNumber, orderNumber)));
+    const raw = stored?.raw as OrderListRow['raw'] | undefined;
+    if (!raw) {
+      throw new Error(
+        `Order ${orderNumber} is not stored yet, so its list row (status, vendor) is unknown. Run the orders sync first ` +
+          '(POST /api/customerconnect/sync/orders), then read its details.',
+      );
+    }
+    const listed = listRowFromRaw(raw, stored?.detailUrl ?? null, profile);
+    if ('reason' in listed) throw new Error(`The stored list row of order ${orderNumber} no longer reads: ${listed.reason}`);
+    summary.rowsRead++;
+    await storeWithDetail(listed.row);
+  }
+}
