@@ -9,7 +9,7 @@ import { InvalidJobDataError, UnknownJobError } from './jobs/runner.js';
 import { listRuns, runEvents } from './jobs/runs.js';
 import { createLogger } from './log.js';
 import { secretValues } from './config/index.js';
-import { openConfiguredDatabase, startWorker } from './worker.js';
+import { openConfiguredDatabase, startWorker, stopOnSignals } from './worker.js';
 
 const usage = `Usage: syncworker <command>
 
@@ -61,7 +61,7 @@ async function main(argv: string[]): Promise<number> {
 
   switch (command) {
     case 'start':
-      return start(config, log);
+      return stopOnSignals(await startWorker(config, { log }), log);
     case 'migrate': {
       const database = await openConfiguredDatabase(config);
       await applyMigrations(database.db);
@@ -73,7 +73,9 @@ async function main(argv: string[]): Promise<number> {
       const worker = await startWorker(config, { log, http: false, processJobs: false });
       const overview = await worker.runner.overview();
       for (const job of overview) {
-        process.stdout.write(`${job.name.padEnd(36)} ${(job.schedule ?? 'on demand').padEnd(16)} ${job.description}\n`);
+        process.stdout.write(
+          `${job.name.padEnd(36)} ${(job.schedule ?? 'on demand').padEnd(16)} ${job.description}\n`,
+        );
       }
       await worker.stop();
       return 0;
@@ -95,7 +97,8 @@ async function main(argv: string[]): Promise<number> {
       try {
         const run = await worker.runner.runNow(name, data, 'cli');
         const events = await runEvents(worker.database.db, run.id);
-        for (const e of events) process.stdout.write(`  [${e.level}] ${e.entity ? `${e.entity}: ` : ''}${e.message}\n`);
+        for (const e of events)
+          process.stdout.write(`  [${e.level}] ${e.entity ? `${e.entity}: ` : ''}${e.message}\n`);
         process.stdout.write(
           `${run.job} ${run.status}: created ${run.created}, updated ${run.updated}, unchanged ${run.unchanged}, ` +
             `skipped ${run.skipped}, deleted ${run.deleted}, failed ${run.failed} (run ${run.id})\n`,
@@ -105,7 +108,8 @@ async function main(argv: string[]): Promise<number> {
         if (error instanceof UnknownJobError || error instanceof InvalidJobDataError) {
           process.stderr.write(`${error.message}\n`);
           if (error instanceof InvalidJobDataError)
-            for (const issue of error.zodError.issues) process.stderr.write(`  - ${issue.path.join('.') || '(data)'}: ${issue.message}\n`);
+            for (const issue of error.zodError.issues)
+              process.stderr.write(`  - ${issue.path.join('.') || '(data)'}: ${issue.message}\n`);
           return 2;
         }
         throw error;
@@ -136,7 +140,9 @@ async function main(argv: string[]): Promise<number> {
         const checks = worker.features.flatMap((f) => f.connections ?? []);
         const check = checks.find((c) => c.system === system);
         if (!check) {
-          process.stderr.write(`Unknown system "${system ?? ''}". Known: ${checks.map((c) => c.system).join(', ') || 'none'}\n`);
+          process.stderr.write(
+            `Unknown system "${system ?? ''}". Known: ${checks.map((c) => c.system).join(', ') || 'none'}\n`,
+          );
           return 2;
         }
         const result = await check.check().catch((error: Error) => ({ ok: false, detail: error.message }));
@@ -150,24 +156,6 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`Unknown command "${command}"\n\n${usage}`);
       return 2;
   }
-}
-
-async function start(config: Config, log: ReturnType<typeof createLogger>): Promise<number> {
-  const worker = await startWorker(config, { log });
-  return new Promise<number>((resolve) => {
-    const shutdown = (signal: string) => {
-      log.info({ signal }, 'signal received');
-      worker.stop().then(
-        () => resolve(0),
-        (error: Error) => {
-          log.error({ err: error }, 'shutdown failed');
-          resolve(1);
-        },
-      );
-    };
-    process.once('SIGTERM', () => shutdown('SIGTERM'));
-    process.once('SIGINT', () => shutdown('SIGINT'));
-  });
 }
 
 main(process.argv.slice(2)).then(

@@ -77,8 +77,14 @@ export async function startWorker(config: Config, options: StartOptions): Promis
     pruneHistoryJob({ config, db: database.db, pool: database.pool }),
     ...features.flatMap((f) => f.jobs ?? []),
   ]);
-  // Runs still marked running belong to a process that died; nothing can finish them now.
-  const orphans = await failOrphanedRuns(database.db, 'Interrupted: the worker stopped before the run finished');
+  // A run still "running" past the lock lifetime belongs to a process that died: no worker holds it any more.
+  const orphans = await failOrphanedRuns(
+    database.db,
+    'Interrupted: the worker running it stopped before it finished',
+    {
+      startedBefore: new Date(Date.now() - config.JOB_LOCK_LIFETIME_MS),
+    },
+  );
   if (orphans > 0) log.warn({ runs: orphans }, 'marked runs of a previous process as failed');
   if (options.processJobs !== false) await runner.start();
 
@@ -90,7 +96,9 @@ export async function startWorker(config: Config, options: StartOptions): Promis
       log.warn('API_KEYS is not set: the control API accepts any caller, so it listens on 127.0.0.1 only');
     const express = createServer({ ...app, runner, features, version });
     server = await new Promise<Server>((resolve, reject) => {
-      const s = express.listen(config.PORT, config.API_KEYS.length === 0 ? '127.0.0.1' : host, () => resolve(s));
+      const s = express.listen(config.PORT, config.API_KEYS.length === 0 ? '127.0.0.1' : host, () =>
+        resolve(s),
+      );
       s.once('error', reject);
     });
     const address = server.address() as AddressInfo;
@@ -102,16 +110,37 @@ export async function startWorker(config: Config, options: StartOptions): Promis
   const stop = () =>
     (stopping ??= (async () => {
       log.info('shutting down: no new jobs are taken; running jobs may finish');
-      const closed = server ? new Promise<void>((resolve) => server!.close(() => resolve())) : Promise.resolve();
+      const closed = server
+        ? new Promise<void>((resolve) => server!.close(() => resolve()))
+        : Promise.resolve();
       server?.closeIdleConnections();
       const result = await runner!.stop(config.SHUTDOWN_TIMEOUT_MS);
       server?.closeAllConnections();
       await closed;
-      for (const feature of features.reverse()) await feature.stop?.().catch((err: Error) => log.error({ err }, 'feature stop failed'));
+      for (const feature of features.reverse())
+        await feature.stop?.().catch((err: Error) => log.error({ err }, 'feature stop failed'));
       if (!options.database) await database.close();
       log.info({ interrupted: result.interrupted }, 'stopped');
       return result;
     })());
 
   return { config, database, runner, features, url, stop };
+}
+
+/** Runs until SIGTERM or SIGINT, then drains and stops; resolves with the process exit code. */
+export function stopOnSignals(worker: Worker, log: Logger): Promise<number> {
+  return new Promise<number>((resolve) => {
+    const shutdown = (signal: string) => {
+      log.info({ signal }, 'signal received');
+      worker.stop().then(
+        () => resolve(0),
+        (error: Error) => {
+          log.error({ err: error }, 'shutdown failed');
+          resolve(1);
+        },
+      );
+    };
+    process.once('SIGTERM', () => shutdown('SIGTERM'));
+    process.once('SIGINT', () => shutdown('SIGINT'));
+  });
 }

@@ -20,10 +20,15 @@ export function requireApiKey(keys: readonly string[]): RequestHandler {
     const match = /^Bearer\s+(.+)$/i.exec(header);
     if (!match) {
       return next(
-        new HttpProblem(401, 'Unauthorized', 'Send an API key as "Authorization: Bearer <key>" (see API_KEYS)'),
+        new HttpProblem(
+          401,
+          'Unauthorized',
+          'Send an API key as "Authorization: Bearer <key>" (see API_KEYS)',
+        ),
       );
     }
-    if (!keyMatches(match[1]!.trim(), keys)) return next(new HttpProblem(401, 'Unauthorized', 'The API key is not valid'));
+    if (!keyMatches(match[1]!.trim(), keys))
+      return next(new HttpProblem(401, 'Unauthorized', 'The API key is not valid'));
     next();
   };
 }

@@ -35,7 +35,10 @@ const problemSchema = {
     title: { type: 'string' },
     status: { type: 'integer' },
     detail: { type: 'string' },
-    errors: { type: 'array', items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } } },
+    errors: {
+      type: 'array',
+      items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } },
+    },
   },
   required: ['title', 'status'],
 };
@@ -53,7 +56,12 @@ export function openApiDocument(info: { version: string }): Record<string, unkno
     if (route.query) {
       const schema = jsonSchema(route.query) as { properties?: Record<string, unknown>; required?: string[] };
       for (const [name, property] of Object.entries(schema.properties ?? {})) {
-        parameters.push({ name, in: 'query', required: schema.required?.includes(name) ?? false, schema: property });
+        parameters.push({
+          name,
+          in: 'query',
+          required: schema.required?.includes(name) ?? false,
+          schema: property,
+        });
       }
     }
     const responses: Record<string, unknown> = {};
@@ -76,7 +84,12 @@ export function openApiDocument(info: { version: string }): Record<string, unkno
       ...(route.tags ? { tags: route.tags } : {}),
       ...(parameters.length > 0 ? { parameters } : {}),
       ...(route.body
-        ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(route.body) } } } }
+        ? {
+            requestBody: {
+              required: true,
+              content: { 'application/json': { schema: jsonSchema(route.body) } },
+            },
+          }
         : {}),
       responses,
       ...(route.apiKey === false ? { security: [] } : {}),

@@ -21,9 +21,14 @@ export function decodeCursor(cursor: string): unknown[] {
   } catch {
     // falls through to the 400 below
   }
-  throw new HttpProblem(400, 'Bad Request', 'The cursor is not valid; use the nextCursor of a previous page', {
-    errors: [{ field: 'cursor', message: 'not a cursor returned by this API' }],
-  });
+  throw new HttpProblem(
+    400,
+    'Bad Request',
+    'The cursor is not valid; use the nextCursor of a previous page',
+    {
+      errors: [{ field: 'cursor', message: 'not a cursor returned by this API' }],
+    },
+  );
 }
 
 export interface Page<T> {

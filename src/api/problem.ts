@@ -42,5 +42,7 @@ export function fieldErrors(error: z.ZodError): FieldError[] {
 export function parseInput<T>(schema: z.ZodType<T>, value: unknown, where = 'request'): T {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  throw new HttpProblem(400, 'Bad Request', `The ${where} is not valid`, { errors: fieldErrors(result.error) });
+  throw new HttpProblem(400, 'Bad Request', `The ${where} is not valid`, {
+    errors: fieldErrors(result.error),
+  });
 }

@@ -43,7 +43,10 @@ async function databaseReady(pool: pg.Pool): Promise<{ reachable: boolean; migra
   } catch {
     return { reachable: false, migrations: false };
   }
-  return { reachable: true, migrations: await withTimeout(migrationsCurrent(pool), 3_000).catch(() => false) };
+  return {
+    reachable: true,
+    migrations: await withTimeout(migrationsCurrent(pool), 3_000).catch(() => false),
+  };
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
@@ -63,7 +66,8 @@ export function createServer(deps: ServerDeps): Express {
     pinoHttp({
       logger: log,
       autoLogging: { ignore: (req) => req.url === '/health' || req.url === '/ready' },
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+      customLogLevel: (_req, res, err) =>
+        err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
     }),
   );
   app.use(
@@ -76,7 +80,13 @@ export function createServer(deps: ServerDeps): Express {
     }),
   );
 
-  documentRoute({ method: 'get', path: '/health', summary: 'The process is alive', apiKey: false, responses: { '200': { description: 'Alive' } } });
+  documentRoute({
+    method: 'get',
+    path: '/health',
+    summary: 'The process is alive',
+    apiKey: false,
+    responses: { '200': { description: 'Alive' } },
+  });
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok', uptimeSeconds: Math.round(process.uptime()) });
   });
@@ -86,11 +96,18 @@ export function createServer(deps: ServerDeps): Express {
     path: '/ready',
     summary: 'Database reachable, migrations current, job runner started',
     apiKey: false,
-    responses: { '200': { description: 'Ready' }, '503': { description: 'Not ready; the body says which check failed' } },
+    responses: {
+      '200': { description: 'Ready' },
+      '503': { description: 'Not ready; the body says which check failed' },
+    },
   });
   app.get('/ready', async (_req, res) => {
     const database = await databaseReady(pool);
-    const checks = { database: database.reachable, migrations: database.migrations, jobRunner: runner.isStarted };
+    const checks = {
+      database: database.reachable,
+      migrations: database.migrations,
+      jobRunner: runner.isStarted,
+    };
     const ready = Object.values(checks).every(Boolean);
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks });
   });
@@ -109,7 +126,9 @@ export function createServer(deps: ServerDeps): Express {
   app.use('/api', connectionRoutes(features.flatMap((f) => f.connections ?? [])));
   for (const feature of features) if (feature.routes) app.use('/api', feature.routes);
 
-  app.use((req, _res, next) => next(new HttpProblem(404, 'Not Found', `No route for ${req.method} ${req.path}`)));
+  app.use((req, _res, next) =>
+    next(new HttpProblem(404, 'Not Found', `No route for ${req.method} ${req.path}`)),
+  );
   app.use(problemHandler(log));
   return app;
 }
@@ -130,6 +149,14 @@ function toProblem(error: unknown): HttpProblem {
   const status = (error as { status?: number; type?: string }).status;
   // body-parser errors: malformed JSON, body too large, wrong charset.
   if (typeof status === 'number' && status >= 400 && status < 500)
-    return new HttpProblem(status, status === 413 ? 'Content Too Large' : 'Bad Request', (error as Error).message);
-  return new HttpProblem(500, 'Internal Server Error', 'The request failed inside the worker; the log has the details');
+    return new HttpProblem(
+      status,
+      status === 413 ? 'Content Too Large' : 'Bad Request',
+      (error as Error).message,
+    );
+  return new HttpProblem(
+    500,
+    'Internal Server Error',
+    'The request failed inside the worker; the log has the details',
+  );
 }

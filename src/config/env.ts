@@ -27,8 +27,11 @@ export const booleanString = z
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 /** A comma-separated list; blanks removed. */
-export const listString = z
-  .string()
-  .transform((v) => v.split(',').map((s) => s.trim()).filter((s) => s.length > 0));
+export const listString = z.string().transform((v) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0),
+);
 
 export const durationMs = z.coerce.number({ message: 'expected a number of milliseconds' }).int().min(0);

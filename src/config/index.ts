@@ -29,7 +29,10 @@ export class ConfigError extends Error {
     super(
       'The configuration is not valid:\n' +
         problems
-          .map((p) => `  - ${p.variable}: ${p.problem}${p.example ? ` (for example ${p.variable}=${p.example})` : ''}`)
+          .map(
+            (p) =>
+              `  - ${p.variable}: ${p.problem}${p.example ? ` (for example ${p.variable}=${p.example})` : ''}`,
+          )
           .join('\n'),
     );
     this.name = 'ConfigError';

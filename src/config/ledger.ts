@@ -8,10 +8,14 @@ import { listString, variable } from './env.js';
 const statusList = listString.pipe(z.array(z.string()).min(1, { message: 'expected at least one status' }));
 
 export const ledgerVariables = {
-  LEDGER_PURCHASE_ORDER_POSTING_STATUSES: variable(statusList.default(['Complete', 'Processing', 'Shipped']), {
-    example: 'Complete,Processing,Shipped',
-    description: 'Purchase order statuses (case-insensitive) whose lines add to stock; any other status posts nothing.',
-  }),
+  LEDGER_PURCHASE_ORDER_POSTING_STATUSES: variable(
+    statusList.default(['Complete', 'Processing', 'Shipped']),
+    {
+      example: 'Complete,Processing,Shipped',
+      description:
+        'Purchase order statuses (case-insensitive) whose lines add to stock; any other status posts nothing.',
+    },
+  ),
   LEDGER_SALES_INVOICE_POSTING_STATUSES: variable(statusList.default(['Completed', 'Closed']), {
     example: 'Completed,Closed',
     description: 'Statuses (case-insensitive) of a complete sales invoice whose lines take from stock.',
@@ -27,11 +31,13 @@ export const ledgerVariables = {
   }),
   LEDGER_POST_SCHEDULE: variable(z.string().min(1).default('10 minutes'), {
     example: '10 minutes',
-    description: 'How often inventory.post-stock runs besides after each portal sync (cron or Agenda interval).',
+    description:
+      'How often inventory.post-stock runs besides after each portal sync (cron or Agenda interval).',
   }),
   LEDGER_RECONCILE_SCHEDULE: variable(z.string().min(1).default('41 4 * * *'), {
     example: '41 4 * * *',
-    description: 'When inventory.reconcile recomputes every balance from the ledger (cron or Agenda interval).',
+    description:
+      'When inventory.reconcile recomputes every balance from the ledger (cron or Agenda interval).',
   }),
   LEDGER_POST_BATCH_SIZE: variable(z.coerce.number().int().min(1).max(10_000).default(500), {
     example: '500',

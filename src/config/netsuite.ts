@@ -20,7 +20,11 @@ export type PriceFieldMapping = z.infer<typeof priceFieldMappingSchema>;
 
 export const defaultPriceFieldMappings: PriceFieldMapping[] = [
   { from: 'price_1_', to: { table: 'price', column: 'p_res_cut' }, source: { priceLevel: 1, currency: 1 } },
-  { from: 'price_1_5', to: { table: 'price', column: 'p_hosp_roll' }, source: { priceLevel: 5, currency: 1 } },
+  {
+    from: 'price_1_5',
+    to: { table: 'price', column: 'p_hosp_roll' },
+    source: { priceLevel: 5, currency: 1 },
+  },
   { from: 'cost', to: { table: 'cost', column: 'cost_cut' }, source: { itemColumn: 'cost' } },
   {
     from: 'custitem_f3_rollprice',
@@ -42,17 +46,25 @@ const fieldMappingsJson = z
   .pipe(z.array(priceFieldMappingSchema).min(1));
 
 export const netsuiteVariables = {
-  NETSUITE_ACCOUNT_ID: variable(z.string().regex(/^[A-Za-z0-9_]+$/).optional(), {
-    example: '1234567_SB1',
-    description: 'NetSuite account id as shown in Setup > Company > Company Information. Unset: NetSuite is not configured.',
-  }),
+  NETSUITE_ACCOUNT_ID: variable(
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_]+$/)
+      .optional(),
+    {
+      example: '1234567_SB1',
+      description:
+        'NetSuite account id as shown in Setup > Company > Company Information. Unset: NetSuite is not configured.',
+    },
+  ),
   NETSUITE_BASE_URL: variable(z.url().optional(), {
     example: 'https://1234567-sb1.suitetalk.api.netsuite.com',
     description: 'Override of the REST host; default derived from the account id.',
   }),
   NETSUITE_TIMEZONE: variable(z.string().min(1).default('UTC'), {
     example: 'America/Los_Angeles',
-    description: 'Time zone of the integration user (Set Preferences); SuiteQL dates are in it, cursors are kept in UTC.',
+    description:
+      'Time zone of the integration user (Set Preferences); SuiteQL dates are in it, cursors are kept in UTC.',
   }),
   NETSUITE_CLIENT_ID: variable(z.string().min(1).optional(), {
     example: 'a1b2c3…',
@@ -105,7 +117,8 @@ export const netsuiteVariables = {
   }),
   NETSUITE_MAX_RETRIES: variable(z.coerce.number().int().min(0).max(20).default(6), {
     example: '6',
-    description: 'Retries of a request refused for concurrency (429) or a server error, with exponential backoff.',
+    description:
+      'Retries of a request refused for concurrency (429) or a server error, with exponential backoff.',
   }),
   NETSUITE_RETRY_BASE_MS: variable(durationMs.default(1000), {
     example: '1000',
@@ -114,7 +127,8 @@ export const netsuiteVariables = {
   NETSUITE_OPMS_WEBHOOK_SECRET: variable(z.string().min(16).optional(), {
     example: 'a-long-random-string-shared-with-the-suitescript',
     secret: true,
-    description: 'Bearer secret the NetSuite user-event script sends to POST /api/sync/netsuite-to-opms/webhook.',
+    description:
+      'Bearer secret the NetSuite user-event script sends to POST /api/sync/netsuite-to-opms/webhook.',
   }),
   NETSUITE_OPMS_SCHEDULE: variable(z.string().min(1).default('15 minutes'), {
     example: '15 minutes',
@@ -122,7 +136,8 @@ export const netsuiteVariables = {
   }),
   NETSUITE_OPMS_OVERLAP_MS: variable(durationMs.default(10 * 60 * 1000), {
     example: '600000',
-    description: 'The incremental sync re-reads items modified this long before its saved cursor (late commits, clock skew).',
+    description:
+      'The incremental sync re-reads items modified this long before its saved cursor (late commits, clock skew).',
   }),
   NETSUITE_OPMS_PAGE_SIZE: variable(z.coerce.number().int().min(1).max(1000).default(1000), {
     example: '1000',
@@ -130,16 +145,23 @@ export const netsuiteVariables = {
   }),
   NETSUITE_OPMS_FIELD_MAP: variable(fieldMappingsJson.optional(), {
     example: '[{"from":"price_1_","to":{"table":"price","column":"p_res_cut"},"source":{"priceLevel":1}}]',
-    description: 'NetSuite → OPMS price fields as JSON; default: price_1_→p_res_cut, price_1_5→p_hosp_roll, cost→cost_cut, custitem_f3_rollprice→cost_roll.',
+    description:
+      'NetSuite → OPMS price fields as JSON; default: price_1_→p_res_cut, price_1_5→p_hosp_roll, cost→cost_cut, custitem_f3_rollprice→cost_roll.',
   }),
   NETSUITE_OPMS_MAX_PRICE: variable(z.coerce.number().positive().default(100_000), {
     example: '100000',
     description: 'Prices and costs above this are refused and the item is quarantined for a person to check.',
   }),
-  NETSUITE_OPMS_SKIP_FIELD: variable(z.string().regex(/^[a-z][a-z0-9_]*$/).default('custitemf3_lisa_item'), {
-    example: 'custitemf3_lisa_item',
-    description: 'Checkbox item field: items with it ticked are not synced to OPMS (counted as skipped).',
-  }),
+  NETSUITE_OPMS_SKIP_FIELD: variable(
+    z
+      .string()
+      .regex(/^[a-z][a-z0-9_]*$/)
+      .default('custitemf3_lisa_item'),
+    {
+      example: 'custitemf3_lisa_item',
+      description: 'Checkbox item field: items with it ticked are not synced to OPMS (counted as skipped).',
+    },
+  ),
   NETSUITE_OPMS_ITEM_TYPES: variable(listString.default(['InvtPart']), {
     example: 'InvtPart',
     description: 'SuiteQL item types synced (inventory and lot-numbered inventory items are both InvtPart).',

@@ -13,7 +13,8 @@ const positiveInt = z.coerce.number({ message: 'expected a whole number' }).int(
 export const portalVariables = {
   CUSTOMERCONNECT_BASE_URL: variable(portalUrl.optional(), {
     example: 'https://envirostore.mycustomerconnect.com',
-    description: 'CustomerConnect portal address (without /index.php). Unset: the CustomerConnect scraper is off.',
+    description:
+      'CustomerConnect portal address (without /index.php). Unset: the CustomerConnect scraper is off.',
   }),
   CUSTOMERCONNECT_EMAIL: variable(z.string().min(1).optional(), {
     example: 'buyer@example.com',
@@ -38,11 +39,13 @@ export const portalVariables = {
   }),
   CUSTOMERCONNECT_STOP_AFTER_KNOWN: variable(positiveInt.default(20), {
     example: '20',
-    description: 'An incremental run stops reading the order list after this many known, unchanged orders in a row.',
+    description:
+      'An incremental run stops reading the order list after this many known, unchanged orders in a row.',
   }),
   CUSTOMERCONNECT_PROFILE_FILE: variable(z.string().min(1).optional(), {
     example: './config/customerconnect-profile.json',
-    description: 'JSON file overriding routes, selectors or patterns of the CustomerConnect profile after a site change.',
+    description:
+      'JSON file overriding routes, selectors or patterns of the CustomerConnect profile after a site change.',
   }),
 
   ROUTESTAR_BASE_URL: variable(portalUrl.optional(), {
@@ -72,20 +75,24 @@ export const portalVariables = {
   }),
   ROUTESTAR_STOP_AFTER_KNOWN: variable(positiveInt.default(20), {
     example: '20',
-    description: 'An incremental run stops reading an invoice list after this many known, unchanged invoices in a row.',
+    description:
+      'An incremental run stops reading an invoice list after this many known, unchanged invoices in a row.',
   }),
   ROUTESTAR_CLOSED_WINDOW_DAYS: variable(positiveInt.max(3650).default(30), {
     example: '30',
-    description: 'Closed invoices are read for this many days back (America/New_York), set explicitly on the page.',
+    description:
+      'Closed invoices are read for this many days back (America/New_York), set explicitly on the page.',
   }),
   ROUTESTAR_PROFILE_FILE: variable(z.string().min(1).optional(), {
     example: './config/routestar-profile.json',
-    description: 'JSON file overriding routes, selectors or column names of the RouteStar profile after a site change.',
+    description:
+      'JSON file overriding routes, selectors or column names of the RouteStar profile after a site change.',
   }),
 
   PORTAL_CONTEXT_RECYCLE_PAGES: variable(positiveInt.default(150), {
     example: '150',
-    description: 'A portal browser context is closed and reopened (same login) after this many pages, bounding memory.',
+    description:
+      'A portal browser context is closed and reopened (same login) after this many pages, bounding memory.',
   }),
   PORTAL_SESSION_MAX_AGE_MS: variable(durationMs.default(12 * 60 * 60 * 1000), {
     example: '43200000',
@@ -93,11 +100,13 @@ export const portalVariables = {
   }),
   PORTAL_NAVIGATION_TIMEOUT_MS: variable(durationMs.min(1000).default(90_000), {
     example: '90000',
-    description: 'How long one portal page may take to load before the step is retried (the portals are slow).',
+    description:
+      'How long one portal page may take to load before the step is retried (the portals are slow).',
   }),
   PORTAL_RETRY_ATTEMPTS: variable(positiveInt.max(10).default(3), {
     example: '3',
-    description: 'Attempts of one portal step (page load) on a timeout or server error, with exponential backoff.',
+    description:
+      'Attempts of one portal step (page load) on a timeout or server error, with exponential backoff.',
   }),
   PORTAL_RETRY_BASE_MS: variable(durationMs.default(2000), {
     example: '2000',
@@ -105,11 +114,13 @@ export const portalVariables = {
   }),
   PORTAL_TRACE: variable(booleanString.default(true), {
     example: 'true',
-    description: 'Record a Playwright trace of each portal step so a failing step leaves a trace file with its artefacts.',
+    description:
+      'Record a Playwright trace of each portal step so a failing step leaves a trace file with its artefacts.',
   }),
   CHROMIUM_PATH: variable(z.string().min(1).optional(), {
     example: '/usr/bin/chromium',
-    description: 'Chromium binary for the portal scrapers. Unset: Debian\'s /usr/bin/chromium, else Playwright\'s.',
+    description:
+      "Chromium binary for the portal scrapers. Unset: Debian's /usr/bin/chromium, else Playwright's.",
   }),
 };
 
@@ -151,7 +162,8 @@ export function portalSettings(config: PortalConfig, portal: PortalName): Portal
     chromiumPath: config.CHROMIUM_PATH,
     dataDir: config.DATA_DIR,
   };
-  const missingOf = (entries: [string, string | undefined][]) => entries.filter(([, v]) => !v).map(([k]) => k);
+  const missingOf = (entries: [string, string | undefined][]) =>
+    entries.filter(([, v]) => !v).map(([k]) => k);
   if (portal === 'customerconnect') {
     return {
       portal,

@@ -13,7 +13,10 @@ export interface EmbeddedDatabase {
 }
 
 /** dataDir undefined: an in-memory database (tests). */
-export async function startEmbeddedDatabase(options: { dataDir?: string; maxConnections?: number }): Promise<EmbeddedDatabase> {
+export async function startEmbeddedDatabase(options: {
+  dataDir?: string;
+  maxConnections?: number;
+}): Promise<EmbeddedDatabase> {
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
   const db = await PGlite.create(options.dataDir ? { dataDir: options.dataDir } : {});
   const server = new PGLiteSocketServer({

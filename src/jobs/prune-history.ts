@@ -14,9 +14,11 @@ const pruneData = z.object({
   retentionDays: z.number().int().min(0).optional(),
 });
 
-export function pruneHistoryJob(deps: { config: Config; db: Database; pool: pg.Pool }): JobDefinition<
-  z.infer<typeof pruneData>
-> {
+export function pruneHistoryJob(deps: {
+  config: Config;
+  db: Database;
+  pool: pg.Pool;
+}): JobDefinition<z.infer<typeof pruneData>> {
   return {
     name: 'maintenance.prune-history',
     description: 'Removes finished job records and sync runs older than RETENTION_DAYS.',

@@ -32,7 +32,9 @@ export class InvalidJobDataError extends Error {
 
 export class ShutdownError extends Error {
   constructor() {
-    super('Interrupted: the worker shut down before the run finished; it will run again on its next schedule');
+    super(
+      'Interrupted: the worker shut down before the run finished; it will run again on its next schedule',
+    );
     this.name = 'ShutdownError';
   }
 }
@@ -62,7 +64,11 @@ export interface RunnerDeps {
 export class JobRunner implements JobQueue {
   readonly agenda: Agenda;
   private readonly definitions = new Map<string, AnyJobDefinition>();
-  private readonly active = new Map<string, { controller: AbortController; done: Promise<unknown> }>();
+  private readonly active = new Map<
+    string,
+    { controller: AbortController; done: Promise<unknown>; agendaJobId?: string }
+  >();
+  private readonly backend: PostgresBackend;
   private started = false;
 
   constructor(
@@ -74,6 +80,7 @@ export class JobRunner implements JobQueue {
       this.definitions.set(def.name, def);
     }
     const backend = new PostgresBackend({ pool: deps.pool });
+    this.backend = backend;
     // The LISTEN connection reconnects by itself after a database outage; unheard, its 'error' would end the process.
     backend.notificationChannel?.on('error', (error: Error) =>
       deps.log.warn({ err: error }, 'job notifications interrupted; reconnecting'),
@@ -162,11 +169,11 @@ export class JobRunner implements JobQueue {
 
   private async process(def: AnyJobDefinition, job: Job<QueuedJobData>): Promise<void> {
     const queued = job.attrs.data ?? {};
-    const status = await this.execute(def, {
-      runId: queued.runId,
-      trigger: queued.trigger ?? 'schedule',
-      data: queued.data ?? {},
-    });
+    const status = await this.execute(
+      def,
+      { runId: queued.runId, trigger: queued.trigger ?? 'schedule', data: queued.data ?? {} },
+      job.attrs._id === undefined ? undefined : String(job.attrs._id),
+    );
     // Throwing hands the failure to Agenda's backoff, which retries the job later.
     if (status === 'failed') throw new Error(`Run of ${def.name} failed`);
   }
@@ -174,6 +181,7 @@ export class JobRunner implements JobQueue {
   private async execute(
     def: AnyJobDefinition,
     input: { runId?: string; trigger: Trigger; data: unknown },
+    agendaJobId?: string,
   ): Promise<RunStatus> {
     const { db, log } = this.deps;
     const controller = new AbortController();
@@ -189,7 +197,7 @@ export class JobRunner implements JobQueue {
       }
       return recorder.finish(error);
     })();
-    this.active.set(recorder.runId, { controller, done: work });
+    this.active.set(recorder.runId, { controller, done: work, agendaJobId });
     try {
       return await work;
     } finally {
@@ -231,11 +239,13 @@ export class JobRunner implements JobQueue {
       for (const [, run] of left) run.controller.abort(new ShutdownError());
       // A job that honours its signal records its own end; give it a moment before marking the rest.
       await Promise.race([Promise.allSettled(left.map(([, r]) => r.done)), delay(5_000)]);
-      interrupted = await failOrphanedRuns(
-        this.deps.db,
-        new ShutdownError().message,
-        left.map(([id]) => id),
-      );
+      interrupted = await failOrphanedRuns(this.deps.db, new ShutdownError().message, {
+        runIds: left.map(([id]) => id),
+      });
+      // Drain does not unlock jobs it gave up on; unlocked, they are taken again by the next worker at once instead
+      // of waiting out JOB_LOCK_LIFETIME_MS.
+      const lockedJobIds = left.flatMap(([, run]) => (run.agendaJobId ? [run.agendaJobId] : []));
+      if (lockedJobIds.length > 0) await this.backend.repository.unlockJobs(lockedJobIds);
     }
     await this.agenda.stop(false);
     return { interrupted };

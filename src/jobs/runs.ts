@@ -2,7 +2,7 @@
  * The run recorder: every job run is a row in sync_runs with its counters, progress and per-record events. Jobs only
  * see the RunContext; this module owns how a run is stored and how its final status is decided.
  */
-import { and, desc, eq, lt, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Database } from '../db/database.js';
 import { syncRunEvents, syncRuns } from '../models/index.js';
@@ -25,7 +25,12 @@ export async function createRun(
 ): Promise<string> {
   const [row] = await db
     .insert(syncRuns)
-    .values({ job: input.job, trigger: input.trigger, data: input.data ?? null, status: input.status ?? 'queued' })
+    .values({
+      job: input.job,
+      trigger: input.trigger,
+      data: input.data ?? null,
+      status: input.status ?? 'queued',
+    })
     .returning({ id: syncRuns.id });
   return row!.id;
 }
@@ -35,7 +40,12 @@ export async function getRun(db: Database, id: string): Promise<SyncRun | undefi
 }
 
 export async function runEvents(db: Database, runId: string, limit = 1000): Promise<SyncRunEvent[]> {
-  return db.select().from(syncRunEvents).where(eq(syncRunEvents.runId, runId)).orderBy(syncRunEvents.id).limit(limit);
+  return db
+    .select()
+    .from(syncRunEvents)
+    .where(eq(syncRunEvents.runId, runId))
+    .orderBy(syncRunEvents.id)
+    .limit(limit);
 }
 
 export interface RunFilter {
@@ -51,7 +61,9 @@ export async function listRuns(db: Database, filter: RunFilter): Promise<SyncRun
   if (filter.job) where.push(eq(syncRuns.job, filter.job));
   if (filter.status) where.push(eq(syncRuns.status, filter.status));
   if (filter.before)
-    where.push(sql`(${syncRuns.queuedAt}, ${syncRuns.id}) < (${filter.before.queuedAt}, ${filter.before.id})`);
+    where.push(
+      sql`(${syncRuns.queuedAt}, ${syncRuns.id}) < (${filter.before.queuedAt}, ${filter.before.id})`,
+    );
   return db
     .select()
     .from(syncRuns)
@@ -69,20 +81,24 @@ export async function lastRuns(db: Database): Promise<Map<string, SyncRun>> {
   return new Map(rows.map((r) => [r.job, r]));
 }
 
-/** Marks runs left "running" or "queued" by a process that is gone, so history never shows a ghost. */
-export async function failOrphanedRuns(db: Database, reason: string, runIds?: string[]): Promise<number> {
-  const scope = runIds
-    ? runIds.length === 0
-      ? sql`false`
-      : sql`${syncRuns.id} IN (${sql.join(
-          runIds.map((id) => sql`${id}::uuid`),
-          sql`, `,
-        )})`
-    : sql`${syncRuns.status} = 'running'`;
+/**
+ * Marks runs that can no longer finish as failed, so history never shows a ghost: either the given runs (this process
+ * is giving up on them), or runs started before a time after which no live worker can still hold their lock.
+ */
+export async function failOrphanedRuns(
+  db: Database,
+  reason: string,
+  scope: { runIds: string[] } | { startedBefore: Date },
+): Promise<number> {
+  if ('runIds' in scope && scope.runIds.length === 0) return 0;
+  const which =
+    'runIds' in scope
+      ? inArray(syncRuns.id, scope.runIds)
+      : and(eq(syncRuns.status, 'running'), lt(syncRuns.startedAt, scope.startedBefore));
   const rows = await db
     .update(syncRuns)
     .set({ status: 'failed', error: reason, finishedAt: new Date() })
-    .where(and(scope, sql`${syncRuns.status} IN ('running', 'queued')`))
+    .where(and(which, inArray(syncRuns.status, ['running', 'queued'])))
     .returning({ id: syncRuns.id });
   return rows.length;
 }
@@ -95,7 +111,14 @@ export async function pruneRuns(db: Database, olderThan: Date): Promise<number> 
   return rows.length;
 }
 
-const emptyCounters = (): Counters => ({ created: 0, updated: 0, unchanged: 0, skipped: 0, deleted: 0, failed: 0 });
+const emptyCounters = (): Counters => ({
+  created: 0,
+  updated: 0,
+  unchanged: 0,
+  skipped: 0,
+  deleted: 0,
+  failed: 0,
+});
 
 /** A run in progress: the RunContext handed to the job, plus what the executor needs to finish it. */
 export class RunRecorder implements RunContext {
@@ -158,10 +181,24 @@ export async function beginRun(
   log: Logger,
   input: { runId?: string; job: string; trigger: Trigger; data?: unknown; signal: AbortSignal },
 ): Promise<RunRecorder> {
-  const runId = input.runId ?? (await createRun(db, { job: input.job, trigger: input.trigger, data: input.data }));
+  const runId =
+    input.runId ?? (await createRun(db, { job: input.job, trigger: input.trigger, data: input.data }));
   await db
     .update(syncRuns)
-    .set({ status: 'running', startedAt: new Date(), attempt: sql`${syncRuns.attempt} + 1`, finishedAt: null, error: null })
+    .set({
+      status: 'running',
+      startedAt: new Date(),
+      attempt: sql`${syncRuns.attempt} + 1`,
+      finishedAt: null,
+      error: null,
+    })
     .where(eq(syncRuns.id, runId));
-  return new RunRecorder(db, runId, input.job, input.trigger, log.child({ job: input.job, runId }), input.signal);
+  return new RunRecorder(
+    db,
+    runId,
+    input.job,
+    input.trigger,
+    log.child({ job: input.job, runId }),
+    input.signal,
+  );
 }

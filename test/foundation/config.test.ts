@@ -19,7 +19,12 @@ describe('configuration', () => {
     }
     expect(error).toBeInstanceOf(ConfigError);
     const problems = (error as ConfigError).problems;
-    expect(problems.map((p) => p.variable).sort()).toEqual(['DATABASE_URL', 'LOG_LEVEL', 'PORT', 'RETENTION_DAYS']);
+    expect(problems.map((p) => p.variable).sort()).toEqual([
+      'DATABASE_URL',
+      'LOG_LEVEL',
+      'PORT',
+      'RETENTION_DAYS',
+    ]);
     const message = (error as ConfigError).message;
     expect(message).toContain('PORT: expected a port number');
     expect(message).toContain('(for example PORT=8080)');

@@ -19,7 +19,9 @@ describe.each(databaseKinds)('control API on %s', (kind) => {
     expect((await tw.api('/health', { auth: false })).status).toBe(200);
     const ready = await tw.api('/ready', { auth: false });
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toMatchObject({ checks: { database: true, migrations: true, jobRunner: true } });
+    expect(await ready.json()).toMatchObject({
+      checks: { database: true, migrations: true, jobRunner: true },
+    });
   });
 
   it('refuses /api and /dash without a key or with a wrong one, as problem+json', async () => {
@@ -34,7 +36,9 @@ describe.each(databaseKinds)('control API on %s', (kind) => {
   });
 
   it('lists the jobs with their schedule and last run', async () => {
-    const body = (await (await tw.api('/api/jobs')).json()) as { items: { name: string; schedule: unknown }[] };
+    const body = (await (await tw.api('/api/jobs')).json()) as {
+      items: { name: string; schedule: unknown }[];
+    };
     expect(body.items.map((j) => j.name)).toContain('maintenance.prune-history');
   });
 
@@ -81,7 +85,12 @@ describe.each(databaseKinds)('control API on %s', (kind) => {
     expect(res.status).toBe(202);
     const { runId } = (await res.json()) as { runId: string };
     const run = await waitForRun(tw, runId);
-    expect(run).toMatchObject({ job: 'maintenance.prune-history', trigger: 'manual', status: 'succeeded', deleted: 2 });
+    expect(run).toMatchObject({
+      job: 'maintenance.prune-history',
+      trigger: 'manual',
+      status: 'succeeded',
+      deleted: 2,
+    });
     expect(run.events[0]!.message).toContain('2 sync runs older than 30 days');
     expect(await tw.database.db.select().from(syncRuns).where(eq(syncRuns.job, 'old.job'))).toHaveLength(0);
     const events = await tw.database.db.select().from(syncRunEvents).where(eq(syncRunEvents.runId, runId));
@@ -112,7 +121,10 @@ describe.each(databaseKinds)('control API on %s', (kind) => {
   it('publishes an OpenAPI 3.1 document generated from the request schemas', async () => {
     const doc = (await (await tw.api('/api/openapi.json')).json()) as {
       openapi: string;
-      paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: unknown }> } }>>;
+      paths: Record<
+        string,
+        Record<string, { requestBody?: { content: Record<string, { schema: unknown }> } }>
+      >;
     };
     expect(doc.openapi).toBe('3.1.0');
     const prune = doc.paths['/api/jobs/maintenance.prune-history/run']!.post!;

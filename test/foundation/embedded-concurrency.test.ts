@@ -35,7 +35,9 @@ describe('embedded database under concurrent transactions', () => {
     const committed = writers - writers / 4;
     const counter = await db.pool.query<{ value: number }>('SELECT value FROM counter');
     expect(counter.rows[0]!.value).toBe(committed);
-    const entries = await db.pool.query<{ txn: number; n: number }>('SELECT txn, count(*)::int AS n FROM entries GROUP BY txn');
+    const entries = await db.pool.query<{ txn: number; n: number }>(
+      'SELECT txn, count(*)::int AS n FROM entries GROUP BY txn',
+    );
     expect(entries.rows).toHaveLength(committed);
     for (const row of entries.rows) {
       expect(row.n).toBe(5);

@@ -17,7 +17,10 @@ describe('logging', () => {
   it('redacts credentials by key and secret values wherever they appear', () => {
     const { lines, destination } = capture();
     const log = createLogger({ destination, secrets: ['s3cr3t-api-key'] });
-    log.info({ password: 'pw-1', req: { headers: { authorization: 'Bearer abc' } }, auth: { token: 't-1' } }, 'hello');
+    log.info(
+      { password: 'pw-1', req: { headers: { authorization: 'Bearer abc' } }, auth: { token: 't-1' } },
+      'hello',
+    );
     log.warn('calling with key s3cr3t-api-key failed');
     const out = lines.join('');
     expect(out).not.toContain('pw-1');

@@ -16,7 +16,10 @@ export interface TestDatabase extends DatabaseHandle {
 }
 
 /** A fresh, migrated database of the given kind. `close()` drops it. */
-export async function createTestDatabase(kind: DatabaseKind, options: { migrate?: boolean } = {}): Promise<TestDatabase> {
+export async function createTestDatabase(
+  kind: DatabaseKind,
+  options: { migrate?: boolean } = {},
+): Promise<TestDatabase> {
   if (kind === 'pglite') {
     const handle = await openDatabase({ dataDir: '', inMemory: true });
     if (options.migrate !== false) await applyMigrations(handle.db);

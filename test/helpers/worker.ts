@@ -70,7 +70,12 @@ export async function waitForRun(
   tw: TestWorker,
   runId: string,
   timeoutMs = 30_000,
-): Promise<{ status: string; events: { level: string; message: string; entity: string | null; details: unknown }[] } & Record<string, unknown>> {
+): Promise<
+  {
+    status: string;
+    events: { level: string; message: string; entity: string | null; details: unknown }[];
+  } & Record<string, unknown>
+> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const res = await tw.api(`/api/runs/${runId}`);

@@ -12,7 +12,7 @@ import { documentRoute } from '../../api/openapi.js';
 import { decodeCursor, pageQuery, toPage } from '../../api/pagination.js';
 import { HttpProblem, notFound, parseInput } from '../../api/problem.js';
 import type { JobDefinition } from '../../jobs/types.js';
-import { postingRulesFrom } from '../../ledger/posting-rules.js';
+import { postingRulesFrom } from '../../ledger/index.js';
 import { salesInvoiceLines, salesInvoices, syncRuns } from '../../models/index.js';
 import { failureArtefactStore } from '../artefacts.js';
 import { launchBrowser } from '../browser.js';

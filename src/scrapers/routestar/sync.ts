@@ -12,12 +12,13 @@ import type { RunContext } from '../../jobs/types.js';
 import {
   flagMissingPendingInvoices,
   listChecksum,
+  postStock,
   salesInvoiceState,
   upsertSalesInvoice,
+  type PostingRules,
+  type PostStockResult,
   type SalesInvoiceInput,
-} from '../../ledger/documents.js';
-import { postStock, type PostStockResult } from '../../ledger/posting.js';
-import type { PostingRules } from '../../ledger/posting-rules.js';
+} from '../../ledger/index.js';
 import { salesInvoices } from '../../models/index.js';
 import type { FailureArtefactStore } from '../artefacts.js';
 import { closedWindow } from './dates.js';

@@ -1,0 +1,261 @@
+/**
+ * Customers in ERPNext with their Address and Contact: reading them a page at a time (a handful of batched requests
+ * per page, never one per customer) and writing one. The primary Address and Contact are taken from the Customer's
+ * `customer_primary_*` links, or found through the Dynamic Link child table when a person linked them by hand.
+ */
+import { z } from 'zod';
+import type { CustomerFields } from '../../customers/fields.js';
+import type { CallOptions, ErpNextClient } from './client.js';
+import { ErpNextError } from './errors.js';
+import {
+  addressBody,
+  contactBody,
+  customerBody,
+  hasAddress,
+  hasContact,
+  type CustomerMappingSettings,
+  type RemoteCustomer,
+} from './mapping.js';
+import { addressDoc, contactDoc, customerDoc, type CustomerDoc } from './schemas.js';
+
+const customerListFields = [
+  'name',
+  'customer_name',
+  'customer_type',
+  'customer_group',
+  'territory',
+  'website',
+  'tax_id',
+  'language',
+  'disabled',
+  'customer_primary_address',
+  'customer_primary_contact',
+  'modified',
+];
+const addressListFields = ['name', 'address_line1', 'address_line2', 'city', 'state', 'pincode', 'country', 'modified'];
+const contactListFields = ['name', 'first_name', 'last_name', 'company_name', 'email_id', 'phone', 'mobile_no', 'modified'];
+
+/** Names per `in` filter, so the query string stays well under common URL limits. */
+const namesPerQuery = 100;
+
+const creditLimitRow = z.object({
+  parent: z.string(),
+  company: z.string(),
+  credit_limit: z.union([z.number(), z.string()]).nullish(),
+});
+const linkRow = z.object({ parent: z.string(), link_name: z.string() });
+
+/** The names ERPNext knows a synced customer by. */
+export interface RemoteNames {
+  erpnextName: string | null;
+  addressName: string | null;
+  contactName: string | null;
+}
+
+export class ErpNextCustomers {
+  constructor(
+    private readonly client: ErpNextClient,
+    private readonly settings: CustomerMappingSettings,
+  ) {}
+
+  /** Customers with `modified` >= since, oldest first, ties by name: the order a keyset cursor needs. */
+  async readChangedSince(
+    since: string | null,
+    page: { limitStart: number; pageSize: number },
+    options: CallOptions = {},
+  ): Promise<RemoteCustomer[]> {
+    const rows = await this.client.list(
+      'Customer',
+      {
+        fields: [...customerListFields, ...(this.settings.vatField ? [this.settings.vatField] : [])],
+        filters: since ? [['modified', '>=', since]] : [],
+        orderBy: 'modified asc, name asc',
+        limitStart: page.limitStart,
+        limitPageLength: page.pageSize,
+      },
+      customerDoc,
+      options,
+    );
+    return this.withRelated(rows, true, options);
+  }
+
+  /** One customer as ERPNext has it now; null when it does not exist (deleted). */
+  async read(name: string, options: CallOptions = {}): Promise<RemoteCustomer | null> {
+    try {
+      const doc = await this.client.get('Customer', name, customerDoc, options);
+      const [remote] = await this.withRelated([doc], false, options);
+      return remote!;
+    } catch (error) {
+      if (error instanceof ErpNextError && error.kind === 'not-found') return null;
+      throw error;
+    }
+  }
+
+  /**
+   * Creates or updates the customer and its Address and Contact. `onCreated` runs as soon as the Customer exists, so
+   * its name is saved before anything else can fail and a retry updates it instead of creating a duplicate.
+   */
+  async write(
+    fields: CustomerFields,
+    known: RemoteNames,
+    onCreated: (erpnextName: string) => Promise<void>,
+    options: CallOptions = {},
+  ): Promise<{ remote: RemoteCustomer; names: RemoteNames }> {
+    const body = customerBody(fields, this.settings);
+    let customer: CustomerDoc;
+    if (known.erpnextName) {
+      customer = await this.client.update('Customer', known.erpnextName, body, customerDoc, options);
+    } else {
+      customer = await this.client.insert('Customer', body, customerDoc, options);
+      await onCreated(customer.name);
+    }
+    const address = await this.writeLinked(
+      'Address',
+      hasAddress(fields) ? addressBody(fields, customer.name) : null,
+      known.addressName ?? customer.customer_primary_address ?? null,
+      addressDoc,
+      options,
+    );
+    const contact = await this.writeLinked(
+      'Contact',
+      hasContact(fields) ? contactBody(fields, customer.name) : null,
+      known.contactName ?? customer.customer_primary_contact ?? null,
+      contactDoc,
+      options,
+    );
+    const primaryAddress = address?.name ?? null;
+    const primaryContact = contact?.name ?? null;
+    if ((customer.customer_primary_address ?? null) !== primaryAddress || (customer.customer_primary_contact ?? null) !== primaryContact) {
+      customer = await this.client.update(
+        'Customer',
+        customer.name,
+        { customer_primary_address: primaryAddress, customer_primary_contact: primaryContact },
+        customerDoc,
+        options,
+      );
+    }
+    return {
+      remote: { customer, address, contact },
+      names: { erpnextName: customer.name, addressName: primaryAddress, contactName: primaryContact },
+    };
+  }
+
+  private async writeLinked<T>(
+    doctype: 'Address' | 'Contact',
+    body: Record<string, unknown> | null,
+    existing: string | null,
+    schema: z.ZodType<T>,
+    options: CallOptions,
+  ): Promise<T | null> {
+    if (body === null) {
+      if (existing) await this.client.delete(doctype, existing, options).catch(ignoreNotFound);
+      return null;
+    }
+    if (existing) {
+      try {
+        return await this.client.update(doctype, existing, body, schema, options);
+      } catch (error) {
+        // Deleted by a person in ERPNext: the customer still has these details, so they get a new document.
+        if (!(error instanceof ErpNextError && error.kind === 'not-found')) throw error;
+      }
+    }
+    return this.client.insert(doctype, body, schema, options);
+  }
+
+  private async withRelated(rows: CustomerDoc[], needCreditLimits: boolean, options: CallOptions): Promise<RemoteCustomer[]> {
+    if (rows.length === 0) return [];
+    const names = rows.map((r) => r.name);
+    if (needCreditLimits && this.settings.company) {
+      const limits = await this.childRows('Customer Credit Limit', 'Customer', 'parent', names, creditLimitRow, [
+        'parent',
+        'company',
+        'credit_limit',
+      ], options);
+      for (const row of rows) row.credit_limits = limits.filter((l) => l.parent === row.name);
+    }
+    const addressOf = await this.primaryLinks(rows, 'Address', (r) => r.customer_primary_address, options);
+    const contactOf = await this.primaryLinks(rows, 'Contact', (r) => r.customer_primary_contact, options);
+    const addresses = await this.byNames('Address', [...addressOf.values()], addressListFields, addressDoc, options);
+    const contacts = await this.byNames('Contact', [...contactOf.values()], contactListFields, contactDoc, options);
+    return rows.map((customer) => ({
+      customer,
+      address: addresses.get(addressOf.get(customer.name) ?? '') ?? null,
+      contact: contacts.get(contactOf.get(customer.name) ?? '') ?? null,
+    }));
+  }
+
+  /** Customer name → the name of its primary Address/Contact, found by Dynamic Link when the Customer has none set. */
+  private async primaryLinks(
+    rows: CustomerDoc[],
+    doctype: 'Address' | 'Contact',
+    primary: (row: CustomerDoc) => string | null | undefined,
+    options: CallOptions,
+  ): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    const missing: string[] = [];
+    for (const row of rows) {
+      const name = primary(row);
+      if (name) out.set(row.name, name);
+      else missing.push(row.name);
+    }
+    if (missing.length > 0) {
+      const links = await this.childRows('Dynamic Link', doctype, 'link_name', missing, linkRow, ['parent', 'link_name'], options, [
+        ['link_doctype', '=', 'Customer'],
+      ]);
+      for (const link of links.sort((a, b) => a.parent.localeCompare(b.parent)))
+        if (!out.has(link.link_name)) out.set(link.link_name, link.parent);
+    }
+    return out;
+  }
+
+  private async childRows<T>(
+    doctype: string,
+    parent: string,
+    keyField: string,
+    keys: string[],
+    schema: z.ZodType<T>,
+    fields: string[],
+    options: CallOptions,
+    extraFilters: unknown[] = [],
+  ): Promise<T[]> {
+    const out: T[] = [];
+    for (let i = 0; i < keys.length; i += namesPerQuery) {
+      const chunk = keys.slice(i, i + namesPerQuery);
+      out.push(
+        ...(await this.client.list(
+          doctype,
+          { fields, parent, filters: [...extraFilters, [keyField, 'in', chunk]], limitPageLength: 0 },
+          schema,
+          options,
+        )),
+      );
+    }
+    return out;
+  }
+
+  private async byNames<T extends { name: string }>(
+    doctype: string,
+    names: string[],
+    fields: string[],
+    schema: z.ZodType<T>,
+    options: CallOptions,
+  ): Promise<Map<string, T>> {
+    const unique = [...new Set(names)];
+    const out = new Map<string, T>();
+    for (let i = 0; i < unique.length; i += namesPerQuery) {
+      const chunk = unique.slice(i, i + namesPerQuery);
+      const docs = await this.client.list(
+        doctype,
+        { fields, filters: [['name', 'in', chunk]], limitPageLength: chunk.length },
+        schema,
+        options,
+      );
+      for (const doc of docs) out.set(doc.name, doc);
+    }
+    return out;
+  }
+}
+
+function ignoreNotFound(error: unknown): void {
+  if (!(error instanceof ErpNextError && error.kind === 'not-found')) throw error;
+}

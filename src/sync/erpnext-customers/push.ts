@@ -1,0 +1,154 @@
+/**
+ * erpnext.push-customers: delivers the outbox. For each customer with a due entry it sends the customer's current
+ * state (so several local edits become one delivery), first merging any change ERPNext has that we have not seen,
+ * so a push never overwrites an accountant's edit. Transient failures wait and retry with growing delays; a refusal
+ * (validation, permission) or the last attempt leaves the entry failed with its request and reply for a person.
+ */
+import { z } from 'zod';
+import type { Exchange } from '../../connectors/erpnext/client.js';
+import { ErpNextError } from '../../connectors/erpnext/errors.js';
+import { fieldsFromRemote } from '../../connectors/erpnext/mapping.js';
+import { normaliseFrappeTimestamp } from '../../connectors/erpnext/timestamps.js';
+import { fieldsChecksum } from '../../customers/fields.js';
+import {
+  customersDue,
+  markAttemptFailed,
+  markDelivered,
+  pendingEntries,
+  supersedeOlder,
+  type OutboxEntry,
+} from '../../customers/outbox.js';
+import { fieldsOf, getCustomer } from '../../customers/store.js';
+import type { JobDefinition, RunContext } from '../../jobs/types.js';
+import { applyRemoteCustomer } from './apply-remote.js';
+import { pushJobName, requireRemote, type CustomerSync } from './context.js';
+import { ErpNextNotConfiguredError } from './settings.js';
+import { saveSyncState, syncStateOf } from './sync-state.js';
+
+type Delivery = 'created' | 'updated' | 'unchanged';
+
+export function pushCustomersJob(sync: CustomerSync): JobDefinition<Record<string, never>> {
+  return {
+    name: pushJobName,
+    description: 'Sends local customer changes waiting in the outbox to ERPNext (Customer, Address, Contact).',
+    data: z.strictObject({}),
+    schedule: (config) => (sync.remote ? config.ERPNEXT_PUSH_SCHEDULE : undefined),
+    run: (ctx) => pushOutbox(sync, ctx),
+  };
+}
+
+export async function pushOutbox(sync: CustomerSync, ctx: RunContext): Promise<void> {
+  requireRemote(sync);
+  const done = new Set<string>();
+  for (;;) {
+    const due = (await customersDue(sync.db, new Date(), 50)).filter((id) => !done.has(id));
+    if (due.length === 0) break;
+    for (const customerId of due) {
+      if (ctx.signal.aborted) return;
+      done.add(customerId);
+      await pushCustomer(sync, ctx, customerId);
+      await ctx.progress({ processed: done.size, note: `customer ${customerId}` });
+    }
+  }
+}
+
+async function pushCustomer(sync: CustomerSync, ctx: RunContext, customerId: string): Promise<void> {
+  const entries = await pendingEntries(sync.db, customerId);
+  const newest = entries.at(-1);
+  if (!newest) return;
+  await supersedeOlder(sync.db, customerId, newest.id);
+  const trace: Exchange[] = [];
+  try {
+    const delivery = await deliver(sync, customerId, trace);
+    // A merge during delivery may have queued a newer entry; the state just sent already covers it.
+    const latest = (await pendingEntries(sync.db, customerId)).at(-1) ?? newest;
+    await markDelivered(sync.db, customerId, latest.id, lastExchange(trace));
+    ctx.count(delivery);
+    if (delivery !== 'unchanged')
+      await ctx.event({ level: 'info', entity: `customer:${customerId}`, message: `Customer ${delivery} in ERPNext` });
+  } catch (error) {
+    if (error instanceof ErpNextNotConfiguredError || (error instanceof ErpNextError && error.kind === 'auth')) throw error;
+    await recordFailure(sync, ctx, newest, error, trace);
+  }
+}
+
+async function recordFailure(
+  sync: CustomerSync,
+  ctx: RunContext,
+  entry: OutboxEntry,
+  error: unknown,
+  trace: Exchange[],
+): Promise<void> {
+  const { pushMaxAttempts, pushBackoffMs } = sync.settings;
+  const attempt = entry.attempts + 1;
+  const transient = !(error instanceof ErpNextError) || error.transient;
+  const delay = pushBackoffMs * 2 ** (attempt - 1) * (0.8 + Math.random() * 0.4);
+  const retryAt = transient && attempt < pushMaxAttempts ? new Date(Date.now() + delay) : null;
+  const message = error instanceof Error ? error.message : String(error);
+  const exchange = lastExchange(trace);
+  const status = await markAttemptFailed(sync.db, entry, { error: message, ...exchange, retryAt });
+  ctx.count('failed');
+  await ctx.event({
+    level: status === 'failed' ? 'error' : 'warn',
+    entity: `customer:${entry.customerId}`,
+    message:
+      status === 'failed'
+        ? `Customer could not be sent to ERPNext (attempt ${attempt}): ${message}. Fix the cause, then POST /api/customers/outbox/${entry.id}/retry`
+        : `Customer not sent to ERPNext yet (attempt ${attempt} of ${pushMaxAttempts}), retrying at ${retryAt!.toISOString()}: ${message}`,
+    details: { outboxId: entry.id, attempt, ...exchange },
+  });
+}
+
+async function deliver(sync: CustomerSync, customerId: string, trace: Exchange[]): Promise<Delivery> {
+  const remote = requireRemote(sync);
+  const names = sync.settings.syncedFields;
+  let state = await syncStateOf(sync.db, customerId);
+  if (state?.erpnextName && !state.remoteDeleted) {
+    const current = await remote.read(state.erpnextName, { trace });
+    if (current === null) {
+      // Deleted in ERPNext without us hearing of it: an active customer is created there again.
+      await saveSyncState(sync.db, customerId, { remoteDeleted: true });
+    } else if (fieldsChecksum(fieldsFromRemote(current, sync.settings.mapping), names) !== state.syncedChecksum) {
+      await applyRemoteCustomer(sync, current);
+    }
+    state = await syncStateOf(sync.db, customerId);
+  }
+  const row = await getCustomer(sync.db, customerId);
+  if (!row) return 'unchanged';
+  const local = fieldsOf(row);
+  if (state?.remoteDeleted && !row.active) return 'unchanged';
+  const known = state?.remoteDeleted
+    ? { erpnextName: null, addressName: null, contactName: null }
+    : {
+        erpnextName: state?.erpnextName ?? null,
+        addressName: state?.addressName ?? null,
+        contactName: state?.contactName ?? null,
+      };
+  if (known.erpnextName && fieldsChecksum(local, names) === state?.syncedChecksum) return 'unchanged';
+  const written = await remote.write(
+    local,
+    known,
+    (erpnextName) => saveSyncState(sync.db, customerId, { erpnextName, remoteDeleted: false }),
+    { trace },
+  );
+  const agreed = fieldsFromRemote(written.remote, sync.settings.mapping);
+  await saveSyncState(sync.db, customerId, {
+    ...written.names,
+    syncedFields: agreed,
+    syncedChecksum: fieldsChecksum(agreed, names),
+    remoteModified: normaliseFrappeTimestamp(written.remote.customer.modified),
+    remoteDeleted: false,
+    syncedAt: new Date(),
+  });
+  return known.erpnextName ? 'updated' : 'created';
+}
+
+/** The last request and reply of a delivery, as kept with the outbox entry (the client never records credentials). */
+function lastExchange(trace: Exchange[]): { request: unknown; response: unknown } {
+  const last = trace.at(-1);
+  if (!last) return { request: null, response: null };
+  return {
+    request: { method: last.method, path: last.path, body: last.body ?? null },
+    response: last.status === undefined ? { error: last.error ?? 'no reply' } : { status: last.status, body: last.response ?? null },
+  };
+}
