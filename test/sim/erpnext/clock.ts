@@ -16,11 +16,15 @@ export class SiteClock {
     this.micros = parseSiteTime(start);
   }
 
-  /** The time of the next write: whole seconds apart some of the time, so both written forms occur. */
+  /** The time of the next write. */
   tick(): string {
     if (!this.frozen) {
       this.step += 1;
-      this.micros += this.step % 3 === 0 ? 1_000_000n : BigInt(1 + Math.floor(this.random() * 999_999));
+      // Every third write lands on a whole second, as real writes sometimes do, so both written forms occur.
+      this.micros =
+        this.step % 3 === 0
+          ? (this.micros / 1_000_000n + 1n) * 1_000_000n
+          : this.micros + BigInt(1 + Math.floor(this.random() * 999_999));
     }
     return formatSiteTime(this.micros);
   }

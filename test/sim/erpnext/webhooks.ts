@@ -38,6 +38,11 @@ export class WebhookSender {
     private readonly options: { retryDelaysMs: number[]; timeoutMs: number },
   ) {}
 
+  /** Configures one more webhook (a receiver that only gets its URL after the site is up). */
+  add(hook: WebhookConfig): void {
+    this.hooks.push(hook);
+  }
+
   /** Queued like Frappe's background job: the write that caused it does not wait. */
   send(event: DocEvent, doc: Doc): void {
     for (const hook of this.hooks) {
