@@ -59,12 +59,12 @@ export function renderInitialProgress(status: InitialSyncStatus, width = 30): st
   const fraction = status.percent !== undefined ? status.percent / 100 : 0;
   const filled = Math.round(fraction * width);
   const bar = `[${'█'.repeat(filled)}${'░'.repeat(width - filled)}]`;
-  const parts = [
-    `${bar} ${status.percent !== undefined ? `${status.percent.toFixed(1)}%` : '  ?  '}`,
+  const percent = status.percent !== undefined ? `${status.percent.toFixed(1)}%` : '?%';
+  const details = [
     `${status.processed}/${status.total ?? '?'} items`,
     ...(status.itemsPerSecond !== undefined ? [`${status.itemsPerSecond}/s`] : []),
     ...(status.etaSeconds !== undefined && status.state === 'running' ? [`ETA ${duration(status.etaSeconds)}`] : []),
     status.state,
   ];
-  return parts.join(' · ').replace(' · ', ' ');
+  return `${bar} ${percent} ${details.join(' · ')}`;
 }
