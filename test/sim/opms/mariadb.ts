@@ -40,14 +40,13 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function waitUntilReady(port: number, child: ChildProcess, logFile: string): Promise<void> {
-  const deadline = Date.now() + 30_000;
+/** Connects as soon as the server accepts connections; that first connection is handed back for the set-up. */
+async function waitUntilReady(port: number, child: ChildProcess, logFile: string): Promise<mysql.Connection> {
+  const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) break;
     try {
-      const conn = await mysql.createConnection({ host: '127.0.0.1', port, user: 'root' });
-      await conn.end();
-      return;
+      return await mysql.createConnection({ host: '127.0.0.1', port, user: 'root' });
     } catch {
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -93,15 +92,15 @@ export async function startMariaDb(options: { database?: string } = {}): Promise
       ],
       { stdio: 'ignore' },
     );
+    let conn: mysql.Connection;
     try {
-      await waitUntilReady(port, child, logFile);
+      conn = await waitUntilReady(port, child, logFile);
     } catch (error) {
       child.kill('SIGKILL');
       if (attempt < 3) continue;
       rmSync(dir, { recursive: true, force: true });
       throw error;
     }
-    const conn = await mysql.createConnection({ host: '127.0.0.1', port, user: 'root' });
     await conn.query(`CREATE DATABASE \`${database}\``);
     await conn.end();
     return {
