@@ -2,11 +2,9 @@
 import { z } from 'zod';
 import { variable } from './env.js';
 
-const identifier = z
-  .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
-    message: 'expected a table or column name (letters, digits, underscore)',
-  });
+const identifier = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
+  message: 'expected a table or column name (letters, digits, underscore)',
+});
 
 export const opmsVariables = {
   OPMS_DATABASE_URL: variable(

@@ -30,7 +30,10 @@ export const netsuiteOpmsPriceChanges = pgTable(
     trigger: text('trigger').notNull(),
     changedAt: timestamp('changed_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   },
-  (t) => [index('netsuite_opms_price_changes_item_idx').on(t.itemId, t.id), index('netsuite_opms_price_changes_run_idx').on(t.runId)],
+  (t) => [
+    index('netsuite_opms_price_changes_item_idx').on(t.itemId, t.id),
+    index('netsuite_opms_price_changes_run_idx').on(t.runId),
+  ],
 );
 
 export const netsuiteOpmsWebhookReceipts = pgTable(

@@ -1,13 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NetSuiteAuthError, NetSuiteError } from '../../src/connectors/netsuite/errors.js';
 import { TokenBasedAuth } from '../../src/connectors/netsuite/auth.js';
-import { accountHostName, formatAccountTimestamp, parseAccountTimestamp } from '../../src/connectors/netsuite/dates.js';
+import {
+  accountHostName,
+  formatAccountTimestamp,
+  parseAccountTimestamp,
+} from '../../src/connectors/netsuite/dates.js';
 import { itemPriceQuery } from '../../src/sync/netsuite-to-opms/query.js';
 import { defaultPriceFieldMappings } from '../../src/config/netsuite.js';
 import type { NetSuiteSim } from '../sim/netsuite/server.js';
 import { ecKeys, oauth2Client, rsaKeys, simWithAuth, tba, tbaClient } from './setup.js';
 
-const settings = { fields: defaultPriceFieldMappings, skipField: 'custitemf3_lisa_item', itemTypes: ['InvtPart'], timeZone: 'America/Los_Angeles' };
+const settings = {
+  fields: defaultPriceFieldMappings,
+  skipField: 'custitemf3_lisa_item',
+  itemTypes: ['InvtPart'],
+  timeZone: 'America/Los_Angeles',
+};
 const allItems = itemPriceQuery(settings, {});
 
 describe('NetSuite client against the simulator', () => {
@@ -33,7 +42,10 @@ describe('NetSuite client against the simulator', () => {
   });
 
   it('authenticates with OAuth 2.0 ES256 when the certificate is an EC key', async () => {
-    const ecSim = await simWithAuth({ itemCount: 5, oauth2: { ...{ clientId: 'client-abc', certificateId: 'cert-kid-1' }, publicKey: ecKeys.publicKey } });
+    const ecSim = await simWithAuth({
+      itemCount: 5,
+      oauth2: { ...{ clientId: 'client-abc', certificateId: 'cert-kid-1' }, publicKey: ecKeys.publicKey },
+    });
     const client = oauth2Client(ecSim, {}, ecKeys, 'ES256');
     expect((await client.suiteql(allItems)).count).toBe(5);
     // The RSA key does not match the EC certificate: refused, and not retried as if it were transient.
@@ -66,7 +78,11 @@ describe('NetSuite client against the simulator', () => {
     const header = await new TokenBasedAuth({ accountId: sim.accountId, ...tba }).authorize('POST', url);
     expect(header).toContain('realm="1234567_SB1"');
     const send = () =>
-      fetch(url, { method: 'POST', headers: { authorization: header, prefer: 'transient', 'content-type': 'application/json' }, body: JSON.stringify({ q: allItems }) });
+      fetch(url, {
+        method: 'POST',
+        headers: { authorization: header, prefer: 'transient', 'content-type': 'application/json' },
+        body: JSON.stringify({ q: allItems }),
+      });
     expect((await send()).status).toBe(200);
     const replay = await send();
     expect(replay.status).toBe(401);
@@ -75,7 +91,9 @@ describe('NetSuite client against the simulator', () => {
   });
 
   it('reports wrong TBA secrets as an authentication error after one fresh-nonce retry', async () => {
-    const client = tbaClient(sim, { auth: new TokenBasedAuth({ accountId: sim.accountId, ...tba, tokenSecret: 'wrong' }) });
+    const client = tbaClient(sim, {
+      auth: new TokenBasedAuth({ accountId: sim.accountId, ...tba, tokenSecret: 'wrong' }),
+    });
     const before = sim.stats.refusedAuth;
     await expect(client.suiteql(allItems)).rejects.toMatchObject({ status: 401, code: 'INVALID_LOGIN' });
     expect(sim.stats.refusedAuth - before).toBe(2);
@@ -85,7 +103,8 @@ describe('NetSuite client against the simulator', () => {
   it('pages: empty result, exactly one page, and a short last page', async () => {
     const client = tbaClient(sim);
     const empty = [];
-    for await (const page of client.suiteqlPages(itemPriceQuery(settings, { ids: [1] }), 10)) empty.push(page);
+    for await (const page of client.suiteqlPages(itemPriceQuery(settings, { ids: [1] }), 10))
+      empty.push(page);
     expect(empty).toHaveLength(1);
     expect(empty[0]).toMatchObject({ count: 0, hasMore: false, totalResults: 0, items: [] });
     expect(empty[0]!.links.map((l) => l.rel)).toEqual(['self']);
@@ -95,8 +114,13 @@ describe('NetSuite client against the simulator', () => {
     expect(exact.map((p) => [p.count, p.hasMore])).toEqual([[120, false]]);
 
     const counts = [];
-    for await (const page of client.suiteqlPages(allItems, 50)) counts.push([page.offset, page.count, page.hasMore]);
-    expect(counts).toEqual([[0, 50, true], [50, 50, true], [100, 20, false]]);
+    for await (const page of client.suiteqlPages(allItems, 50))
+      counts.push([page.offset, page.count, page.hasMore]);
+    expect(counts).toEqual([
+      [0, 50, true],
+      [50, 50, true],
+      [100, 20, false],
+    ]);
     await expect(client.suiteql(allItems, { limit: 50, offset: 25 })).rejects.toThrow(/multiple/);
     await client.stop();
   });
@@ -105,7 +129,11 @@ describe('NetSuite client against the simulator', () => {
     const capped = await simWithAuth({ itemCount: 120, resultCap: 50 });
     const client = tbaClient(capped, { resultCap: 50 });
     const ids: number[] = [];
-    for await (const page of client.suiteqlKeyset((after) => itemPriceQuery(settings, { afterId: after }), 20)) ids.push(...page.rows.map((r) => Number(r.id)));
+    for await (const page of client.suiteqlKeyset(
+      (after) => itemPriceQuery(settings, { afterId: after }),
+      20,
+    ))
+      ids.push(...page.rows.map((r) => Number(r.id)));
     expect(ids).toEqual(capped.items.map((i) => i.id));
     await Promise.all([client.stop(), capped.close()]);
   });
@@ -134,7 +162,9 @@ describe('NetSuite client against the simulator', () => {
   it('gives up after the retry budget and says what NetSuite answered', async () => {
     const client = oauth2Client(sim, { retry: { maxRetries: 2, baseDelayMs: 5, maxDelayMs: 20 } });
     sim.refuseNext(10, 429);
-    await expect(client.suiteql(allItems)).rejects.toThrow(/429 CONCURRENCY_LIMIT_EXCEEDED.*Concurrent request limit exceeded/);
+    await expect(client.suiteql(allItems)).rejects.toThrow(
+      /429 CONCURRENCY_LIMIT_EXCEEDED.*Concurrent request limit exceeded/,
+    );
     sim.refuseNext(0);
     await client.stop();
   });
@@ -158,20 +188,32 @@ describe('NetSuite client against the simulator', () => {
     expect(record.itemId).toBe(item.itemid);
     expect(record.lastModifiedDate).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
     expect(record.price?.items?.find((p) => p.priceLevel.id === '1')?.price).toBe(item.prices.get(1));
-    await expect(client.getItemRecord('inventoryItem', '999999')).rejects.toMatchObject({ status: 404, code: 'NONEXISTENT_ID' });
+    await expect(client.getItemRecord('inventoryItem', '999999')).rejects.toMatchObject({
+      status: 404,
+      code: 'NONEXISTENT_ID',
+    });
     await client.stop();
   });
 });
 
 describe('account time zone conversion', () => {
   it('turns TO_CHAR wall-clock times into UTC and back, across daylight saving', () => {
-    for (const iso of ['2026-01-15T18:20:30.000Z', '2026-07-04T06:59:59.000Z', '2026-03-08T10:30:00.000Z', '2026-11-01T10:30:00.000Z']) {
+    for (const iso of [
+      '2026-01-15T18:20:30.000Z',
+      '2026-07-04T06:59:59.000Z',
+      '2026-03-08T10:30:00.000Z',
+      '2026-11-01T10:30:00.000Z',
+    ]) {
       const wall = formatAccountTimestamp(new Date(iso), 'America/Los_Angeles');
       expect(parseAccountTimestamp(wall, 'America/Los_Angeles')?.toISOString()).toBe(iso);
     }
-    expect(formatAccountTimestamp(new Date('2026-01-15T18:20:30Z'), 'America/Los_Angeles')).toBe('2026-01-15 10:20:30');
+    expect(formatAccountTimestamp(new Date('2026-01-15T18:20:30Z'), 'America/Los_Angeles')).toBe(
+      '2026-01-15 10:20:30',
+    );
     expect(parseAccountTimestamp('1/15/2026', 'UTC')).toBeUndefined();
     // 01:30 happens twice when clocks fall back; the earlier instant is taken, so a cursor never skips an edit.
-    expect(parseAccountTimestamp('2026-11-01 01:30:00', 'America/Los_Angeles')?.toISOString()).toBe('2026-11-01T08:30:00.000Z');
+    expect(parseAccountTimestamp('2026-11-01 01:30:00', 'America/Los_Angeles')?.toISOString()).toBe(
+      '2026-11-01T08:30:00.000Z',
+    );
   });
 });

@@ -58,7 +58,11 @@ describe.each(databaseKinds)('NetSuite → OPMS feature in a running worker on %
     return r.rows[0]!;
   };
   const webhook = (body: unknown, authorization = `Bearer ${secret}`) =>
-    fetch(`${tw.url}${base}/webhook`, { method: 'POST', headers: { authorization, 'content-type': 'application/json', 'user-agent': 'NetSuite-Webhook/1.0' }, body: JSON.stringify(body) });
+    fetch(`${tw.url}${base}/webhook`, {
+      method: 'POST',
+      headers: { authorization, 'content-type': 'application/json', 'user-agent': 'NetSuite-Webhook/1.0' },
+      body: JSON.stringify(body),
+    });
 
   it('checks both connections with one cheap call each', async () => {
     const ns = await tw.api('/api/connections/netsuite');
@@ -71,7 +75,12 @@ describe.each(databaseKinds)('NetSuite → OPMS feature in a running worker on %
 
   it('refuses a wrong secret and a malformed payload with nothing written', async () => {
     const item = sim.items[0]!;
-    const payload = { eventType: 'item.pricing.updated', source: 'netsuite_webhook', timestamp: new Date().toISOString(), itemData: { internalid: String(item.id), itemid: item.itemid, price_1_: 99 } };
+    const payload = {
+      eventType: 'item.pricing.updated',
+      source: 'netsuite_webhook',
+      timestamp: new Date().toISOString(),
+      itemData: { internalid: String(item.id), itemid: item.itemid, price_1_: 99 },
+    };
     const before = await counts();
     const wrong = await webhook(payload, 'Bearer not-the-secret');
     expect(wrong.status).toBe(401);
@@ -79,7 +88,11 @@ describe.each(databaseKinds)('NetSuite → OPMS feature in a running worker on %
     const malformed = await webhook({ eventType: 'item.deleted', itemData: { internalid: 'abc' } });
     expect(malformed.status).toBe(400);
     const problem = await malformed.json();
-    expect(problem.errors.map((e: { field: string }) => e.field).sort()).toEqual(['eventType', 'itemData.internalid', 'itemData.itemid']);
+    expect(problem.errors.map((e: { field: string }) => e.field).sort()).toEqual([
+      'eventType',
+      'itemData.internalid',
+      'itemData.itemid',
+    ]);
     expect(await counts()).toEqual(before);
     expect(await opmsValuesOf(maria.url, item.itemid)).toMatchObject({ p_res_cut: '1.00' });
   });
@@ -90,7 +103,16 @@ describe.each(databaseKinds)('NetSuite → OPMS feature in a running worker on %
       eventType: 'item.pricing.updated',
       source: 'netsuite_webhook',
       timestamp: '2026-10-25T10:30:00.000Z',
-      itemData: { internalid: String(item.id), itemid: item.itemid, lastmodifieddate: '2026-10-25T10:30:00.000Z', price_1_: 75, price_1_5: 150, cost: 40, custitem_f3_rollprice: 50, custitemf3_lisa_item: false },
+      itemData: {
+        internalid: String(item.id),
+        itemid: item.itemid,
+        lastmodifieddate: '2026-10-25T10:30:00.000Z',
+        price_1_: 75,
+        price_1_5: 150,
+        cost: 40,
+        custitem_f3_rollprice: 50,
+        custitemf3_lisa_item: false,
+      },
     };
     const res = await webhook(payload);
     expect(res.status).toBe(200);
@@ -100,7 +122,12 @@ describe.each(databaseKinds)('NetSuite → OPMS feature in a running worker on %
       const v = await opmsValuesOf(maria.url, item.itemid);
       return v?.p_res_cut === '75.00' ? v : undefined;
     });
-    expect(await opmsValuesOf(maria.url, item.itemid)).toEqual({ p_res_cut: '75.00', p_hosp_roll: '150.00', cost_cut: '40.00', cost_roll: '50.00' });
+    expect(await opmsValuesOf(maria.url, item.itemid)).toEqual({
+      p_res_cut: '75.00',
+      p_hosp_roll: '150.00',
+      cost_cut: '40.00',
+      cost_roll: '50.00',
+    });
     expect((await waitForRun(tw, body.runId)).status).toBe('succeeded');
 
     const again = await webhook(payload);
@@ -120,7 +147,9 @@ describe.each(databaseKinds)('NetSuite → OPMS feature in a running worker on %
 
     const first = await (await tw.api(`${base}/logs?limit=10&runId=${runId}`)).json();
     expect(first.items).toHaveLength(10);
-    const second = await (await tw.api(`${base}/logs?limit=10&runId=${runId}&cursor=${first.nextCursor}`)).json();
+    const second = await (
+      await tw.api(`${base}/logs?limit=10&runId=${runId}&cursor=${first.nextCursor}`)
+    ).json();
     expect(second.items[0].id).toBeLessThan(first.items.at(-1).id);
 
     const overview = await (await tw.api(`${base}/status`)).json();
@@ -163,7 +192,11 @@ describe('NetSuite → OPMS feature without settings', () => {
     const check = await tw.api('/api/connections/netsuite');
     expect(check.status).toBe(503);
     expect((await check.json()).detail).toMatch(/NETSUITE_CLIENT_ID/);
-    const hook = await fetch(`${tw.url}${base}/webhook`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const hook = await fetch(`${tw.url}${base}/webhook`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(hook.status).toBe(503);
   });
 });

@@ -19,7 +19,12 @@ export const rsaKeys = generateKeyPairSync('rsa', { modulusLength: 2048 });
 export const ecKeys = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 
 export const oauth2 = { clientId: 'client-abc', certificateId: 'cert-kid-1' };
-export const tba = { consumerKey: 'ck-123', consumerSecret: 'cs-456', tokenId: 'tk-789', tokenSecret: 'ts-012' };
+export const tba = {
+  consumerKey: 'ck-123',
+  consumerSecret: 'cs-456',
+  tokenId: 'tk-789',
+  tokenSecret: 'ts-012',
+};
 
 export function simWithAuth(options: NetSuiteSimOptions = {}): Promise<NetSuiteSim> {
   return startNetSuiteSim({
@@ -29,7 +34,12 @@ export function simWithAuth(options: NetSuiteSimOptions = {}): Promise<NetSuiteS
   });
 }
 
-export function oauth2Client(sim: NetSuiteSim, overrides: Partial<ConstructorParameters<typeof NetSuiteClient>[0]> = {}, keys = rsaKeys, algorithm: 'PS256' | 'ES256' = 'PS256') {
+export function oauth2Client(
+  sim: NetSuiteSim,
+  overrides: Partial<ConstructorParameters<typeof NetSuiteClient>[0]> = {},
+  keys = rsaKeys,
+  algorithm: 'PS256' | 'ES256' = 'PS256',
+) {
   return new NetSuiteClient({
     accountId: sim.accountId,
     baseUrl: sim.url,
@@ -45,7 +55,10 @@ export function oauth2Client(sim: NetSuiteSim, overrides: Partial<ConstructorPar
   });
 }
 
-export function tbaClient(sim: NetSuiteSim, overrides: Partial<ConstructorParameters<typeof NetSuiteClient>[0]> = {}) {
+export function tbaClient(
+  sim: NetSuiteSim,
+  overrides: Partial<ConstructorParameters<typeof NetSuiteClient>[0]> = {},
+) {
   return new NetSuiteClient({
     accountId: sim.accountId,
     baseUrl: sim.url,
@@ -60,7 +73,14 @@ export function tbaClient(sim: NetSuiteSim, overrides: Partial<ConstructorParame
 
 /** OPMS rows for the simulator's items: one product per item, stale prices so the first sync has work to do. */
 export function opmsRowsFor(items: SimItem[]): OpmsSeedItem[] {
-  return items.map((item, n) => ({ code: item.itemid, productId: 10_000 + n, p_res_cut: 1, p_hosp_roll: 2, cost_cut: 3, cost_roll: 4 }));
+  return items.map((item, n) => ({
+    code: item.itemid,
+    productId: 10_000 + n,
+    p_res_cut: 1,
+    p_hosp_roll: 2,
+    cost_cut: 3,
+    cost_roll: 4,
+  }));
 }
 
 export async function seedOpms(url: string, items: SimItem[]): Promise<void> {
@@ -68,13 +88,23 @@ export async function seedOpms(url: string, items: SimItem[]): Promise<void> {
   await seedOpmsItems(url, opmsRowsFor(items));
 }
 
-export function syncDeps(db: Database, client: NetSuiteClient, opms: OpmsDatabase, overrides: Partial<PriceSyncDeps> = {}): PriceSyncDeps {
+export function syncDeps(
+  db: Database,
+  client: NetSuiteClient,
+  opms: OpmsDatabase,
+  overrides: Partial<PriceSyncDeps> = {},
+): PriceSyncDeps {
   return {
     db,
     netsuite: client,
     opms,
     rules: { fields: defaultPriceFieldMappings, maxValue: 100_000 },
-    query: { fields: defaultPriceFieldMappings, skipField: 'custitemf3_lisa_item', itemTypes: ['InvtPart'], timeZone: 'America/Los_Angeles' },
+    query: {
+      fields: defaultPriceFieldMappings,
+      skipField: 'custitemf3_lisa_item',
+      itemTypes: ['InvtPart'],
+      timeZone: 'America/Los_Angeles',
+    },
     pageSize: 25,
     overlapMs: 10 * 60 * 1000,
     ...overrides,

@@ -15,7 +15,12 @@ import {
   type PriceSyncDeps,
 } from '../../src/sync/netsuite-to-opms/passes.js';
 import { initialSyncStatus, renderInitialProgress } from '../../src/sync/netsuite-to-opms/progress.js';
-import { checkpointNames, readCheckpoint, type IncrementalCheckpoint, type InitialCheckpoint } from '../../src/sync/netsuite-to-opms/store.js';
+import {
+  checkpointNames,
+  readCheckpoint,
+  type IncrementalCheckpoint,
+  type InitialCheckpoint,
+} from '../../src/sync/netsuite-to-opms/store.js';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../helpers/databases.js';
 import type { NetSuiteSim } from '../sim/netsuite/server.js';
 import type { SimItem } from '../sim/netsuite/items.js';
@@ -23,8 +28,17 @@ import { startMariaDb, type MariaDbServer } from '../sim/opms/mariadb.js';
 import { opmsValuesOf } from '../sim/opms/schema.js';
 import { oauth2Client, opmsDatabase, seedOpms, silentLog, simWithAuth, syncDeps } from './setup.js';
 
-async function run(db: TestDatabase, job: string, work: (ctx: RunContext) => Promise<unknown>, options: { trigger?: Trigger; signal?: AbortSignal } = {}) {
-  const recorder = await beginRun(db.db, silentLog, { job, trigger: options.trigger ?? 'manual', signal: options.signal ?? new AbortController().signal });
+async function run(
+  db: TestDatabase,
+  job: string,
+  work: (ctx: RunContext) => Promise<unknown>,
+  options: { trigger?: Trigger; signal?: AbortSignal } = {},
+) {
+  const recorder = await beginRun(db.db, silentLog, {
+    job,
+    trigger: options.trigger ?? 'manual',
+    signal: options.signal ?? new AbortController().signal,
+  });
   let error: unknown;
   try {
     await work(recorder);
@@ -93,9 +107,20 @@ describe.each(databaseKinds)('NetSuite → OPMS price sync on %s', (kind) => {
     expect(result.status).toBe('partial');
     expect(result.counters).toMatchObject({ updated: 58, skipped: 1, failed: 1 });
 
-    for (const item of sim.items) if (item !== flagged && item !== bad) await expectOpmsMatches(opmsUrl, item);
-    expect(await opmsValuesOf(opmsUrl, flagged.itemid)).toEqual({ p_res_cut: '1.00', p_hosp_roll: '2.00', cost_cut: '3.00', cost_roll: '4.00' });
-    expect(await opmsValuesOf(opmsUrl, bad.itemid)).toEqual({ p_res_cut: '1.00', p_hosp_roll: '2.00', cost_cut: '3.00', cost_roll: '4.00' });
+    for (const item of sim.items)
+      if (item !== flagged && item !== bad) await expectOpmsMatches(opmsUrl, item);
+    expect(await opmsValuesOf(opmsUrl, flagged.itemid)).toEqual({
+      p_res_cut: '1.00',
+      p_hosp_roll: '2.00',
+      cost_cut: '3.00',
+      cost_roll: '4.00',
+    });
+    expect(await opmsValuesOf(opmsUrl, bad.itemid)).toEqual({
+      p_res_cut: '1.00',
+      p_hosp_roll: '2.00',
+      cost_cut: '3.00',
+      cost_roll: '4.00',
+    });
 
     const [quarantined] = await db.db.select().from(netsuiteOpmsQuarantine);
     expect(quarantined).toMatchObject({ itemId: String(bad.id), itemCode: bad.itemid });
@@ -104,9 +129,22 @@ describe.each(databaseKinds)('NetSuite → OPMS price sync on %s', (kind) => {
     expect(events.some((e) => e.level === 'warn' && e.entity === `item:${bad.itemid}`)).toBe(true);
 
     // Audit: one row per value changed, old and new, run and trigger.
-    const audit = await db.db.select().from(netsuiteOpmsPriceChanges).where(eq(netsuiteOpmsPriceChanges.itemCode, sim.items[0]!.itemid));
-    expect(audit.map((a) => a.target).sort()).toEqual(['cost.cost_cut', 'cost.cost_roll', 'price.p_hosp_roll', 'price.p_res_cut']);
-    expect(audit.find((a) => a.target === 'price.p_res_cut')).toMatchObject({ field: 'price_1_', oldValue: '1.00', runId: result.runId, trigger: 'manual' });
+    const audit = await db.db
+      .select()
+      .from(netsuiteOpmsPriceChanges)
+      .where(eq(netsuiteOpmsPriceChanges.itemCode, sim.items[0]!.itemid));
+    expect(audit.map((a) => a.target).sort()).toEqual([
+      'cost.cost_cut',
+      'cost.cost_roll',
+      'price.p_hosp_roll',
+      'price.p_res_cut',
+    ]);
+    expect(audit.find((a) => a.target === 'price.p_res_cut')).toMatchObject({
+      field: 'price_1_',
+      oldValue: '1.00',
+      runId: result.runId,
+      trigger: 'manual',
+    });
 
     const status = await initialSyncStatus(db.db);
     expect(status).toMatchObject({ state: 'finished', processed: 60, total: 60, percent: 100, pages: 3 });
@@ -137,17 +175,25 @@ describe.each(databaseKinds)('NetSuite → OPMS price sync on %s', (kind) => {
     });
     expect(first.status).toBe('failed');
     const saved = await readCheckpoint<InitialCheckpoint>(db.db, checkpointNames.initial);
-    expect(saved).toMatchObject({ status: 'running', processed: 20, pages: 2, lastItemId: sim.items[19]!.id });
+    expect(saved).toMatchObject({
+      status: 'running',
+      processed: 20,
+      pages: 2,
+      lastItemId: sim.items[19]!.id,
+    });
     expect((await initialSyncStatus(db.db)).state).toBe('interrupted');
     for (const item of sim.items.slice(0, 20)) await expectOpmsMatches(opmsUrl, item);
     expect(await opmsValuesOf(opmsUrl, sim.items[20]!.itemid)).toMatchObject({ p_res_cut: '1.00' });
 
     const requestsBefore = sim.stats.suiteqlRequests;
-    const second = await run(db, 'netsuite-to-opms.initial', (ctx) => runInitialSync({ ...deps, pageSize: 10 }, ctx));
+    const second = await run(db, 'netsuite-to-opms.initial', (ctx) =>
+      runInitialSync({ ...deps, pageSize: 10 }, ctx),
+    );
     expect(second.status).toBe('succeeded');
     expect(second.counters.updated + second.counters.skipped).toBe(40);
     expect(sim.stats.suiteqlRequests - requestsBefore).toBe(4);
-    for (const item of sim.items.filter((i) => !i.custitemf3_lisa_item)) await expectOpmsMatches(opmsUrl, item);
+    for (const item of sim.items.filter((i) => !i.custitemf3_lisa_item))
+      await expectOpmsMatches(opmsUrl, item);
     // No item changed twice: finished pages were not rewritten.
     const perItem = await db.db.execute<{ item_id: string; n: number }>(
       sql`SELECT item_id, count(*)::int AS n FROM netsuite_opms_price_changes WHERE target = 'price.p_res_cut' GROUP BY item_id HAVING count(*) > 1`,
@@ -175,7 +221,10 @@ describe.each(databaseKinds)('NetSuite → OPMS price sync on %s', (kind) => {
     );
     expect(first.status).toBe('failed');
     expect(String((first.error as Error).message)).toMatch(/safe point/);
-    expect(await readCheckpoint<InitialCheckpoint>(db.db, checkpointNames.initial)).toMatchObject({ processed: 25, pages: 1 });
+    expect(await readCheckpoint<InitialCheckpoint>(db.db, checkpointNames.initial)).toMatchObject({
+      processed: 25,
+      pages: 1,
+    });
     const second = await run(db, 'netsuite-to-opms.initial', (ctx) => runInitialSync(deps, ctx));
     expect(second.counters.updated + second.counters.skipped + second.counters.unchanged).toBe(35);
   });
@@ -188,7 +237,9 @@ describe.each(databaseKinds)('NetSuite → OPMS price sync on %s', (kind) => {
     const late = sim.editItem(sim.items[5]!.id, { prices: { 1: 77.7 } }, cursorAt - 2 * 60_000);
     const recent = sim.editItem(sim.items[6]!.id, { cost: 9.99 }, cursorAt + 60_000);
     const writesBefore = opms.writesCommitted;
-    const result = await run(db, 'netsuite-to-opms.incremental', (ctx) => runIncrementalSync(deps, ctx), { trigger: 'schedule' });
+    const result = await run(db, 'netsuite-to-opms.incremental', (ctx) => runIncrementalSync(deps, ctx), {
+      trigger: 'schedule',
+    });
     expect(result.counters).toMatchObject({ updated: 2, failed: 0 });
     expect(opms.writesCommitted - writesBefore).toBe(1);
     await expectOpmsMatches(opmsUrl, late);
@@ -197,22 +248,33 @@ describe.each(databaseKinds)('NetSuite → OPMS price sync on %s', (kind) => {
     expect(new Date(next.modifiedThrough).getTime()).toBe(Math.floor(recent.lastModified / 1000) * 1000);
 
     // The next pass re-reads the overlap but those items were already applied: nothing is written.
-    const again = await run(db, 'netsuite-to-opms.incremental', (ctx) => runIncrementalSync(deps, ctx), { trigger: 'schedule' });
+    const again = await run(db, 'netsuite-to-opms.incremental', (ctx) => runIncrementalSync(deps, ctx), {
+      trigger: 'schedule',
+    });
     expect(again.counters).toMatchObject({ updated: 0, unchanged: 2 });
     expect(opms.writesCommitted - writesBefore).toBe(1);
   });
 
   it('manual sync of listed ids and of a date range; unknown ids are reported', async () => {
     const [a, b] = [sim.items[1]!, sim.items[2]!];
-    const named = await run(db, 'netsuite-to-opms.manual', (ctx) => runManualSync(deps, ctx, { itemIds: [String(a.id), String(b.id), '99'] }));
+    const named = await run(db, 'netsuite-to-opms.manual', (ctx) =>
+      runManualSync(deps, ctx, { itemIds: [String(a.id), String(b.id), '99'] }),
+    );
     expect(named.counters).toMatchObject({ updated: 2, failed: 1 });
-    expect((await runEvents(db.db, named.runId)).some((e) => e.level === 'error' && /internal id 99/.test(e.message))).toBe(true);
+    expect(
+      (await runEvents(db.db, named.runId)).some(
+        (e) => e.level === 'error' && /internal id 99/.test(e.message),
+      ),
+    ).toBe(true);
     await expectOpmsMatches(opmsUrl, a);
 
     const at = Date.now() - 5 * 60_000;
     const edited = sim.editItem(sim.items[30]!.id, { prices: { 5: 300 } }, at);
     const ranged = await run(db, 'netsuite-to-opms.manual', (ctx) =>
-      runManualSync(deps, ctx, { from: new Date(at - 1000).toISOString(), to: new Date(at + 1000).toISOString() }),
+      runManualSync(deps, ctx, {
+        from: new Date(at - 1000).toISOString(),
+        to: new Date(at + 1000).toISOString(),
+      }),
     );
     expect(ranged.counters).toMatchObject({ updated: 1 });
     await expectOpmsMatches(opmsUrl, edited);
@@ -220,16 +282,43 @@ describe.each(databaseKinds)('NetSuite → OPMS price sync on %s', (kind) => {
 
   it('single item: webhook values applied, an older delivery after a newer one is not', async () => {
     const item = sim.items[8]!;
-    const newer = { itemId: String(item.id), itemCode: item.itemid, modifiedAt: new Date('2026-05-01T10:00:00Z'), skip: false, values: { price_1_: 50, price_1_5: 90, cost: 20, custitem_f3_rollprice: 25 } };
-    const first = await run(db, 'netsuite-to-opms.item', (ctx) => runSingleItemSync(deps, ctx, { itemId: newer.itemId, snapshot: newer }), { trigger: 'webhook' });
+    const newer = {
+      itemId: String(item.id),
+      itemCode: item.itemid,
+      modifiedAt: new Date('2026-05-01T10:00:00Z'),
+      skip: false,
+      values: { price_1_: 50, price_1_5: 90, cost: 20, custitem_f3_rollprice: 25 },
+    };
+    const first = await run(
+      db,
+      'netsuite-to-opms.item',
+      (ctx) => runSingleItemSync(deps, ctx, { itemId: newer.itemId, snapshot: newer }),
+      { trigger: 'webhook' },
+    );
     expect(first.counters.updated).toBe(1);
-    const older = { ...newer, modifiedAt: new Date('2026-05-01T09:00:00Z'), values: { ...newer.values, price_1_: 10 } };
-    const second = await run(db, 'netsuite-to-opms.item', (ctx) => runSingleItemSync(deps, ctx, { itemId: older.itemId, snapshot: older }), { trigger: 'webhook' });
+    const older = {
+      ...newer,
+      modifiedAt: new Date('2026-05-01T09:00:00Z'),
+      values: { ...newer.values, price_1_: 10 },
+    };
+    const second = await run(
+      db,
+      'netsuite-to-opms.item',
+      (ctx) => runSingleItemSync(deps, ctx, { itemId: older.itemId, snapshot: older }),
+      { trigger: 'webhook' },
+    );
     expect(second.counters).toMatchObject({ updated: 0, unchanged: 1 });
-    expect(await opmsValuesOf(opmsUrl, item.itemid)).toEqual({ p_res_cut: '50.00', p_hosp_roll: '90.00', cost_cut: '20.00', cost_roll: '25.00' });
+    expect(await opmsValuesOf(opmsUrl, item.itemid)).toEqual({
+      p_res_cut: '50.00',
+      p_hosp_roll: '90.00',
+      cost_cut: '20.00',
+      cost_roll: '25.00',
+    });
 
     // Without values the item is read from NetSuite.
-    const fetched = await run(db, 'netsuite-to-opms.item', (ctx) => runSingleItemSync(deps, ctx, { itemId: String(item.id) }));
+    const fetched = await run(db, 'netsuite-to-opms.item', (ctx) =>
+      runSingleItemSync(deps, ctx, { itemId: String(item.id) }),
+    );
     expect(fetched.counters.updated).toBe(1);
     await expectOpmsMatches(opmsUrl, item);
   });

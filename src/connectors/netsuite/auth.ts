@@ -49,7 +49,9 @@ export class OAuth2ClientCredentialsAuth implements NetSuiteAuth {
     private readonly now: () => number = Date.now,
   ) {
     this.key =
-      typeof credentials.privateKey === 'string' ? createPrivateKey(credentials.privateKey) : credentials.privateKey;
+      typeof credentials.privateKey === 'string'
+        ? createPrivateKey(credentials.privateKey)
+        : credentials.privateKey;
   }
 
   clientAssertion(): string {
@@ -67,13 +69,18 @@ export class OAuth2ClientCredentialsAuth implements NetSuiteAuth {
     const signingInput = `${encode(header)}.${encode(claims)}`;
     const signature =
       this.credentials.algorithm === 'PS256'
-        ? sign('sha256', Buffer.from(signingInput), { key: this.key, padding: 6 /* RSA_PKCS1_PSS_PADDING */, saltLength: 32 })
+        ? sign('sha256', Buffer.from(signingInput), {
+            key: this.key,
+            padding: 6 /* RSA_PKCS1_PSS_PADDING */,
+            saltLength: 32,
+          })
         : sign('sha256', Buffer.from(signingInput), { key: this.key, dsaEncoding: 'ieee-p1363' });
     return `${signingInput}.${signature.toString('base64url')}`;
   }
 
   async authorize(): Promise<string> {
-    if (this.token && this.token.expiresAt - tokenRenewalMarginMs > this.now()) return `Bearer ${this.token.value}`;
+    if (this.token && this.token.expiresAt - tokenRenewalMarginMs > this.now())
+      return `Bearer ${this.token.value}`;
     // Concurrent requests share one token request instead of each asking for its own.
     this.pending ??= this.fetchToken().finally(() => (this.pending = undefined));
     return `Bearer ${await this.pending}`;

@@ -10,7 +10,13 @@ import type { Config } from '../../config/index.js';
 import { OAuth2ClientCredentialsAuth, TokenBasedAuth, type NetSuiteAuth } from './auth.js';
 import { accountHostName } from './dates.js';
 import { NetSuiteAuthError, NetSuiteError, NetSuiteNetworkError, netSuiteErrorFrom } from './errors.js';
-import { itemRecordSchema, suiteQlPageSchema, type ItemRecord, type SuiteQlPage, type SuiteQlRow } from './schemas.js';
+import {
+  itemRecordSchema,
+  suiteQlPageSchema,
+  type ItemRecord,
+  type SuiteQlPage,
+  type SuiteQlRow,
+} from './schemas.js';
 
 export interface RetryPolicy {
   maxRetries: number;
@@ -65,8 +71,10 @@ export class NetSuiteClient {
   async suiteql(query: string, page: { limit?: number; offset?: number } = {}): Promise<SuiteQlPage> {
     const limit = page.limit ?? suiteQlMaxPageSize;
     const offset = page.offset ?? 0;
-    if (limit < 1 || limit > suiteQlMaxPageSize) throw new RangeError(`SuiteQL limit must be 1..1000, got ${limit}`);
-    if (offset % limit !== 0) throw new RangeError(`SuiteQL offset ${offset} is not a multiple of limit ${limit}`);
+    if (limit < 1 || limit > suiteQlMaxPageSize)
+      throw new RangeError(`SuiteQL limit must be 1..1000, got ${limit}`);
+    if (offset % limit !== 0)
+      throw new RangeError(`SuiteQL offset ${offset} is not a multiple of limit ${limit}`);
     const url = new URL('/services/rest/query/v1/suiteql', this.options.baseUrl);
     url.searchParams.set('limit', String(limit));
     url.searchParams.set('offset', String(offset));
@@ -109,13 +117,23 @@ export class NetSuiteClient {
   }
 
   /** A record by type and internal id; `expandSubResources` brings sublists such as the price matrix. */
-  async getItemRecord(type: 'inventoryItem' | 'lotNumberedInventoryItem', id: string, expandSubResources = true): Promise<ItemRecord> {
+  async getItemRecord(
+    type: 'inventoryItem' | 'lotNumberedInventoryItem',
+    id: string,
+    expandSubResources = true,
+  ): Promise<ItemRecord> {
     const url = new URL(`/services/rest/record/v1/${type}/${encodeURIComponent(id)}`, this.options.baseUrl);
     if (expandSubResources) url.searchParams.set('expandSubResources', 'true');
     return itemRecordSchema.parse(await this.request('GET', url, undefined, `GET ${type} ${id}`));
   }
 
-  private async request(method: string, url: URL, json: unknown, what: string, headers: Record<string, string> = {}): Promise<unknown> {
+  private async request(
+    method: string,
+    url: URL,
+    json: unknown,
+    what: string,
+    headers: Record<string, string> = {},
+  ): Promise<unknown> {
     const { maxRetries, baseDelayMs, maxDelayMs } = this.options.retry;
     let reauthenticated = false;
     for (let attempt = 0; ; attempt++) {
@@ -138,13 +156,22 @@ export class NetSuiteClient {
         const backoff = Math.min(maxDelayMs, baseDelayMs * 2 ** attempt) * (0.5 + Math.random());
         const delay = retryAfterMs !== undefined ? Math.max(retryAfterMs, backoff / 2) : backoff;
         this.retries++;
-        this.options.log?.warn({ what, attempt: attempt + 1, delayMs: Math.round(delay), err: (error as Error).message }, 'NetSuite request will be retried');
+        this.options.log?.warn(
+          { what, attempt: attempt + 1, delayMs: Math.round(delay), err: (error as Error).message },
+          'NetSuite request will be retried',
+        );
         await sleep(delay);
       }
     }
   }
 
-  private async send(method: string, url: URL, json: unknown, what: string, headers: Record<string, string>): Promise<unknown> {
+  private async send(
+    method: string,
+    url: URL,
+    json: unknown,
+    what: string,
+    headers: Record<string, string>,
+  ): Promise<unknown> {
     const authorization = await this.options.auth.authorize(method, url);
     this.requestsSent++;
     let response: Response;
@@ -172,7 +199,8 @@ export class NetSuiteClient {
     if (response.ok) return body;
     const error = netSuiteErrorFrom(response.status, body, what);
     const retryAfter = Number(response.headers.get('retry-after'));
-    if (Number.isFinite(retryAfter) && retryAfter > 0) Object.assign(error, { retryAfterMs: retryAfter * 1000 });
+    if (Number.isFinite(retryAfter) && retryAfter > 0)
+      Object.assign(error, { retryAfterMs: retryAfter * 1000 });
     throw error;
   }
 
@@ -182,8 +210,7 @@ export class NetSuiteClient {
 }
 
 export type NetSuiteSettings =
-  | { configured: true; client: NetSuiteClient }
-  | { configured: false; reason: string };
+  { configured: true; client: NetSuiteClient } | { configured: false; reason: string };
 
 function readPrivateKey(value: string): string {
   return value.includes('-----BEGIN') ? value.replace(/\\n/g, '\n') : readFileSync(value, 'utf8');
@@ -192,8 +219,14 @@ function readPrivateKey(value: string): string {
 /** Builds the client from the configuration, or says which variables a person must set. */
 export function netSuiteFromConfig(config: Config, log?: Logger): NetSuiteSettings {
   const accountId = config.NETSUITE_ACCOUNT_ID;
-  if (!accountId) return { configured: false, reason: 'NetSuite is not configured: set NETSUITE_ACCOUNT_ID and either NETSUITE_CLIENT_ID, NETSUITE_CERTIFICATE_ID, NETSUITE_PRIVATE_KEY (OAuth 2.0) or NETSUITE_CONSUMER_KEY, NETSUITE_CONSUMER_SECRET, NETSUITE_TOKEN_ID, NETSUITE_TOKEN_SECRET (token-based authentication)' };
-  const baseUrl = config.NETSUITE_BASE_URL ?? `https://${accountHostName(accountId)}.suitetalk.api.netsuite.com`;
+  if (!accountId)
+    return {
+      configured: false,
+      reason:
+        'NetSuite is not configured: set NETSUITE_ACCOUNT_ID and either NETSUITE_CLIENT_ID, NETSUITE_CERTIFICATE_ID, NETSUITE_PRIVATE_KEY (OAuth 2.0) or NETSUITE_CONSUMER_KEY, NETSUITE_CONSUMER_SECRET, NETSUITE_TOKEN_ID, NETSUITE_TOKEN_SECRET (token-based authentication)',
+    };
+  const baseUrl =
+    config.NETSUITE_BASE_URL ?? `https://${accountHostName(accountId)}.suitetalk.api.netsuite.com`;
   let auth: NetSuiteAuth;
   if (config.NETSUITE_CLIENT_ID && config.NETSUITE_CERTIFICATE_ID && config.NETSUITE_PRIVATE_KEY) {
     auth = new OAuth2ClientCredentialsAuth(
@@ -206,7 +239,12 @@ export function netSuiteFromConfig(config: Config, log?: Logger): NetSuiteSettin
       },
       new URL('/services/rest/auth/oauth2/v1/token', baseUrl).toString(),
     );
-  } else if (config.NETSUITE_CONSUMER_KEY && config.NETSUITE_CONSUMER_SECRET && config.NETSUITE_TOKEN_ID && config.NETSUITE_TOKEN_SECRET) {
+  } else if (
+    config.NETSUITE_CONSUMER_KEY &&
+    config.NETSUITE_CONSUMER_SECRET &&
+    config.NETSUITE_TOKEN_ID &&
+    config.NETSUITE_TOKEN_SECRET
+  ) {
     auth = new TokenBasedAuth({
       accountId,
       consumerKey: config.NETSUITE_CONSUMER_KEY,
@@ -215,7 +253,10 @@ export function netSuiteFromConfig(config: Config, log?: Logger): NetSuiteSettin
       tokenSecret: config.NETSUITE_TOKEN_SECRET,
     });
   } else {
-    return { configured: false, reason: `NetSuite account ${accountId} has no complete credentials: set NETSUITE_CLIENT_ID, NETSUITE_CERTIFICATE_ID and NETSUITE_PRIVATE_KEY (OAuth 2.0), or NETSUITE_CONSUMER_KEY, NETSUITE_CONSUMER_SECRET, NETSUITE_TOKEN_ID and NETSUITE_TOKEN_SECRET (token-based authentication)` };
+    return {
+      configured: false,
+      reason: `NetSuite account ${accountId} has no complete credentials: set NETSUITE_CLIENT_ID, NETSUITE_CERTIFICATE_ID and NETSUITE_PRIVATE_KEY (OAuth 2.0), or NETSUITE_CONSUMER_KEY, NETSUITE_CONSUMER_SECRET, NETSUITE_TOKEN_ID and NETSUITE_TOKEN_SECRET (token-based authentication)`,
+    };
   }
   return {
     configured: true,
@@ -225,7 +266,11 @@ export function netSuiteFromConfig(config: Config, log?: Logger): NetSuiteSettin
       auth,
       requestsPerSecond: config.NETSUITE_REQUESTS_PER_SECOND,
       concurrency: config.NETSUITE_CONCURRENCY,
-      retry: { maxRetries: config.NETSUITE_MAX_RETRIES, baseDelayMs: config.NETSUITE_RETRY_BASE_MS, maxDelayMs: 60_000 },
+      retry: {
+        maxRetries: config.NETSUITE_MAX_RETRIES,
+        baseDelayMs: config.NETSUITE_RETRY_BASE_MS,
+        maxDelayMs: 60_000,
+      },
       log,
     }),
   };
@@ -235,7 +280,10 @@ export function netSuiteFromConfig(config: Config, log?: Logger): NetSuiteSettin
 export async function checkNetSuite(client: NetSuiteClient): Promise<{ ok: boolean; detail: string }> {
   try {
     const page = await client.suiteql('SELECT item.id FROM item ORDER BY item.id', { limit: 1 });
-    return { ok: true, detail: `authenticated to NetSuite account ${client.accountId} with ${client.authMode === 'oauth2' ? 'OAuth 2.0' : 'token-based authentication'}; ${page.totalResults} items visible` };
+    return {
+      ok: true,
+      detail: `authenticated to NetSuite account ${client.accountId} with ${client.authMode === 'oauth2' ? 'OAuth 2.0' : 'token-based authentication'}; ${page.totalResults} items visible`,
+    };
   } catch (error) {
     const hint =
       error instanceof NetSuiteAuthError

@@ -21,7 +21,8 @@ function wallClockParts(utcMs: number, timeZone: string): number[] {
     formatters.set(timeZone, f);
   }
   const p: Record<string, number> = {};
-  for (const part of f.formatToParts(new Date(utcMs))) if (part.type !== 'literal') p[part.type] = Number(part.value);
+  for (const part of f.formatToParts(new Date(utcMs)))
+    if (part.type !== 'literal') p[part.type] = Number(part.value);
   return [p.year!, p.month!, p.day!, p.hour!, p.minute!, p.second!];
 }
 

@@ -20,7 +20,11 @@ export class NetSuiteError extends Error {
 
   /** Over the account's concurrency governance: NetSuite says so with 429, and some accounts with 400. */
   get concurrencyLimited(): boolean {
-    return this.status === 429 || this.code === 'CONCURRENCY_LIMIT_EXCEEDED' || this.code === 'SSS_REQUEST_LIMIT_EXCEEDED';
+    return (
+      this.status === 429 ||
+      this.code === 'CONCURRENCY_LIMIT_EXCEEDED' ||
+      this.code === 'SSS_REQUEST_LIMIT_EXCEEDED'
+    );
   }
 
   get retryable(): boolean {
@@ -43,7 +47,9 @@ export class NetSuiteNetworkError extends Error {
     readonly request: string,
     cause: unknown,
   ) {
-    super(`NetSuite could not be reached for ${request}: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+    super(`NetSuite could not be reached for ${request}: ${(cause as Error)?.message ?? String(cause)}`, {
+      cause,
+    });
     this.name = 'NetSuiteNetworkError';
   }
 }
@@ -62,7 +68,9 @@ export function errorDetailsOf(body: unknown): NetSuiteErrorDetail | undefined {
 export function netSuiteErrorFrom(status: number, body: unknown, request: string): NetSuiteError {
   const detail = errorDetailsOf(body);
   const code = detail?.code ?? (status === 429 ? 'CONCURRENCY_LIMIT_EXCEEDED' : `HTTP_${status}`);
-  const text = detail?.detail ?? (typeof body === 'string' ? body.slice(0, 300) : JSON.stringify(body ?? null).slice(0, 300));
+  const text =
+    detail?.detail ??
+    (typeof body === 'string' ? body.slice(0, 300) : JSON.stringify(body ?? null).slice(0, 300));
   if (status === 401 || status === 403) return new NetSuiteAuthError(status, code, text, request);
   return new NetSuiteError(status, code, text, detail?.path, request);
 }

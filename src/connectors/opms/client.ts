@@ -61,7 +61,12 @@ export class OpmsDatabase {
   }
 
   static fromUrl(url: string, schema: OpmsSchema, options: OpmsDatabaseOptions): OpmsDatabase {
-    const pool = mysql.createPool({ uri: url, connectionLimit: 4, decimalNumbers: false, supportBigNumbers: true });
+    const pool = mysql.createPool({
+      uri: url,
+      connectionLimit: 4,
+      decimalNumbers: false,
+      supportBigNumbers: true,
+    });
     return new OpmsDatabase(pool, schema, options);
   }
 
@@ -69,7 +74,10 @@ export class OpmsDatabase {
   async readItems(codes: string[], columns: OpmsColumn[]): Promise<Map<string, OpmsItem>> {
     if (codes.length === 0) return new Map();
     try {
-      const [rows] = await this.pool.query<mysql.RowDataPacket[]>(this.selectSql(columns, codes.length, false), codes);
+      const [rows] = await this.pool.query<mysql.RowDataPacket[]>(
+        this.selectSql(columns, codes.length, false),
+        codes,
+      );
       return this.toItems(rows, columns);
     } catch (error) {
       throw opmsErrorFrom(error, `reading ${codes.length} items`);
@@ -92,11 +100,18 @@ export class OpmsDatabase {
     return applied;
   }
 
-  private async writeBatch(codes: string[], byCode: Map<string, OpmsChange[]>, columns: OpmsColumn[]): Promise<AppliedChange[]> {
+  private async writeBatch(
+    codes: string[],
+    byCode: Map<string, OpmsChange[]>,
+    columns: OpmsColumn[],
+  ): Promise<AppliedChange[]> {
     const conn = await this.pool.getConnection();
     try {
       await conn.beginTransaction();
-      const [rows] = await conn.query<mysql.RowDataPacket[]>(this.selectSql(columns, codes.length, true), codes);
+      const [rows] = await conn.query<mysql.RowDataPacket[]>(
+        this.selectSql(columns, codes.length, true),
+        codes,
+      );
       const current = this.toItems(rows, columns);
       const applied: AppliedChange[] = [];
       for (const code of codes) {
@@ -113,7 +128,8 @@ export class OpmsDatabase {
           );
           // Siblings of the product read the new value from here on, so a second item of the same product in this
           // batch does not record the same change twice.
-          for (const other of current.values()) if (other.productId === item.productId) other.values.set(key, change.value);
+          for (const other of current.values())
+            if (other.productId === item.productId) other.values.set(key, change.value);
           applied.push({ ...change, productId: item.productId, oldValue: old });
         }
       }
@@ -122,7 +138,10 @@ export class OpmsDatabase {
       return applied;
     } catch (error) {
       await conn.rollback().catch(() => undefined);
-      throw opmsErrorFrom(error, `writing prices of ${codes.length} items (${codes.slice(0, 3).join(', ')}${codes.length > 3 ? ', …' : ''})`);
+      throw opmsErrorFrom(
+        error,
+        `writing prices of ${codes.length} items (${codes.slice(0, 3).join(', ')}${codes.length > 3 ? ', …' : ''})`,
+      );
     } finally {
       conn.release();
     }
@@ -130,7 +149,9 @@ export class OpmsDatabase {
 
   private selectSql(columns: OpmsColumn[], count: number, forUpdate: boolean): string {
     const s = this.schema;
-    const cols = columns.map((c) => `${c.table === 'price' ? 'p' : 'c'}.${ident(c.column)} AS ${ident(columnKey(c))}`);
+    const cols = columns.map(
+      (c) => `${c.table === 'price' ? 'p' : 'c'}.${ident(c.column)} AS ${ident(columnKey(c))}`,
+    );
     return (
       `SELECT i.${ident(s.item.code)} AS item_code, i.${ident(s.item.product)} AS product_id${cols.map((c) => `, ${c}`).join('')} ` +
       `FROM ${ident(s.item.table)} i ` +
@@ -149,7 +170,11 @@ export class OpmsDatabase {
         const v = row[columnKey(c)] as string | number | null;
         values.set(columnKey(c), v === null || v === undefined ? null : String(v));
       }
-      items.set(String(row.item_code), { code: String(row.item_code), productId: Number(row.product_id), values });
+      items.set(String(row.item_code), {
+        code: String(row.item_code),
+        productId: Number(row.product_id),
+        values,
+      });
     }
     return items;
   }
@@ -162,10 +187,18 @@ export class OpmsDatabase {
       await this.pool.query(
         `SELECT COUNT(*) AS n FROM ${ident(s.item.table)} i LEFT JOIN ${ident(s.price.table)} p ON p.${ident(s.price.product)} = i.${ident(s.item.product)} LEFT JOIN ${ident(s.cost.table)} c ON c.${ident(s.cost.product)} = i.${ident(s.item.product)} WHERE 1 = 0`,
       );
-      const [items] = await this.pool.query<mysql.RowDataPacket[]>(`SELECT COUNT(*) AS n FROM ${ident(s.item.table)}`);
-      return { ok: true, detail: `OPMS database reachable; ${Number(items[0]?.n ?? 0)} items in ${s.item.table}` };
+      const [items] = await this.pool.query<mysql.RowDataPacket[]>(
+        `SELECT COUNT(*) AS n FROM ${ident(s.item.table)}`,
+      );
+      return {
+        ok: true,
+        detail: `OPMS database reachable; ${Number(items[0]?.n ?? 0)} items in ${s.item.table}`,
+      };
     } catch (error) {
-      return { ok: false, detail: error instanceof OpmsError ? error.message : opmsErrorFrom(error, 'connection check').message };
+      return {
+        ok: false,
+        detail: error instanceof OpmsError ? error.message : opmsErrorFrom(error, 'connection check').message,
+      };
     }
   }
 
@@ -179,7 +212,10 @@ export type OpmsSettings = { configured: true; opms: OpmsDatabase } | { configur
 
 export function opmsFromConfig(config: Config): OpmsSettings {
   if (!config.OPMS_DATABASE_URL)
-    return { configured: false, reason: 'OPMS is not configured: set OPMS_DATABASE_URL (mysql://user:password@host:3306/opms)' };
+    return {
+      configured: false,
+      reason: 'OPMS is not configured: set OPMS_DATABASE_URL (mysql://user:password@host:3306/opms)',
+    };
   return {
     configured: true,
     opms: OpmsDatabase.fromUrl(config.OPMS_DATABASE_URL, opmsSchemaFromConfig(config), {

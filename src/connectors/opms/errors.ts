@@ -25,8 +25,20 @@ export function opmsErrorFrom(error: unknown, doing: string): OpmsError {
   const code = (error as { code?: string }).code ?? '';
   const message = (error as Error).message ?? String(error);
   if (code === 'ER_NO_SUCH_TABLE' || code === 'ER_BAD_FIELD_ERROR')
-    return new OpmsError(`OPMS ${doing} failed: ${message}; check the OPMS_*_TABLE and OPMS_*_COLUMN settings`, false, error);
-  if (code === 'ER_ACCESS_DENIED_ERROR' || code === 'ER_DBACCESS_DENIED_ERROR' || code === 'ER_TABLEACCESS_DENIED_ERROR')
-    return new OpmsError(`OPMS ${doing} was refused: ${message}; check the user in OPMS_DATABASE_URL and its grants`, false, error);
+    return new OpmsError(
+      `OPMS ${doing} failed: ${message}; check the OPMS_*_TABLE and OPMS_*_COLUMN settings`,
+      false,
+      error,
+    );
+  if (
+    code === 'ER_ACCESS_DENIED_ERROR' ||
+    code === 'ER_DBACCESS_DENIED_ERROR' ||
+    code === 'ER_TABLEACCESS_DENIED_ERROR'
+  )
+    return new OpmsError(
+      `OPMS ${doing} was refused: ${message}; check the user in OPMS_DATABASE_URL and its grants`,
+      false,
+      error,
+    );
   return new OpmsError(`OPMS ${doing} failed: ${message}`, transientCodes.has(code), error);
 }

@@ -15,7 +15,11 @@ export const defaultOpmsSchema: OpmsSchema = {
 
 export function opmsSchemaFromConfig(config: Config): OpmsSchema {
   return {
-    item: { table: config.OPMS_ITEM_TABLE, code: config.OPMS_ITEM_CODE_COLUMN, product: config.OPMS_ITEM_PRODUCT_COLUMN },
+    item: {
+      table: config.OPMS_ITEM_TABLE,
+      code: config.OPMS_ITEM_CODE_COLUMN,
+      product: config.OPMS_ITEM_PRODUCT_COLUMN,
+    },
     price: { table: config.OPMS_PRICE_TABLE, product: config.OPMS_PRICE_PRODUCT_COLUMN },
     cost: { table: config.OPMS_COST_TABLE, product: config.OPMS_COST_PRODUCT_COLUMN },
   };

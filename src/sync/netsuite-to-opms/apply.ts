@@ -6,7 +6,13 @@
  */
 import type { Database, Transaction } from '../../db/database.js';
 import type { RunContext } from '../../jobs/types.js';
-import { columnKey, sameMoney, type OpmsChange, type OpmsColumn, type OpmsDatabase } from '../../connectors/opms/client.js';
+import {
+  columnKey,
+  sameMoney,
+  type OpmsChange,
+  type OpmsColumn,
+  type OpmsDatabase,
+} from '../../connectors/opms/client.js';
 import { mapPriceSnapshot, type MappingRules, type PriceSnapshot } from './mapping.js';
 import {
   itemStates,
@@ -45,11 +51,26 @@ export function opmsColumnsOf(rules: MappingRules): OpmsColumn[] {
   return [...seen.values()];
 }
 
-export async function applyPriceSnapshots(deps: ApplyDeps, ctx: RunContext, snapshots: PriceSnapshot[], options: ApplyOptions = {}): Promise<ApplyResult> {
-  const result: ApplyResult = { updated: 0, unchanged: 0, skipped: 0, quarantined: 0, notInOpms: 0, valuesChanged: 0 };
+export async function applyPriceSnapshots(
+  deps: ApplyDeps,
+  ctx: RunContext,
+  snapshots: PriceSnapshot[],
+  options: ApplyOptions = {},
+): Promise<ApplyResult> {
+  const result: ApplyResult = {
+    updated: 0,
+    unchanged: 0,
+    skipped: 0,
+    quarantined: 0,
+    notInOpms: 0,
+    valuesChanged: 0,
+  };
   let batch = snapshots;
   if (options.skipAlreadyApplied) {
-    const states = await itemStates(deps.db, batch.map((s) => s.itemId));
+    const states = await itemStates(
+      deps.db,
+      batch.map((s) => s.itemId),
+    );
     batch = batch.filter((s) => {
       const applied = states.get(s.itemId)?.sourceModifiedAt;
       const alreadyApplied = applied && s.modifiedAt && s.modifiedAt.getTime() <= applied.getTime();
@@ -60,17 +81,31 @@ export async function applyPriceSnapshots(deps: ApplyDeps, ctx: RunContext, snap
 
   const mapped = batch.map((s) => mapPriceSnapshot(s, deps.rules));
   const outcomes: ItemOutcome[] = [];
-  const toQuarantine: { itemId: string; itemCode: string; reason: string; values: Record<string, unknown> }[] = [];
+  const toQuarantine: {
+    itemId: string;
+    itemCode: string;
+    reason: string;
+    values: Record<string, unknown>;
+  }[] = [];
   const writes = mapped.flatMap((m) => (m.kind === 'write' ? [m] : []));
   for (const m of mapped) {
-    const base = { itemId: m.snapshot.itemId, itemCode: m.snapshot.itemCode, modifiedAt: m.snapshot.modifiedAt };
+    const base = {
+      itemId: m.snapshot.itemId,
+      itemCode: m.snapshot.itemCode,
+      modifiedAt: m.snapshot.modifiedAt,
+    };
     if (m.kind === 'skip') {
       result.skipped++;
       outcomes.push({ ...base, outcome: 'skipped' });
     } else if (m.kind === 'quarantine') {
       result.quarantined++;
       outcomes.push({ ...base, outcome: 'quarantined' });
-      toQuarantine.push({ itemId: base.itemId, itemCode: base.itemCode, reason: m.reason, values: m.snapshot.values });
+      toQuarantine.push({
+        itemId: base.itemId,
+        itemCode: base.itemCode,
+        reason: m.reason,
+        values: m.snapshot.values,
+      });
     }
   }
 
@@ -86,7 +121,14 @@ export async function applyPriceSnapshots(deps: ApplyDeps, ctx: RunContext, snap
     }
     for (const v of w.values) {
       if (!sameMoney(item.values.get(columnKey(v.to)), v.value))
-        changes.push({ code: item.code, productId: item.productId, ...v.to, value: v.value, itemId: w.snapshot.itemId, field: v.field });
+        changes.push({
+          code: item.code,
+          productId: item.productId,
+          ...v.to,
+          value: v.value,
+          itemId: w.snapshot.itemId,
+          field: v.field,
+        });
     }
   }
   const applied = changes.length > 0 ? await deps.opms.applyChanges(changes, columns) : [];
@@ -97,7 +139,11 @@ export async function applyPriceSnapshots(deps: ApplyDeps, ctx: RunContext, snap
   });
   const updatedCodes = new Set(applied.map((a) => a.code));
   for (const w of writes) {
-    const base = { itemId: w.snapshot.itemId, itemCode: w.snapshot.itemCode, modifiedAt: w.snapshot.modifiedAt };
+    const base = {
+      itemId: w.snapshot.itemId,
+      itemCode: w.snapshot.itemCode,
+      modifiedAt: w.snapshot.modifiedAt,
+    };
     if (!current.has(w.snapshot.itemCode)) {
       result.notInOpms++;
       outcomes.push({ ...base, outcome: 'not_in_opms' });
@@ -125,7 +171,12 @@ export async function applyPriceSnapshots(deps: ApplyDeps, ctx: RunContext, snap
   ctx.count('skipped', result.skipped + result.notInOpms);
   ctx.count('failed', result.quarantined);
   for (const q of toQuarantine)
-    await ctx.event({ level: 'warn', entity: `item:${q.itemCode}`, message: `Item ${q.itemCode} (NetSuite id ${q.itemId}) quarantined: ${q.reason}`, details: q.values });
+    await ctx.event({
+      level: 'warn',
+      entity: `item:${q.itemCode}`,
+      message: `Item ${q.itemCode} (NetSuite id ${q.itemId}) quarantined: ${q.reason}`,
+      details: q.values,
+    });
   for (const m of missing)
     await ctx.event({
       level: 'warn',

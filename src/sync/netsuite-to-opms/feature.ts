@@ -9,7 +9,15 @@ import { checkNetSuite, netSuiteFromConfig } from '../../connectors/netsuite/cli
 import { opmsFromConfig } from '../../connectors/opms/client.js';
 import type { ConnectionCheck, Feature, FeatureFactory } from '../../feature.js';
 import type { AnyJobDefinition, RunContext } from '../../jobs/types.js';
-import { manualSyncData, runForceFullSync, runIncrementalSync, runInitialSync, runManualSync, runSingleItemSync, type PriceSyncDeps } from './passes.js';
+import {
+  manualSyncData,
+  runForceFullSync,
+  runIncrementalSync,
+  runInitialSync,
+  runManualSync,
+  runSingleItemSync,
+  type PriceSyncDeps,
+} from './passes.js';
 import { priceSyncJobs, priceSyncRoutes } from './routes.js';
 import { webhookRouter } from './webhook.js';
 
@@ -29,7 +37,10 @@ export const netsuiteToOpmsFeature: FeatureFactory = (app) => {
   const netsuite = netSuiteFromConfig(config, log.child({ connector: 'netsuite' }));
   const opms = opmsFromConfig(config);
   const reasons = [netsuite, opms].flatMap((s) => (s.configured ? [] : [s.reason]));
-  const notConfigured = reasons.length > 0 ? `The NetSuite → OPMS price sync is not configured. ${reasons.join('. ')}.` : undefined;
+  const notConfigured =
+    reasons.length > 0
+      ? `The NetSuite → OPMS price sync is not configured. ${reasons.join('. ')}.`
+      : undefined;
   const fields = config.NETSUITE_OPMS_FIELD_MAP ?? defaultPriceFieldMappings;
   const deps: PriceSyncDeps | undefined =
     netsuite.configured && opms.configured
@@ -38,7 +49,12 @@ export const netsuiteToOpmsFeature: FeatureFactory = (app) => {
           netsuite: netsuite.client,
           opms: opms.opms,
           rules: { fields, maxValue: config.NETSUITE_OPMS_MAX_PRICE },
-          query: { fields, skipField: config.NETSUITE_OPMS_SKIP_FIELD, itemTypes: config.NETSUITE_OPMS_ITEM_TYPES, timeZone: config.NETSUITE_TIMEZONE },
+          query: {
+            fields,
+            skipField: config.NETSUITE_OPMS_SKIP_FIELD,
+            itemTypes: config.NETSUITE_OPMS_ITEM_TYPES,
+            timeZone: config.NETSUITE_TIMEZONE,
+          },
           pageSize: config.NETSUITE_OPMS_PAGE_SIZE,
           overlapMs: config.NETSUITE_OPMS_OVERLAP_MS,
         }
@@ -52,20 +68,24 @@ export const netsuiteToOpmsFeature: FeatureFactory = (app) => {
   const jobs: AnyJobDefinition[] = [
     {
       name: priceSyncJobs.initial,
-      description: 'Initial bulk sync of every NetSuite item price to OPMS; continues after a crash from the last committed page',
+      description:
+        'Initial bulk sync of every NetSuite item price to OPMS; continues after a crash from the last committed page',
       data: z.object({ restart: z.boolean().default(false) }),
-      run: async (ctx: RunContext, data: { restart: boolean }) => void (await runInitialSync(ready(), ctx, data)),
+      run: async (ctx: RunContext, data: { restart: boolean }) =>
+        void (await runInitialSync(ready(), ctx, data)),
     },
     {
       name: priceSyncJobs.item,
       description: 'One NetSuite item to OPMS (from the webhook values, or read from NetSuite)',
       data: itemJobData,
       concurrency: 4,
-      run: async (ctx: RunContext, data: z.infer<typeof itemJobData>) => void (await runSingleItemSync(ready(), ctx, data)),
+      run: async (ctx: RunContext, data: z.infer<typeof itemJobData>) =>
+        void (await runSingleItemSync(ready(), ctx, data)),
     },
     {
       name: priceSyncJobs.incremental,
-      description: 'Items modified in NetSuite since the last pass (minus an overlap window) to OPMS: the fallback for missed webhooks',
+      description:
+        'Items modified in NetSuite since the last pass (minus an overlap window) to OPMS: the fallback for missed webhooks',
       data: z.object({}),
       schedule: (c) => scheduled(c.NETSUITE_OPMS_SCHEDULE),
       run: async (ctx: RunContext) => void (await runIncrementalSync(ready(), ctx)),
@@ -87,7 +107,8 @@ export const netsuiteToOpmsFeature: FeatureFactory = (app) => {
   const connections: ConnectionCheck[] = [
     {
       system: 'netsuite',
-      check: async () => (netsuite.configured ? checkNetSuite(netsuite.client) : { ok: false, detail: netsuite.reason }),
+      check: async () =>
+        netsuite.configured ? checkNetSuite(netsuite.client) : { ok: false, detail: netsuite.reason },
     },
     {
       system: 'opms',

@@ -32,13 +32,21 @@ const decimal = /^\d+(\.\d+)?$/;
 export function parsePrice(raw: unknown, maxValue: number): { value: string } | { problem: string } {
   // NetSuite leaves a price level blank for "no price"; OPMS keeps 0 for that, as the existing integration does.
   if (raw === undefined || raw === null || raw === '') return { value: '0.00' };
-  const text = typeof raw === 'number' ? (Number.isFinite(raw) ? String(raw) : 'NaN') : typeof raw === 'string' ? raw.trim() : undefined;
+  const text =
+    typeof raw === 'number'
+      ? Number.isFinite(raw)
+        ? String(raw)
+        : 'NaN'
+      : typeof raw === 'string'
+        ? raw.trim()
+        : undefined;
   if (text === undefined) return { problem: `is ${JSON.stringify(raw)}, not a number` };
   if (text.startsWith('-')) return { problem: `is negative (${text})` };
   const plain = /e/i.test(text) && Number.isFinite(Number(text)) ? Number(text).toFixed(6) : text;
   if (!decimal.test(plain)) return { problem: `is "${text}", not a decimal number` };
   const n = Number(plain);
-  if (n > maxValue) return { problem: `is ${text}, above the allowed maximum ${maxValue} (NETSUITE_OPMS_MAX_PRICE)` };
+  if (n > maxValue)
+    return { problem: `is ${text}, above the allowed maximum ${maxValue} (NETSUITE_OPMS_MAX_PRICE)` };
   return { value: (Math.round(n * 100) / 100).toFixed(2) };
 }
 
@@ -51,7 +59,12 @@ export function mapPriceSnapshot(snapshot: PriceSnapshot, rules: MappingRules): 
     if ('problem' in parsed) problems.push(`${mapping.from} ${parsed.problem}`);
     else values.push({ field: mapping.from, to: mapping.to, value: parsed.value });
   }
-  if (problems.length > 0) return { kind: 'quarantine', snapshot, reason: `${problems.join('; ')}. Correct the item in NetSuite; the next sync picks it up.` };
+  if (problems.length > 0)
+    return {
+      kind: 'quarantine',
+      snapshot,
+      reason: `${problems.join('; ')}. Correct the item in NetSuite; the next sync picks it up.`,
+    };
   return { kind: 'write', snapshot, values };
 }
 

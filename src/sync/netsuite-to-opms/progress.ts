@@ -18,7 +18,11 @@ export interface InitialSyncStatus {
   finishedAt?: string;
 }
 
-export function initialStatusFrom(cp: InitialCheckpoint | undefined, runActive: boolean, now = Date.now()): InitialSyncStatus {
+export function initialStatusFrom(
+  cp: InitialCheckpoint | undefined,
+  runActive: boolean,
+  now = Date.now(),
+): InitialSyncStatus {
   if (!cp) return { state: 'not-started', processed: 0, pages: 0, lastItemId: 0 };
   const state = cp.status === 'finished' ? 'finished' : runActive ? 'running' : 'interrupted';
   const end = cp.finishedAt ? new Date(cp.finishedAt).getTime() : now;
@@ -31,11 +35,20 @@ export function initialStatusFrom(cp: InitialCheckpoint | undefined, runActive: 
     runId: cp.runId,
     processed: cp.processed,
     total: cp.total,
-    percent: cp.total ? Math.min(100, Math.round((cp.processed / cp.total) * 1000) / 10) : cp.status === 'finished' ? 100 : undefined,
+    percent: cp.total
+      ? Math.min(100, Math.round((cp.processed / cp.total) * 1000) / 10)
+      : cp.status === 'finished'
+        ? 100
+        : undefined,
     pages: cp.pages,
     lastItemId: cp.lastItemId,
     itemsPerSecond: rate === undefined ? undefined : Math.round(rate * 10) / 10,
-    etaSeconds: state === 'running' && rate && remaining !== undefined ? Math.round(remaining / rate) : state === 'finished' ? 0 : undefined,
+    etaSeconds:
+      state === 'running' && rate && remaining !== undefined
+        ? Math.round(remaining / rate)
+        : state === 'finished'
+          ? 0
+          : undefined,
     startedAt: cp.startedAt,
     finishedAt: cp.finishedAt,
   };
@@ -51,7 +64,9 @@ const duration = (s: number) => {
   const h = Math.floor(s / 3600);
   const m = Math.floor((s % 3600) / 60);
   const sec = Math.floor(s % 60);
-  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${String(sec).padStart(2, '0')}` : `${m}:${String(sec).padStart(2, '0')}`;
+  return h > 0
+    ? `${h}:${String(m).padStart(2, '0')}:${String(sec).padStart(2, '0')}`
+    : `${m}:${String(sec).padStart(2, '0')}`;
 };
 
 /** One line for a terminal, e.g. `[██████░░░░░░] 50.0% 4000/8000 items · 812.5/s · ETA 0:05 · running`. */
@@ -63,7 +78,9 @@ export function renderInitialProgress(status: InitialSyncStatus, width = 30): st
   const details = [
     `${status.processed}/${status.total ?? '?'} items`,
     ...(status.itemsPerSecond !== undefined ? [`${status.itemsPerSecond}/s`] : []),
-    ...(status.etaSeconds !== undefined && status.state === 'running' ? [`ETA ${duration(status.etaSeconds)}`] : []),
+    ...(status.etaSeconds !== undefined && status.state === 'running'
+      ? [`ETA ${duration(status.etaSeconds)}`]
+      : []),
     status.state,
   ];
   return `${bar} ${percent} ${details.join(' · ')}`;

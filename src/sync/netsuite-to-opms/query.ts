@@ -18,7 +18,8 @@ export interface QuerySettings {
 }
 
 const quote = (s: string) => `'${s.replace(/'/g, "''")}'`;
-const timestamp = (at: Date, timeZone: string) => `TO_TIMESTAMP(${quote(formatAccountTimestamp(at, timeZone))}, 'YYYY-MM-DD HH24:MI:SS')`;
+const timestamp = (at: Date, timeZone: string) =>
+  `TO_TIMESTAMP(${quote(formatAccountTimestamp(at, timeZone))}, 'YYYY-MM-DD HH24:MI:SS')`;
 
 export function itemPriceQuery(settings: QuerySettings, filter: ItemFilter): string {
   const columns = [
@@ -50,7 +51,9 @@ export function itemPriceQuery(settings: QuerySettings, filter: ItemFilter): str
   if (filter.afterId !== undefined) where.push(`item.id > ${Math.trunc(filter.afterId)}`);
   if (filter.ids) where.push(`item.id IN (${filter.ids.map((id) => Math.trunc(id)).join(', ')})`);
   if (filter.codes) where.push(`item.itemid IN (${filter.codes.map(quote).join(', ')})`);
-  if (filter.modifiedFrom) where.push(`item.lastmodifieddate >= ${timestamp(filter.modifiedFrom, settings.timeZone)}`);
-  if (filter.modifiedBefore) where.push(`item.lastmodifieddate < ${timestamp(filter.modifiedBefore, settings.timeZone)}`);
+  if (filter.modifiedFrom)
+    where.push(`item.lastmodifieddate >= ${timestamp(filter.modifiedFrom, settings.timeZone)}`);
+  if (filter.modifiedBefore)
+    where.push(`item.lastmodifieddate < ${timestamp(filter.modifiedBefore, settings.timeZone)}`);
   return `SELECT ${columns.join(', ')} FROM item ${joins.join(' ')} WHERE ${where.join(' AND ')} ORDER BY item.id`;
 }

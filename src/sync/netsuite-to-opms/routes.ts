@@ -53,7 +53,12 @@ export function priceSyncRoutes(deps: RoutesDeps): Router {
     if (deps.notConfigured) throw new HttpProblem(503, 'Service Unavailable', deps.notConfigured);
     return deps.jobs.enqueue(job, data, 'manual');
   };
-  const doc = (method: 'get' | 'post', path: string, summary: string, extra: { body?: z.ZodType; query?: z.ZodType } = {}) =>
+  const doc = (
+    method: 'get' | 'post',
+    path: string,
+    summary: string,
+    extra: { body?: z.ZodType; query?: z.ZodType } = {},
+  ) =>
     documentRoute({
       method,
       path: `/api${base}${path}`,
@@ -62,11 +67,17 @@ export function priceSyncRoutes(deps: RoutesDeps): Router {
       ...extra,
       responses:
         method === 'post'
-          ? { '202': { description: 'Run queued; runId in the body' }, '400': { description: 'Invalid input' }, '503': { description: 'Not configured' } }
+          ? {
+              '202': { description: 'Run queued; runId in the body' },
+              '400': { description: 'Invalid input' },
+              '503': { description: 'Not configured' },
+            }
           : { '200': { description: 'OK' } },
     });
 
-  doc('post', '/initial', 'Start (or continue after a crash) the initial bulk sync of every item', { body: initialBody });
+  doc('post', '/initial', 'Start (or continue after a crash) the initial bulk sync of every item', {
+    body: initialBody,
+  });
   router.post(`${base}/initial`, async (req, res) => {
     const body = parseInput(initialBody, req.body ?? {});
     const { runId } = await enqueue(priceSyncJobs.initial, body);
@@ -91,7 +102,8 @@ export function priceSyncRoutes(deps: RoutesDeps): Router {
     const state = (await itemStates(deps.db, [itemId])).get(itemId);
     const quarantine = await quarantineEntry(deps.db, itemId);
     const changes = await priceChanges(deps.db, { itemId, limit: 20 });
-    if (!state && !quarantine && changes.length === 0) throw new HttpProblem(404, 'Not Found', `NetSuite item ${itemId} has not been synced yet`);
+    if (!state && !quarantine && changes.length === 0)
+      throw new HttpProblem(404, 'Not Found', `NetSuite item ${itemId} has not been synced yet`);
     res.json({ itemId, state: state ?? null, quarantine: quarantine ?? null, recentChanges: changes });
   });
 
@@ -126,21 +138,37 @@ export function priceSyncRoutes(deps: RoutesDeps): Router {
   router.get(`${base}/logs`, async (req, res) => {
     const q = parseInput(logsQuery, req.query, 'query');
     const beforeId = q.cursor ? Number(decodeCursor(q.cursor)[0]) : undefined;
-    const rows = await priceChanges(deps.db, { itemId: q.itemId, runId: q.runId, beforeId, limit: q.limit + 1 });
+    const rows = await priceChanges(deps.db, {
+      itemId: q.itemId,
+      runId: q.runId,
+      beforeId,
+      limit: q.limit + 1,
+    });
     const items = rows.slice(0, q.limit);
     res.json({ items, nextCursor: rows.length > q.limit ? encodeCursor([items.at(-1)!.id]) : null });
   });
 
-  doc('get', '/health', 'NetSuite and OPMS reachable with the configured credentials, and how far behind the cursor is');
+  doc(
+    'get',
+    '/health',
+    'NetSuite and OPMS reachable with the configured credentials, and how far behind the cursor is',
+  );
   router.get(`${base}/health`, async (_req, res) => {
-    const checks = await Promise.all(deps.checks.map(async (c) => ({ system: c.system, ...(await c.check().catch((e: Error) => ({ ok: false, detail: e.message }))) })));
+    const checks = await Promise.all(
+      deps.checks.map(async (c) => ({
+        system: c.system,
+        ...(await c.check().catch((e: Error) => ({ ok: false, detail: e.message }))),
+      })),
+    );
     const incremental = await readCheckpoint<IncrementalCheckpoint>(deps.db, checkpointNames.incremental);
     const ok = !deps.notConfigured && checks.every((c) => c.ok);
     res.status(ok ? 200 : 503).json({
       status: ok ? 'ok' : 'degraded',
       ...(deps.notConfigured ? { detail: deps.notConfigured } : {}),
       checks,
-      lagSeconds: incremental ? Math.round((Date.now() - new Date(incremental.modifiedThrough).getTime()) / 1000) : null,
+      lagSeconds: incremental
+        ? Math.round((Date.now() - new Date(incremental.modifiedThrough).getTime()) / 1000)
+        : null,
     });
   });
   return router;

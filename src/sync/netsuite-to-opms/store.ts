@@ -80,7 +80,16 @@ export async function recordItemStates(db: Queryable, outcomes: ItemOutcome[], r
   if (outcomes.length === 0) return;
   await db
     .insert(netsuiteOpmsItemStates)
-    .values(outcomes.map((o) => ({ itemId: o.itemId, itemCode: o.itemCode, sourceModifiedAt: o.modifiedAt ?? null, outcome: o.outcome, runId, syncedAt: new Date() })))
+    .values(
+      outcomes.map((o) => ({
+        itemId: o.itemId,
+        itemCode: o.itemCode,
+        sourceModifiedAt: o.modifiedAt ?? null,
+        outcome: o.outcome,
+        runId,
+        syncedAt: new Date(),
+      })),
+    )
     .onConflictDoUpdate({
       target: netsuiteOpmsItemStates.itemId,
       set: {
@@ -94,12 +103,20 @@ export async function recordItemStates(db: Queryable, outcomes: ItemOutcome[], r
     });
 }
 
-export async function itemStates(db: Queryable, itemIds: string[]): Promise<Map<string, typeof netsuiteOpmsItemStates.$inferSelect>> {
+export async function itemStates(
+  db: Queryable,
+  itemIds: string[],
+): Promise<Map<string, typeof netsuiteOpmsItemStates.$inferSelect>> {
   if (itemIds.length === 0) return new Map();
   const rows = await db
     .select()
     .from(netsuiteOpmsItemStates)
-    .where(sql`${netsuiteOpmsItemStates.itemId} IN (${sql.join(itemIds.map((id) => sql`${id}`), sql`, `)})`);
+    .where(
+      sql`${netsuiteOpmsItemStates.itemId} IN (${sql.join(
+        itemIds.map((id) => sql`${id}`),
+        sql`, `,
+      )})`,
+    );
   return new Map(rows.map((r) => [r.itemId, r]));
 }
 
@@ -111,21 +128,43 @@ export async function quarantineItems(
   if (items.length === 0) return;
   await db
     .insert(netsuiteOpmsQuarantine)
-    .values(items.map((i) => ({ itemId: i.itemId, itemCode: i.itemCode, reason: i.reason, values: i.values, runId })))
+    .values(
+      items.map((i) => ({
+        itemId: i.itemId,
+        itemCode: i.itemCode,
+        reason: i.reason,
+        values: i.values,
+        runId,
+      })),
+    )
     .onConflictDoUpdate({
       target: netsuiteOpmsQuarantine.itemId,
-      set: { reason: sql`excluded.reason`, values: sql`excluded.values`, runId: sql`excluded.run_id`, lastSeenAt: new Date() },
+      set: {
+        reason: sql`excluded.reason`,
+        values: sql`excluded.values`,
+        runId: sql`excluded.run_id`,
+        lastSeenAt: new Date(),
+      },
     });
 }
 
 /** A later good read of an item ends its quarantine. */
 export async function releaseFromQuarantine(db: Queryable, itemIds: string[]): Promise<void> {
   if (itemIds.length === 0) return;
-  await db.delete(netsuiteOpmsQuarantine).where(sql`${netsuiteOpmsQuarantine.itemId} IN (${sql.join(itemIds.map((id) => sql`${id}`), sql`, `)})`);
+  await db.delete(netsuiteOpmsQuarantine).where(
+    sql`${netsuiteOpmsQuarantine.itemId} IN (${sql.join(
+      itemIds.map((id) => sql`${id}`),
+      sql`, `,
+    )})`,
+  );
 }
 
 export async function quarantined(db: Queryable, limit = 100) {
-  return db.select().from(netsuiteOpmsQuarantine).orderBy(desc(netsuiteOpmsQuarantine.lastSeenAt)).limit(limit);
+  return db
+    .select()
+    .from(netsuiteOpmsQuarantine)
+    .orderBy(desc(netsuiteOpmsQuarantine.lastSeenAt))
+    .limit(limit);
 }
 
 export async function quarantineCount(db: Queryable): Promise<number> {
@@ -134,12 +173,18 @@ export async function quarantineCount(db: Queryable): Promise<number> {
 }
 
 export async function quarantineEntry(db: Queryable, itemId: string) {
-  const [row] = await db.select().from(netsuiteOpmsQuarantine).where(eq(netsuiteOpmsQuarantine.itemId, itemId));
+  const [row] = await db
+    .select()
+    .from(netsuiteOpmsQuarantine)
+    .where(eq(netsuiteOpmsQuarantine.itemId, itemId));
   return row;
 }
 
 /** The audit trail, newest first, keyset-paged by id. */
-export async function priceChanges(db: Queryable, filter: { itemId?: string; runId?: string; beforeId?: number; limit: number }) {
+export async function priceChanges(
+  db: Queryable,
+  filter: { itemId?: string; runId?: string; beforeId?: number; limit: number },
+) {
   const where = [
     filter.itemId ? eq(netsuiteOpmsPriceChanges.itemId, filter.itemId) : undefined,
     filter.runId ? eq(netsuiteOpmsPriceChanges.runId, filter.runId) : undefined,
@@ -154,7 +199,10 @@ export async function priceChanges(db: Queryable, filter: { itemId?: string; run
 }
 
 /** True when this delivery is new; false when the same key was already received. */
-export async function claimWebhookReceipt(db: Queryable, receipt: { dedupKey: string; itemId: string; payload: unknown }): Promise<boolean> {
+export async function claimWebhookReceipt(
+  db: Queryable,
+  receipt: { dedupKey: string; itemId: string; payload: unknown },
+): Promise<boolean> {
   const rows = await db
     .insert(netsuiteOpmsWebhookReceipts)
     .values({ dedupKey: receipt.dedupKey, itemId: receipt.itemId, payload: receipt.payload as object })
@@ -164,7 +212,10 @@ export async function claimWebhookReceipt(db: Queryable, receipt: { dedupKey: st
 }
 
 export async function attachReceiptRun(db: Queryable, dedupKey: string, runId: string): Promise<void> {
-  await db.update(netsuiteOpmsWebhookReceipts).set({ runId }).where(eq(netsuiteOpmsWebhookReceipts.dedupKey, dedupKey));
+  await db
+    .update(netsuiteOpmsWebhookReceipts)
+    .set({ runId })
+    .where(eq(netsuiteOpmsWebhookReceipts.dedupKey, dedupKey));
 }
 
 export async function releaseWebhookReceipt(db: Queryable, dedupKey: string): Promise<void> {

@@ -24,7 +24,11 @@ export const webhookPayloadSchema = z.object({
 });
 export type WebhookPayload = z.infer<typeof webhookPayloadSchema>;
 
-export function snapshotFromWebhook(payload: WebhookPayload, fields: string[], skipField: string): PriceSnapshot {
+export function snapshotFromWebhook(
+  payload: WebhookPayload,
+  fields: string[],
+  skipField: string,
+): PriceSnapshot {
   const data = payload.itemData as Record<string, unknown>;
   const values: Record<string, unknown> = {};
   for (const f of fields) values[f] = data[f];
@@ -40,7 +44,12 @@ export function snapshotFromWebhook(payload: WebhookPayload, fields: string[], s
 
 /** The same item, modification time and values: one delivery however many times it arrives. */
 export function webhookDedupKey(snapshot: PriceSnapshot): string {
-  const canonical = JSON.stringify([snapshot.itemId, snapshot.modifiedAt?.toISOString() ?? null, snapshot.skip, Object.entries(snapshot.values).sort()]);
+  const canonical = JSON.stringify([
+    snapshot.itemId,
+    snapshot.modifiedAt?.toISOString() ?? null,
+    snapshot.skip,
+    Object.entries(snapshot.values).sort(),
+  ]);
   return createHash('sha256').update(canonical).digest('hex');
 }
 
@@ -64,26 +73,51 @@ export function webhookRouter(deps: WebhookDeps): Router {
   const router = Router();
   router.post('/sync/netsuite-to-opms/webhook', async (req, res) => {
     if (!deps.secret)
-      throw new HttpProblem(503, 'Service Unavailable', 'The NetSuite → OPMS webhook is not configured: set NETSUITE_OPMS_WEBHOOK_SECRET (and NetSuite/OPMS settings)');
+      throw new HttpProblem(
+        503,
+        'Service Unavailable',
+        'The NetSuite → OPMS webhook is not configured: set NETSUITE_OPMS_WEBHOOK_SECRET (and NetSuite/OPMS settings)',
+      );
     if (!bearerMatches(req.headers.authorization, deps.secret))
-      throw new HttpProblem(401, 'Unauthorized', 'Unauthorized webhook: the Authorization header must be "Bearer <NETSUITE_OPMS_WEBHOOK_SECRET>"');
+      throw new HttpProblem(
+        401,
+        'Unauthorized',
+        'Unauthorized webhook: the Authorization header must be "Bearer <NETSUITE_OPMS_WEBHOOK_SECRET>"',
+      );
     const payload = parseInput(webhookPayloadSchema, req.body, 'webhook payload');
     const snapshot = snapshotFromWebhook(payload, deps.fields, deps.skipField);
     const dedupKey = webhookDedupKey(snapshot);
     if (!(await claimWebhookReceipt(deps.db, { dedupKey, itemId: snapshot.itemId, payload }))) {
-      res.json({ success: true, message: 'Already received; not processed again', itemId: snapshot.itemId, duplicate: true });
+      res.json({
+        success: true,
+        message: 'Already received; not processed again',
+        itemId: snapshot.itemId,
+        duplicate: true,
+      });
       return;
     }
     let runId: string;
     try {
-      ({ runId } = await deps.jobs.enqueue(deps.itemJob, { itemId: snapshot.itemId, snapshot: { ...snapshot, modifiedAt: snapshot.modifiedAt?.toISOString() } }, 'webhook'));
+      ({ runId } = await deps.jobs.enqueue(
+        deps.itemJob,
+        {
+          itemId: snapshot.itemId,
+          snapshot: { ...snapshot, modifiedAt: snapshot.modifiedAt?.toISOString() },
+        },
+        'webhook',
+      ));
     } catch (error) {
       // Not queued: forget the receipt so a resend (or the scheduled pass) is not mistaken for a duplicate.
       await releaseWebhookReceipt(deps.db, dedupKey);
       throw error;
     }
     await attachReceiptRun(deps.db, dedupKey, runId);
-    res.json({ success: true, message: 'Webhook accepted; OPMS is updated by run ' + runId, itemId: snapshot.itemId, runId });
+    res.json({
+      success: true,
+      message: 'Webhook accepted; OPMS is updated by run ' + runId,
+      itemId: snapshot.itemId,
+      runId,
+    });
   });
   return router;
 }

@@ -30,7 +30,8 @@ export function randomFrom(seed: number): () => number {
   };
 }
 
-const money = (r: () => number, min: number, max: number) => Math.round((min + r() * (max - min)) * 100) / 100;
+const money = (r: () => number, min: number, max: number) =>
+  Math.round((min + r() * (max - min)) * 100) / 100;
 
 export function seedItems(count: number, seed: number, modifiedBefore: number): SimItem[] {
   const r = randomFrom(seed);

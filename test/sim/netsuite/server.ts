@@ -16,7 +16,12 @@ export interface NetSuiteSimOptions {
   itemCount?: number;
   /** Account/user time zone: SuiteQL dates come back in it. */
   timeZone?: string;
-  oauth2?: { clientId: string; certificateId: string; publicKey: string | KeyObject; tokenLifetimeMs?: number };
+  oauth2?: {
+    clientId: string;
+    certificateId: string;
+    publicKey: string | KeyObject;
+    tokenLifetimeMs?: number;
+  };
   tba?: { consumerKey: string; consumerSecret: string; tokenId: string; tokenSecret: string };
   /** In-flight requests allowed before 429 CONCURRENCY_LIMIT_EXCEEDED. */
   concurrencyLimit?: number;
@@ -43,7 +48,11 @@ export interface NetSuiteSim {
   items: SimItem[];
   stats: NetSuiteSimStats;
   /** Changes fields of an item as a user edit would, moving its last-modified date to now (or `at`). */
-  editItem(id: number, change: { cost?: number; rollPrice?: number; prices?: Record<number, number>; skip?: boolean }, at?: number): SimItem;
+  editItem(
+    id: number,
+    change: { cost?: number; rollPrice?: number; prices?: Record<number, number>; skip?: boolean },
+    at?: number,
+  ): SimItem;
   /** Deterministic edits of `count` items, as a day of price changes would bring. */
   driftPrices(count: number): SimItem[];
   /** The next `count` requests are refused as over the concurrency limit (status 429, or 400 as some accounts answer). */
@@ -57,7 +66,13 @@ const tokenPath = '/services/rest/auth/oauth2/v1/token';
 const errorType = 'application/vnd.oracle.resource+json; type=error';
 
 function errorBody(status: number, code: string, detail: string) {
-  const titles: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 429: 'Too Many Requests' };
+  const titles: Record<number, string> = {
+    400: 'Bad Request',
+    401: 'Unauthorized',
+    403: 'Forbidden',
+    404: 'Not Found',
+    429: 'Too Many Requests',
+  };
   return {
     type: `https://www.rfc-editor.org/rfc/rfc9110.html#section-15.5.${status === 429 ? 'x' : status - 399}`,
     title: titles[status] ?? 'Error',
@@ -75,7 +90,8 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-const rfc3986 = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+const rfc3986 = (s: string) =>
+  encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
 function parseOAuthHeader(header: string): Record<string, string> | undefined {
   if (!header.startsWith('OAuth ')) return undefined;
@@ -128,14 +144,20 @@ export async function startNetSuiteSim(options: NetSuiteSimOptions = {}): Promis
     res.writeHead(status, { 'content-type': status >= 400 ? errorType : 'application/json', ...headers });
     res.end(json);
   };
-  const fail = (res: ServerResponse, status: number, code: string, detail: string, headers: Record<string, string> = {}) =>
-    send(res, status, errorBody(status, code, detail), headers);
+  const fail = (
+    res: ServerResponse,
+    status: number,
+    code: string,
+    detail: string,
+    headers: Record<string, string> = {},
+  ) => send(res, status, errorBody(status, code, detail), headers);
 
   function tokenEndpoint(body: string, res: ServerResponse) {
     stats.tokenRequests++;
     const form = new URLSearchParams(body);
     if (!options.oauth2 || !publicKey) return send(res, 400, { error: 'unauthorized_client' });
-    if (form.get('grant_type') !== 'client_credentials') return send(res, 400, { error: 'unsupported_grant_type' });
+    if (form.get('grant_type') !== 'client_credentials')
+      return send(res, 400, { error: 'unsupported_grant_type' });
     if (form.get('client_assertion_type') !== 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer')
       return send(res, 400, { error: 'invalid_request' });
     const jwt = form.get('client_assertion') ?? '';
@@ -143,15 +165,22 @@ export async function startNetSuiteSim(options: NetSuiteSimOptions = {}): Promis
     const header = b64urlJson(h);
     const claims = b64urlJson(p);
     if (!header || !claims || !s) return send(res, 400, { error: 'invalid_request' });
-    if (header.typ !== 'JWT' || (header.alg !== 'PS256' && header.alg !== 'ES256')) return send(res, 400, { error: 'invalid_grant' });
+    if (header.typ !== 'JWT' || (header.alg !== 'PS256' && header.alg !== 'ES256'))
+      return send(res, 400, { error: 'invalid_grant' });
     if (header.kid !== options.oauth2.certificateId) return send(res, 400, { error: 'invalid_grant' });
     const signed = Buffer.from(`${h}.${p}`);
     const signature = Buffer.from(s, 'base64url');
     const good =
       header.alg === 'PS256'
         ? publicKey.asymmetricKeyType === 'rsa' &&
-          verify('sha256', signed, { key: publicKey, padding: 6 /* RSA_PKCS1_PSS_PADDING */, saltLength: 32 }, signature)
-        : publicKey.asymmetricKeyType === 'ec' && verify('sha256', signed, { key: publicKey, dsaEncoding: 'ieee-p1363' }, signature);
+          verify(
+            'sha256',
+            signed,
+            { key: publicKey, padding: 6 /* RSA_PKCS1_PSS_PADDING */, saltLength: 32 },
+            signature,
+          )
+        : publicKey.asymmetricKeyType === 'ec' &&
+          verify('sha256', signed, { key: publicKey, dsaEncoding: 'ieee-p1363' }, signature);
     if (!good) return send(res, 400, { error: 'invalid_grant' });
     const now = Math.floor(Date.now() / 1000);
     const iat = Number(claims.iat);
@@ -161,7 +190,14 @@ export async function startNetSuiteSim(options: NetSuiteSimOptions = {}): Promis
     if (!Number.isFinite(iat) || !Number.isFinite(exp) || exp - iat > 3600 || exp <= now || iat > now + 60)
       return send(res, 400, { error: 'invalid_grant' });
     const token = `${Buffer.from(JSON.stringify({ kid: 'sim', typ: 'JWT', alg: 'HS256' })).toString('base64url')}.${Buffer.from(
-      JSON.stringify({ sub: '3;1042', aud: options.oauth2.clientId, scope: claims.scope, iss: 'https://system.netsuite.com', iat: now, exp: now + 3600 }),
+      JSON.stringify({
+        sub: '3;1042',
+        aud: options.oauth2.clientId,
+        scope: claims.scope,
+        iss: 'https://system.netsuite.com',
+        iat: now,
+        exp: now + 3600,
+      }),
     ).toString('base64url')}.${randomBytes(24).toString('base64url')}`;
     accessTokens.set(token, Date.now() + tokenLifetimeMs);
     stats.tokensIssued++;
@@ -177,22 +213,32 @@ export async function startNetSuiteSim(options: NetSuiteSimOptions = {}): Promis
     const oauth = parseOAuthHeader(header);
     const tba = options.tba;
     if (!oauth || !tba) return false;
-    if (oauth.realm !== accountId || oauth.oauth_signature_method !== 'HMAC-SHA256' || oauth.oauth_version !== '1.0') return false;
+    if (
+      oauth.realm !== accountId ||
+      oauth.oauth_signature_method !== 'HMAC-SHA256' ||
+      oauth.oauth_version !== '1.0'
+    )
+      return false;
     if (oauth.oauth_consumer_key !== tba.consumerKey || oauth.oauth_token !== tba.tokenId) return false;
     const timestamp = Number(oauth.oauth_timestamp);
     if (!Number.isFinite(timestamp) || Math.abs(Date.now() / 1000 - timestamp) > 300) return false;
     const nonceKey = `${oauth.oauth_consumer_key}:${oauth.oauth_nonce}`;
     if (!oauth.oauth_nonce || seenNonces.has(nonceKey)) return false;
     const params: [string, string][] = [];
-    for (const [k, v] of Object.entries(oauth)) if (k !== 'realm' && k !== 'oauth_signature') params.push([k, v]);
+    for (const [k, v] of Object.entries(oauth))
+      if (k !== 'realm' && k !== 'oauth_signature') params.push([k, v]);
     for (const [k, v] of url.searchParams) params.push([k, v]);
     const normalized = params
       .map(([k, v]) => [rfc3986(k), rfc3986(v)] as const)
       .sort((a, b) => (a[0] === b[0] ? (a[1] < b[1] ? -1 : 1) : a[0] < b[0] ? -1 : 1))
       .map(([k, v]) => `${k}=${v}`)
       .join('&');
-    const base = [req.method!.toUpperCase(), rfc3986(`${baseUrl}${url.pathname}`), rfc3986(normalized)].join('&');
-    const expected = createHmac('sha256', `${rfc3986(tba.consumerSecret)}&${rfc3986(tba.tokenSecret)}`).update(base).digest('base64');
+    const base = [req.method!.toUpperCase(), rfc3986(`${baseUrl}${url.pathname}`), rfc3986(normalized)].join(
+      '&',
+    );
+    const expected = createHmac('sha256', `${rfc3986(tba.consumerSecret)}&${rfc3986(tba.tokenSecret)}`)
+      .update(base)
+      .digest('base64');
     if (expected !== oauth.oauth_signature) return false;
     seenNonces.add(nonceKey);
     return true;
@@ -201,18 +247,29 @@ export async function startNetSuiteSim(options: NetSuiteSimOptions = {}): Promis
   function suiteql(url: URL, body: string, req: IncomingMessage, res: ServerResponse) {
     stats.suiteqlRequests++;
     if (req.headers.prefer !== 'transient')
-      return fail(res, 400, 'INVALID_PARAMETER', 'The request header Prefer: transient is required for SuiteQL queries.');
+      return fail(
+        res,
+        400,
+        'INVALID_PARAMETER',
+        'The request header Prefer: transient is required for SuiteQL queries.',
+      );
     let q: unknown;
     try {
       q = (JSON.parse(body) as { q?: unknown }).q;
     } catch {
       return fail(res, 400, 'INVALID_PARAMETER', 'The request body is not valid JSON.');
     }
-    if (typeof q !== 'string') return fail(res, 400, 'INVALID_PARAMETER', 'The request body must contain the query in "q".');
+    if (typeof q !== 'string')
+      return fail(res, 400, 'INVALID_PARAMETER', 'The request body must contain the query in "q".');
     const pageSize = Number(url.searchParams.get('limit') ?? '1000');
     const offset = Number(url.searchParams.get('offset') ?? '0');
     if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000)
-      return fail(res, 400, 'INVALID_PARAMETER', `Invalid value for query parameter limit: ${url.searchParams.get('limit')}. The value must be between 1 and 1000.`);
+      return fail(
+        res,
+        400,
+        'INVALID_PARAMETER',
+        `Invalid value for query parameter limit: ${url.searchParams.get('limit')}. The value must be between 1 and 1000.`,
+      );
     if (!Number.isInteger(offset) || offset < 0 || offset % pageSize !== 0)
       return fail(res, 400, 'INVALID_PARAMETER', 'The offset must be a multiple of the limit.');
     let query;
@@ -222,14 +279,24 @@ export async function startNetSuiteSim(options: NetSuiteSimOptions = {}): Promis
       if (error instanceof SuiteQlError) return fail(res, 400, error.code, error.message);
       throw error;
     }
-    const matching = items.filter((item) => query.where.every((w) => w(item))).sort((a, b) => a.id - b.id).slice(0, cap);
+    const matching = items
+      .filter((item) => query.where.every((w) => w(item)))
+      .sort((a, b) => a.id - b.id)
+      .slice(0, cap);
     const page = matching.slice(offset, offset + pageSize);
     const hasMore = offset + page.length < matching.length;
     const link = (o: number) => `${baseUrl}/services/rest/query/v1/suiteql?limit=${pageSize}&offset=${o}`;
     const links = [
-      ...(offset > 0 ? [{ rel: 'first', href: link(0) }, { rel: 'prev', href: link(Math.max(0, offset - pageSize)) }] : []),
+      ...(offset > 0
+        ? [
+            { rel: 'first', href: link(0) },
+            { rel: 'prev', href: link(Math.max(0, offset - pageSize)) },
+          ]
+        : []),
       ...(hasMore ? [{ rel: 'next', href: link(offset + pageSize) }] : []),
-      ...(matching.length > 0 ? [{ rel: 'last', href: link(Math.floor((matching.length - 1) / pageSize) * pageSize) }] : []),
+      ...(matching.length > 0
+        ? [{ rel: 'last', href: link(Math.floor((matching.length - 1) / pageSize) * pageSize) }]
+        : []),
       { rel: 'self', href: link(offset) },
     ];
     send(res, 200, {
@@ -254,7 +321,12 @@ export async function startNetSuiteSim(options: NetSuiteSimOptions = {}): Promis
     const item = byId.get(Number(id));
     const recordType = item?.lotNumbered ? 'lotnumberedinventoryitem' : 'inventoryitem';
     if (!item || type.toLowerCase() !== recordType)
-      return fail(res, 404, 'NONEXISTENT_ID', `The record instance does not exist. Provide a valid record instance ID.`);
+      return fail(
+        res,
+        404,
+        'NONEXISTENT_ID',
+        `The record instance does not exist. Provide a valid record instance ID.`,
+      );
     const self = `${baseUrl}/services/rest/record/v1/${type}/${id}`;
     const expand = url.searchParams.get('expandSubResources') === 'true';
     send(res, 200, {
@@ -263,10 +335,14 @@ export async function startNetSuiteSim(options: NetSuiteSimOptions = {}): Promis
       itemId: item.itemid,
       displayName: item.displayname,
       ...(item.cost === undefined ? {} : { cost: item.cost }),
-      ...(item.custitem_f3_rollprice === undefined ? {} : { custitem_f3_rollprice: item.custitem_f3_rollprice }),
+      ...(item.custitem_f3_rollprice === undefined
+        ? {}
+        : { custitem_f3_rollprice: item.custitem_f3_rollprice }),
       custitemf3_lisa_item: item.custitemf3_lisa_item,
       isInactive: item.isinactive,
-      lastModifiedDate: new Date(Math.floor(item.lastModified / 1000) * 1000).toISOString().replace('.000Z', 'Z'),
+      lastModifiedDate: new Date(Math.floor(item.lastModified / 1000) * 1000)
+        .toISOString()
+        .replace('.000Z', 'Z'),
       price: expand
         ? {
             links: [{ rel: 'self', href: `${self}/price` }],
@@ -293,7 +369,12 @@ export async function startNetSuiteSim(options: NetSuiteSimOptions = {}): Promis
       if (refuse.count > 0 || inFlight > limit) {
         if (refuse.count > 0) refuse.count--;
         stats.refusedForConcurrency++;
-        return fail(res, refuse.status, 'CONCURRENCY_LIMIT_EXCEEDED', 'Concurrent request limit exceeded. Request blocked.');
+        return fail(
+          res,
+          refuse.status,
+          'CONCURRENCY_LIMIT_EXCEEDED',
+          'Concurrent request limit exceeded. Request blocked.',
+        );
       }
       if (!authenticate(req, url)) {
         stats.refusedAuth++;
@@ -302,10 +383,14 @@ export async function startNetSuiteSim(options: NetSuiteSimOptions = {}): Promis
         });
       }
       if (url.pathname === '/services/rest/query/v1/suiteql') {
-        if (req.method !== 'POST') return fail(res, 405, 'INVALID_METHOD', 'SuiteQL queries are sent with POST.');
+        if (req.method !== 'POST')
+          return fail(res, 405, 'INVALID_METHOD', 'SuiteQL queries are sent with POST.');
         return suiteql(url, body, req, res);
       }
-      const record = /^\/services\/rest\/record\/v1\/(inventoryItem|lotNumberedInventoryItem|inventoryitem|lotnumberedinventoryitem)\/(\d+)$/.exec(url.pathname);
+      const record =
+        /^\/services\/rest\/record\/v1\/(inventoryItem|lotNumberedInventoryItem|inventoryitem|lotnumberedinventoryitem)\/(\d+)$/.exec(
+          url.pathname,
+        );
       if (record && req.method === 'GET') return itemRecord(record[1]!, record[2]!, url, res);
       fail(res, 404, 'INVALID_URL', `Invalid URL: ${url.pathname} is not a known REST resource.`);
     } catch (error) {

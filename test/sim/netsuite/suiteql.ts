@@ -54,7 +54,10 @@ function splitTopLevel(text: string, separator: ','): string[] {
 }
 
 function invalid(detail: string): SuiteQlError {
-  return new SuiteQlError('INVALID_PARAMETER', `Invalid search query. Detailed unprocessed description follows. ${detail}`);
+  return new SuiteQlError(
+    'INVALID_PARAMETER',
+    `Invalid search query. Detailed unprocessed description follows. ${detail}`,
+  );
 }
 
 function itemValue(item: SimItem, column: string, timeZone: string): string | undefined {
@@ -126,7 +129,9 @@ function condition(text: string, timeZone: string): (item: SimItem) => boolean {
     const at = timestampLiteral(m[2]!, timeZone);
     // NetSuite compares at second resolution, like the TO_CHAR the client reads back.
     const seconds = (ms: number) => Math.floor(ms / 1000);
-    return m[1] === '>=' ? (item) => seconds(item.lastModified) >= seconds(at) : (item) => seconds(item.lastModified) < seconds(at);
+    return m[1] === '>='
+      ? (item) => seconds(item.lastModified) >= seconds(at)
+      : (item) => seconds(item.lastModified) < seconds(at);
   }
   if ((m = /^item\.isinactive = '([TF])'$/i.exec(text))) {
     const inactive = m[1] === 'T';
@@ -137,11 +142,20 @@ function condition(text: string, timeZone: string): (item: SimItem) => boolean {
 
 export function parseItemQuery(q: string, timeZone: string): ItemQuery {
   const text = q.replace(/\s+/g, ' ').trim();
-  const m = /^SELECT (.+?) FROM item((?: LEFT JOIN pricing \w+ ON .+?)*?)(?: WHERE (.+?))? ORDER BY item\.id(?: ASC)?$/i.exec(text);
-  if (!m) throw invalid(`Search error occurred: the query must select from item and order by item.id. Query: ${text.slice(0, 200)}`);
+  const m =
+    /^SELECT (.+?) FROM item((?: LEFT JOIN pricing \w+ ON .+?)*?)(?: WHERE (.+?))? ORDER BY item\.id(?: ASC)?$/i.exec(
+      text,
+    );
+  if (!m)
+    throw invalid(
+      `Search error occurred: the query must select from item and order by item.id. Query: ${text.slice(0, 200)}`,
+    );
   const joins = new Map<string, { level: number; currency: number }>();
   for (const join of m[2]!.split(/ LEFT JOIN pricing /i).slice(1)) {
-    const j = /^(\w+) ON (\w+)\.item = item\.id AND (\w+)\.pricelevel = (\d+) AND (\w+)\.currency = (\d+)$/i.exec(join.trim());
+    const j =
+      /^(\w+) ON (\w+)\.item = item\.id AND (\w+)\.pricelevel = (\d+) AND (\w+)\.currency = (\d+)$/i.exec(
+        join.trim(),
+      );
     if (!j || j[2] !== j[1] || j[3] !== j[1] || j[5] !== j[1]) throw invalid(`Unsupported join: ${join}`);
     joins.set(j[1]!.toLowerCase(), { level: Number(j[4]), currency: Number(j[6]) });
   }
@@ -152,7 +166,8 @@ export function parseItemQuery(q: string, timeZone: string): ItemQuery {
     }
     if ((c = /^item\.(\w+)(?: AS (\w+))?$/i.exec(expression))) {
       const column = c[1]!.toLowerCase();
-      if (!itemColumns.has(column)) throw new SuiteQlError('INVALID_PARAMETER', `Field '${column}' for record 'item' was not found.`);
+      if (!itemColumns.has(column))
+        throw new SuiteQlError('INVALID_PARAMETER', `Field '${column}' for record 'item' was not found.`);
       return { name: (c[2] ?? column).toLowerCase(), value: (item) => itemValue(item, column, timeZone) };
     }
     if ((c = /^(\w+)\.unitprice AS (\w+)$/i.exec(expression))) {

@@ -25,7 +25,10 @@ const installers = ['/usr/bin/mariadb-install-db', '/usr/bin/mysql_install_db'];
 
 function firstExisting(paths: string[], what: string): string {
   const found = paths.find((p) => existsSync(p));
-  if (!found) throw new Error(`${what} not found (looked in ${paths.join(', ')}); install the Debian package mariadb-server`);
+  if (!found)
+    throw new Error(
+      `${what} not found (looked in ${paths.join(', ')}); install the Debian package mariadb-server`,
+    );
   return found;
 }
 
@@ -35,7 +38,9 @@ async function freePort(): Promise<number> {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -51,7 +56,9 @@ async function waitUntilReady(port: number, child: ChildProcess, logFile: string
       await new Promise((r) => setTimeout(r, 100));
     }
   }
-  const log = existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').slice(-15).join('\n') : '(no log)';
+  const log = existsSync(logFile)
+    ? readFileSync(logFile, 'utf8').split('\n').slice(-15).join('\n')
+    : '(no log)';
   throw new Error(`mariadbd did not become ready on port ${port}:\n${log}`);
 }
 
@@ -65,7 +72,13 @@ export async function startMariaDb(options: { database?: string } = {}): Promise
   const user = userInfo().username;
   const install = spawnSync(
     firstExisting(installers, 'mariadb-install-db'),
-    ['--no-defaults', `--datadir=${dataDir}`, `--user=${user}`, '--auth-root-authentication-method=normal', '--skip-test-db'],
+    [
+      '--no-defaults',
+      `--datadir=${dataDir}`,
+      `--user=${user}`,
+      '--auth-root-authentication-method=normal',
+      '--skip-test-db',
+    ],
     { encoding: 'utf8' },
   );
   if (install.status !== 0) {

@@ -40,14 +40,19 @@ export async function createOpmsSchema(url: string, schema: OpmsSchema = default
   }
 }
 
-export async function seedOpmsItems(url: string, items: OpmsSeedItem[], schema: OpmsSchema = defaultOpmsSchema): Promise<void> {
+export async function seedOpmsItems(
+  url: string,
+  items: OpmsSeedItem[],
+  schema: OpmsSchema = defaultOpmsSchema,
+): Promise<void> {
   const conn = await mysql.createConnection({ uri: url });
   try {
     for (let i = 0; i < items.length; i += 1000) {
       const chunk = items.slice(i, i + 1000);
-      await conn.query(`INSERT INTO ${ident(schema.item.table)} (${ident(schema.item.product)}, ${ident(schema.item.code)}) VALUES ?`, [
-        chunk.map((it) => [it.productId, it.code]),
-      ]);
+      await conn.query(
+        `INSERT INTO ${ident(schema.item.table)} (${ident(schema.item.product)}, ${ident(schema.item.code)}) VALUES ?`,
+        [chunk.map((it) => [it.productId, it.code])],
+      );
       const products = [...new Map(chunk.map((it) => [it.productId, it])).values()];
       const prices = products.filter((it) => it.p_res_cut !== undefined || it.p_hosp_roll !== undefined);
       if (prices.length > 0)
@@ -68,7 +73,11 @@ export async function seedOpmsItems(url: string, items: OpmsSeedItem[], schema: 
 }
 
 /** Current OPMS values of one item, as the sync would see them. */
-export async function opmsValuesOf(url: string, code: string, schema: OpmsSchema = defaultOpmsSchema): Promise<Record<string, string | null> | undefined> {
+export async function opmsValuesOf(
+  url: string,
+  code: string,
+  schema: OpmsSchema = defaultOpmsSchema,
+): Promise<Record<string, string | null> | undefined> {
   const conn = await mysql.createConnection({ uri: url });
   try {
     const [rows] = await conn.query<mysql.RowDataPacket[]>(
