@@ -1,6 +1,7 @@
 /** Every feature the worker hosts, in start-up order. */
+import { customersFeature } from './customers/feature.js';
 import type { FeatureFactory } from './feature.js';
 import { netsuiteToOpmsFeature } from './sync/netsuite-to-opms/feature.js';
 import { routeStarFeature } from './scrapers/routestar/feature.js';
 
-export const featureFactories: FeatureFactory[] = [netsuiteToOpmsFeature, routeStarFeature];
+export const featureFactories: FeatureFactory[] = [netsuiteToOpmsFeature, routeStarFeature, customersFeature];

@@ -9,9 +9,11 @@ export class SiteClock {
   private frozen = false;
   private step = 0;
 
+  /** followRealTime: never behind the real clock (UTC wall time), as a live site is; otherwise purely seeded. */
   constructor(
     start: string,
     private readonly random: () => number,
+    private readonly followRealTime = false,
   ) {
     this.micros = parseSiteTime(start);
   }
@@ -25,6 +27,8 @@ export class SiteClock {
         this.step % 3 === 0
           ? (this.micros / 1_000_000n + 1n) * 1_000_000n
           : this.micros + BigInt(1 + Math.floor(this.random() * 999_999));
+      const real = BigInt(Date.now()) * 1000n;
+      if (this.followRealTime && real > this.micros) this.micros = real;
     }
     return formatSiteTime(this.micros);
   }

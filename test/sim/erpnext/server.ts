@@ -16,8 +16,10 @@ export interface ErpNextSimulatorOptions {
   seed?: number;
   apiKey?: string;
   apiSecret?: string;
-  /** Site wall clock at start, naive local time. */
+  /** Site wall clock at start, naive local time (UTC site). */
   startTime?: string;
+  /** Keep the site clock at or after the real time, so its `modified` compares with our own timestamps. */
+  followRealTime?: boolean;
   customFields?: string[];
   customerNaming?: 'series' | 'customer_name';
   webhooks?: WebhookConfig[];
@@ -101,7 +103,7 @@ export async function startErpNextSimulator(options: ErpNextSimulatorOptions = {
   const apiKey = options.apiKey ?? 'sim-api-key';
   const apiSecret = options.apiSecret ?? 'sim-api-secret';
   const random = seededRandom(options.seed ?? 1);
-  const clock = new SiteClock(options.startTime ?? '2026-03-02 09:00:00', random);
+  const clock = new SiteClock(options.startTime ?? '2026-03-02 09:00:00', random, options.followRealTime);
   const site = new FrappeSite({
     random,
     clock,
