@@ -44,3 +44,37 @@ export async function launchBrowser(options: { executablePath?: string; headless
   if (!executablePath) throw new BrowserNotFoundError();
   return chromium.launch({ executablePath, headless: options.headless ?? true, args: quietFlags });
 }
+
+/**
+ * The browser both portals share: launched on first use, closed when the last user lets go. Each portal works in its
+ * own context, so sessions never mix, while only one Chromium runs.
+ */
+export class SharedBrowser {
+  private launching?: Promise<Browser>;
+  private users = 0;
+
+  constructor(private readonly options: { executablePath?: string } = {}) {}
+
+  async acquire(): Promise<Browser> {
+    this.users += 1;
+    this.launching ??= launchBrowser(this.options).then((browser) => {
+      browser.on('disconnected', () => (this.launching = undefined));
+      return browser;
+    });
+    try {
+      return await this.launching;
+    } catch (error) {
+      this.users -= 1;
+      this.launching = undefined;
+      throw error;
+    }
+  }
+
+  async release(): Promise<void> {
+    this.users = Math.max(0, this.users - 1);
+    if (this.users > 0 || !this.launching) return;
+    const browser = await this.launching.catch(() => undefined);
+    this.launching = undefined;
+    await browser?.close();
+  }
+}
