@@ -30,11 +30,13 @@ export interface Failure {
 
 export interface FailureArtefactStore {
   /**
-   * Starts recording a step of this context in the trace. Call before each page step when tracing is wanted; steps
-   * that succeed are discarded by `endStep`, a failing one is kept by `capture`.
+   * Marks a page step as running in this context. Playwright traces a whole context, so the trace is recorded in
+   * chunks that start when the first step of the context starts and are thrown away when the last one ends; a
+   * failing step keeps the chunk, which holds its own actions and those of the steps running beside it.
    */
   startStep(context: BrowserContext): Promise<void>;
   endStep(context: BrowserContext): Promise<void>;
+  /** Saves the failure's evidence; call before the failing step's `endStep`. */
   capture(failure: Failure): Promise<ArtefactLink>;
 }
 
@@ -73,33 +75,50 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-export function failureArtefactStore(options: { dataDir: string; portal: string; trace?: boolean }): FailureArtefactStore {
+export function failureArtefactStore(options: {
+  dataDir: string;
+  portal: string;
+  trace?: boolean;
+}): FailureArtefactStore {
   const root = join(options.dataDir, 'artefacts', options.portal);
   const tracing = options.trace ?? true;
-  const traced = new WeakSet<BrowserContext>();
-  const openChunk = new WeakSet<BrowserContext>();
+  const traces = new WeakMap<BrowserContext, ContextTrace>();
   // Two steps failing the same way at once must not both believe they are first.
   const inFlight = new Map<string, Promise<ArtefactLink>>();
 
-  async function stopChunk(context: BrowserContext, path?: string): Promise<boolean> {
-    if (!openChunk.has(context)) return false;
-    openChunk.delete(context);
-    try {
-      await context.tracing.stopChunk(path ? { path } : {});
-      return path !== undefined;
-    } catch {
-      // A context already closed (the failure may be a crash) has no trace left to save.
-      return false;
+  function traceOf(context: BrowserContext): ContextTrace {
+    let trace = traces.get(context);
+    if (!trace) {
+      trace = { steps: 0, started: false, open: false, queue: Promise.resolve() };
+      traces.set(context, trace);
     }
+    return trace;
+  }
+
+  /** Tracing calls of one context run one after another; a context already closed simply has no trace. */
+  function traceWork(context: BrowserContext, work: (trace: ContextTrace) => Promise<void>): Promise<void> {
+    const trace = traceOf(context);
+    const next = trace.queue.then(() => work(trace)).catch(() => undefined);
+    trace.queue = next;
+    return next;
+  }
+
+  async function saveTrace(context: BrowserContext, path: string): Promise<boolean> {
+    let saved = false;
+    await traceWork(context, async (trace) => {
+      if (!trace.open) return;
+      await context.tracing.stopChunk({ path });
+      saved = true;
+      // Steps still running beside the failed one go on being recorded.
+      await context.tracing.startChunk();
+    });
+    return saved;
   }
 
   async function save(failure: Failure, signature: string): Promise<ArtefactLink> {
     const dir = join(root, folderName(signature));
     const context = failure.page?.context();
-    if (await exists(join(dir, 'error.txt'))) {
-      if (context) await stopChunk(context);
-      return linkTo(dir, signature, false);
-    }
+    if (await exists(join(dir, 'error.txt'))) return linkTo(dir, signature, false);
     await mkdir(dir, { recursive: true });
     const link: ArtefactLink = { signature, firstOccurrence: true, dir };
     const error = failure.error;
@@ -124,7 +143,7 @@ export function failureArtefactStore(options: { dataDir: string; portal: string;
     }
     if (context) {
       const tracePath = join(dir, 'trace.zip');
-      if (await stopChunk(context, tracePath)) link.trace = tracePath;
+      if (await saveTrace(context, tracePath)) link.trace = tracePath;
     }
     // Written last: its presence marks the folder complete, so a crash mid-capture is retried next time.
     await writeFile(join(dir, 'error.txt'), description);
@@ -134,31 +153,45 @@ export function failureArtefactStore(options: { dataDir: string; portal: string;
   return {
     async startStep(context) {
       if (!tracing) return;
-      if (openChunk.has(context)) await stopChunk(context);
-      if (!traced.has(context)) {
-        await context.tracing.start({ snapshots: true, screenshots: true });
-        traced.add(context);
-      }
-      await context.tracing.startChunk();
-      openChunk.add(context);
+      await traceWork(context, async (trace) => {
+        trace.steps++;
+        if (trace.open) return;
+        if (!trace.started) {
+          // DOM snapshots show what the page held; screencast frames would cost a third more time on every page.
+          await context.tracing.start({ snapshots: true, screenshots: false });
+          trace.started = true;
+        }
+        await context.tracing.startChunk();
+        trace.open = true;
+      });
     },
     async endStep(context) {
-      await stopChunk(context);
+      if (!tracing) return;
+      await traceWork(context, async (trace) => {
+        trace.steps = Math.max(0, trace.steps - 1);
+        if (trace.steps > 0 || !trace.open) return;
+        trace.open = false;
+        await context.tracing.stopChunk();
+      });
     },
     async capture(failure) {
       const signature = errorSignature(failure.step, failure.error);
       const running = inFlight.get(signature);
-      if (running) {
-        const first = await running;
-        const context = failure.page?.context();
-        if (context) await stopChunk(context);
-        return { ...first, firstOccurrence: false };
-      }
+      if (running) return { ...(await running), firstOccurrence: false };
       const saving = save(failure, signature).finally(() => inFlight.delete(signature));
       inFlight.set(signature, saving);
       return saving;
     },
   };
+}
+
+interface ContextTrace {
+  /** Steps running in the context now. */
+  steps: number;
+  started: boolean;
+  /** A chunk is being recorded. */
+  open: boolean;
+  queue: Promise<void>;
 }
 
 async function linkTo(dir: string, signature: string, firstOccurrence: boolean): Promise<ArtefactLink> {

@@ -20,7 +20,11 @@ const savedSessionSchema = z.object({
 export interface PortalSessionStore {
   readonly path: string;
   /** The saved state when it belongs to this origin and account and is younger than maxAgeMs; else undefined. */
-  load(who: { origin: string; username: string }, maxAgeMs: number, now?: Date): Promise<StorageState | undefined>;
+  load(
+    who: { origin: string; username: string },
+    maxAgeMs: number,
+    now?: Date,
+  ): Promise<StorageState | undefined>;
   save(who: { origin: string; username: string }, storageState: StorageState, now?: Date): Promise<void>;
   /** Forgets the session, e.g. after the portal refused it. */
   clear(): Promise<void>;
@@ -51,7 +55,12 @@ export function portalSessionStore(dataDir: string, portal: string): PortalSessi
     },
     async save(who, storageState, now = new Date()) {
       await mkdir(dir, { recursive: true, mode: 0o700 });
-      const body = JSON.stringify({ origin: who.origin, username: who.username, savedAt: now.toISOString(), storageState });
+      const body = JSON.stringify({
+        origin: who.origin,
+        username: who.username,
+        savedAt: now.toISOString(),
+        storageState,
+      });
       // Written under a temporary name then renamed, so a crash never leaves half a file that looks like a session.
       const temporary = `${path}.${process.pid}.tmp`;
       await writeFile(temporary, body, { mode: 0o600 });

@@ -53,7 +53,9 @@ export class PortalUnavailableError extends Error {
 
 export class OrderNotFoundError extends Error {
   constructor(readonly orderNumber: string) {
-    super(`CustomerConnect has no order ${orderNumber} for this account (the order page says it cannot be found)`);
+    super(
+      `CustomerConnect has no order ${orderNumber} for this account (the order page says it cannot be found)`,
+    );
     this.name = 'OrderNotFoundError';
   }
 }

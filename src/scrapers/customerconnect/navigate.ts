@@ -48,7 +48,10 @@ function isRetryable(error: unknown): boolean {
   }
   if (isPermanent(error) || error instanceof SessionExpiredError) return false;
   const message = error instanceof Error ? error.message : '';
-  return (error instanceof Error && error.name === 'TimeoutError') || /net::ERR_|Timeout \d+ms exceeded|Navigation failed/.test(message);
+  return (
+    (error instanceof Error && error.name === 'TimeoutError') ||
+    /net::ERR_|Timeout \d+ms exceeded|Navigation failed/.test(message)
+  );
 }
 
 function abortable(ms: number, signal: AbortSignal | undefined): Promise<void> {
@@ -73,6 +76,7 @@ export class CustomerConnectNavigator {
   private opening: Promise<BrowserContext> | undefined;
   private idle: Page[] = [];
   private busy = 0;
+  private idleWaiters: (() => void)[] = [];
   private pagesInContext = 0;
   readonly stats: NavigatorStats = { pages: 0, retries: 0, relogins: 0, recycles: 0 };
 
@@ -88,7 +92,12 @@ export class CustomerConnectNavigator {
    * the step (after its retries, or at once when no retry can help) carries the artefacts saved for it. A lower
    * `priority` (0–9) goes first, so list pages are not stuck behind the detail pages they queued.
    */
-  async visit<T>(url: string, step: string, read: (html: string, finalUrl: string) => T, priority = 5): Promise<T> {
+  async visit<T>(
+    url: string,
+    step: string,
+    read: (html: string, finalUrl: string) => T,
+    priority = 5,
+  ): Promise<T> {
     let relogins = 0;
     for (let attempt = 1; ; attempt++) {
       this.settings.signal?.throwIfAborted();
@@ -101,19 +110,28 @@ export class CustomerConnectNavigator {
         continue;
       }
       if (!isRetryable(error) || attempt >= this.settings.retryAttempts) {
-        const link = await this.settings.artefacts.capture({ step, error, page: outcome.page, html: outcome.html }).catch(() => undefined);
+        const link = await this.settings.artefacts
+          .capture({ step, error, page: outcome.page, html: outcome.html })
+          .catch(() => undefined);
         if (link && typeof error === 'object' && error !== null) artefactsByError.set(error, link);
-        if (outcome.page) await this.release(outcome.page);
+        if (outcome.page) {
+          await this.settings.artefacts.endStep(outcome.page.context());
+          await this.discard(outcome.page);
+        }
         throw error;
       }
       if (outcome.page) {
         await this.settings.artefacts.endStep(outcome.page.context());
-        await this.release(outcome.page);
+        // A page whose navigation hung or failed may still be loading it; a fresh page starts clean.
+        await this.discard(outcome.page);
       }
       this.stats.retries++;
       const backoff = this.settings.retryBaseMs * 2 ** (attempt - 1);
       const delay = Math.max(outcome.retryAfterMs ?? 0, backoff / 2 + Math.random() * backoff);
-      this.settings.log.warn({ portal: 'customerconnect', step, attempt, delayMs: Math.round(delay), err: error }, 'portal step failed; retrying');
+      this.settings.log.warn(
+        { portal: 'customerconnect', step, attempt, delayMs: Math.round(delay), err: error },
+        'portal step failed; retrying',
+      );
       await abortable(delay, this.settings.signal);
     }
   }
@@ -123,8 +141,7 @@ export class CustomerConnectNavigator {
     step: string,
     read: (html: string, finalUrl: string) => T,
   ): Promise<
-    | { ok: true; value: T }
-    | { ok: false; error: unknown; page?: Page; html?: string; retryAfterMs?: number }
+    { ok: true; value: T } | { ok: false; error: unknown; page?: Page; html?: string; retryAfterMs?: number }
   > {
     let page: Page | undefined;
     let html: string | undefined;
@@ -149,26 +166,38 @@ export class CustomerConnectNavigator {
       html = await page.content();
       if (this.session.isLoginUrl(page.url()) || isLoginPage(html, this.settings.profile)) {
         this.stats.relogins++;
-        this.settings.log.info({ portal: 'customerconnect', step }, 'CustomerConnect session ended; logging in again');
-        // A trace records what is typed, so the login is never traced: a saved trace must not hold the password.
+        this.settings.log.info(
+          { portal: 'customerconnect', step },
+          'CustomerConnect session ended; logging in again',
+        );
+        await this.session.login(page.context());
         await this.settings.artefacts.endStep(page.context());
-        await this.session.login(page);
         await this.release(page);
         return { ok: false, error: new SessionExpiredError(url) };
       }
+      this.session.markAuthenticated();
       const value = read(html, page.url());
       await this.settings.artefacts.endStep(page.context());
       await this.release(page);
       return { ok: true, value };
     } catch (error) {
-      if (!isRetryable(error) && !(error instanceof SessionExpiredError)) return { ok: false, error, page, html };
-      const wrapped = error instanceof PortalUnavailableError ? error : new PortalUnavailableError(url, undefined, error);
+      if (!isRetryable(error) && !(error instanceof SessionExpiredError))
+        return { ok: false, error, page, html };
+      const wrapped =
+        error instanceof PortalUnavailableError ? error : new PortalUnavailableError(url, undefined, error);
       return { ok: false, error: isRetryable(error) ? wrapped : error, page, html };
     }
   }
 
   private async acquire(): Promise<Page> {
-    if (this.pagesInContext >= this.settings.recycleAfterPages && this.busy === 0 && this.context) await this.recycle();
+    while (this.pagesInContext >= this.settings.recycleAfterPages && this.context) {
+      // New pages wait until the pages in use are back, then the context is replaced under nobody's feet.
+      if (this.busy === 0) {
+        await this.recycle();
+        break;
+      }
+      await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    }
     const context = await this.currentContext();
     this.busy++;
     const page = this.idle.pop();
@@ -176,14 +205,24 @@ export class CustomerConnectNavigator {
     try {
       return await context.newPage();
     } catch (error) {
-      this.busy--;
+      this.returned();
       throw error;
     }
   }
 
   private async release(page: Page): Promise<void> {
-    this.busy--;
     if (!page.isClosed() && page.context() === this.context) this.idle.push(page);
+    this.returned();
+  }
+
+  private async discard(page: Page): Promise<void> {
+    await page.close().catch(() => undefined);
+    this.returned();
+  }
+
+  private returned(): void {
+    this.busy--;
+    if (this.busy === 0) for (const wake of this.idleWaiters.splice(0)) wake();
   }
 
   private currentContext(): Promise<BrowserContext> {

@@ -12,6 +12,8 @@ import { canonicalStatuses } from './profile.js';
 
 export interface Quarantined {
   orderNumber: string | null;
+  /** Place of the row on its list page (0 = first), so a sync can walk rows and quarantined rows in page order. */
+  position: number;
   reason: string;
   html: string;
 }
@@ -94,7 +96,10 @@ export type OrderDetail = z.infer<typeof orderDetailSchema>;
 export type OrderDetailResult = { ok: true; detail: OrderDetail } | { ok: false; quarantined: Quarantined };
 
 function normaliseSpace(text: string): string {
-  return text.replace(/\u00a0/g, ' ').replace(/[ \t\r\f\v]+/g, ' ').trim();
+  return text
+    .replace(/\u00a0/g, ' ')
+    .replace(/[ \t\r\f\v]+/g, ' ')
+    .trim();
 }
 
 /** Text of an element with line breaks where the page shows them (br, block ends), so patterns can stop at a line. */
@@ -135,7 +140,10 @@ export function parseQuantity(text: string): number | undefined {
 }
 
 /** Portal date in the profile's format → YYYY-MM-DD, or undefined when it is not a real calendar day. */
-export function parsePortalDate(text: string, format: CustomerConnectProfile['formats']['date']): string | undefined {
+export function parsePortalDate(
+  text: string,
+  format: CustomerConnectProfile['formats']['date'],
+): string | undefined {
   const t = normaliseSpace(text);
   let y: number, m: number, d: number;
   if (format === 'YYYY-MM-DD') {
@@ -151,7 +159,8 @@ export function parsePortalDate(text: string, format: CustomerConnectProfile['fo
   }
   // Calendar arithmetic only: a date-only value has no time zone to shift it.
   const date = new Date(Date.UTC(y, m - 1, d));
-  if (date.getUTCFullYear() !== y || date.getUTCMonth() !== m - 1 || date.getUTCDate() !== d) return undefined;
+  if (date.getUTCFullYear() !== y || date.getUTCMonth() !== m - 1 || date.getUTCDate() !== d)
+    return undefined;
   return `${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
 }
 
@@ -179,6 +188,7 @@ function resolveUrl(href: string | undefined, pageUrl: string): string | null {
 function parseListRow(
   $: cheerio.CheerioAPI,
   el: AnyNode,
+  position: number,
   profile: CustomerConnectProfile,
   pageUrl: string,
 ): { row: OrderListRow } | { quarantined: Quarantined } {
@@ -186,7 +196,7 @@ function parseListRow(
   const text = lines($(el));
   const p = profile.patterns;
   const orderId = firstMatch(p.orderId, text);
-  const quarantine = (reason: string) => ({ quarantined: { orderNumber: orderId, reason, html } });
+  const quarantine = (reason: string) => ({ quarantined: { orderNumber: orderId, position, reason, html } });
   if (!orderId) return quarantine('the row has no order ID ("Order ID: #…")');
   const raw: OrderListRowRaw = {
     orderId,
@@ -222,9 +232,13 @@ export function listRowFromRaw(
     };
   }
   const orderDate = parsePortalDate(raw.dateAdded, profile.formats.date);
-  if (!orderDate) return { reason: `order ${orderId} has date "${raw.dateAdded}", which is not a ${profile.formats.date} date` };
+  if (!orderDate)
+    return {
+      reason: `order ${orderId} has date "${raw.dateAdded}", which is not a ${profile.formats.date} date`,
+    };
   const total = parseMoney(raw.total);
-  if (total === undefined) return { reason: `order ${orderId} has total "${raw.total}", which is not an amount` };
+  if (total === undefined)
+    return { reason: `order ${orderId} has total "${raw.total}", which is not an amount` };
   const checked = orderListRowSchema.safeParse({
     orderNumber: orderId,
     status,
@@ -236,7 +250,9 @@ export function listRowFromRaw(
     raw,
   });
   if (!checked.success) {
-    return { reason: `order ${orderId}: ${checked.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}` };
+    return {
+      reason: `order ${orderId}: ${checked.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`,
+    };
   }
   return { row: checked.data };
 }
@@ -247,13 +263,24 @@ export function isLoginPage(html: string, profile: CustomerConnectProfile): bool
   return $(profile.login.password).length > 0 && $(profile.login.loggedIn).length === 0;
 }
 
-export function parseOrderListPage(html: string, profile: CustomerConnectProfile, pageUrl: string): OrderListPage {
+export function parseOrderListPage(
+  html: string,
+  profile: CustomerConnectProfile,
+  pageUrl: string,
+): OrderListPage {
   const $ = cheerio.load(html);
   const rowElements = $(profile.list.row).toArray();
   const pagination = $(profile.list.pagination).first();
   if (rowElements.length === 0) {
-    if ($('#content').text().includes(profile.list.emptyText) || $('body').text().includes(profile.list.emptyText)) {
-      return { rows: [], quarantined: [], paging: { page: 1, pages: 0, totalOrders: 0, from: 0, to: 0, nextUrl: null } };
+    if (
+      $('#content').text().includes(profile.list.emptyText) ||
+      $('body').text().includes(profile.list.emptyText)
+    ) {
+      return {
+        rows: [],
+        quarantined: [],
+        paging: { page: 1, pages: 0, totalOrders: 0, from: 0, to: 0, nextUrl: null },
+      };
     }
     throw new MarkupChangedError('order list', [`order rows (${profile.list.row})`]);
   }
@@ -261,7 +288,8 @@ export function parseOrderListPage(html: string, profile: CustomerConnectProfile
   if (pagination.length === 0) missing.push(`pagination (${profile.list.pagination})`);
   const resultsText = normaliseSpace(pagination.find(profile.list.results).text());
   const results = new RegExp(profile.patterns.results, 'i').exec(resultsText);
-  if (pagination.length > 0 && !results) missing.push(`results line matching /${profile.patterns.results}/ in ${profile.list.results}`);
+  if (pagination.length > 0 && !results)
+    missing.push(`results line matching /${profile.patterns.results}/ in ${profile.list.results}`);
   if (missing.length > 0) throw new MarkupChangedError('order list', missing);
 
   const links = pagination.find(profile.list.links);
@@ -282,8 +310,8 @@ export function parseOrderListPage(html: string, profile: CustomerConnectProfile
   };
   const rows: OrderListRow[] = [];
   const quarantined: Quarantined[] = [];
-  for (const el of rowElements) {
-    const result = parseListRow($, el, profile, pageUrl);
+  for (const [position, el] of rowElements.entries()) {
+    const result = parseListRow($, el, position, profile, pageUrl);
     if ('row' in result) rows.push(result.row);
     else quarantined.push(result.quarantined);
   }
@@ -299,7 +327,11 @@ function headingsOf($: cheerio.CheerioAPI, table: AnyNode): string[] {
     .map((c) => normaliseSpace($(c).text()));
 }
 
-export function parseOrderDetailPage(html: string, profile: CustomerConnectProfile, orderNumber: string): OrderDetailResult {
+export function parseOrderDetailPage(
+  html: string,
+  profile: CustomerConnectProfile,
+  orderNumber: string,
+): OrderDetailResult {
   const $ = cheerio.load(html);
   const d = profile.detail;
   const tables = $(d.tables).toArray();
@@ -318,9 +350,15 @@ export function parseOrderDetailPage(html: string, profile: CustomerConnectProfi
     // Name what is missing from the table that looks most like the products table, so the fix is obvious.
     const best = tables
       .map((t) => headingsOf($, t).map(lower))
-      .sort((a, b) => wantedList.filter((h) => b.includes(lower(h))).length - wantedList.filter((h) => a.includes(lower(h))).length)[0]!;
+      .sort(
+        (a, b) =>
+          wantedList.filter((h) => b.includes(lower(h))).length -
+          wantedList.filter((h) => a.includes(lower(h))).length,
+      )[0]!;
     const absent = wantedList.filter((h) => !best.includes(lower(h)));
-    throw new MarkupChangedError('order detail', [`products table columns ${absent.map((h) => `"${h}"`).join(', ')}`]);
+    throw new MarkupChangedError('order detail', [
+      `products table columns ${absent.map((h) => `"${h}"`).join(', ')}`,
+    ]);
   }
   const headings = headingsOf($, productsTable).map(lower);
   const column = (h: string) => headings.indexOf(lower(h));
@@ -336,27 +374,31 @@ export function parseOrderDetailPage(html: string, profile: CustomerConnectProfi
   const pageHtml = $('#content').html() ?? html;
   const quarantine = (reason: string): OrderDetailResult => ({
     ok: false,
-    quarantined: { orderNumber, reason, html: pageHtml },
+    quarantined: { orderNumber, position: 0, reason, html: pageHtml },
   });
 
   const detailsTable = tables.find((t) => new RegExp(profile.patterns.detailOrderId, 'i').test(lines($(t))));
   const detailsText = detailsTable ? lines($(detailsTable)) : '';
   const shownOrderId = firstMatch(profile.patterns.detailOrderId, detailsText);
-  if (!shownOrderId) throw new MarkupChangedError('order detail', [`order details with /${profile.patterns.detailOrderId}/`]);
+  if (!shownOrderId)
+    throw new MarkupChangedError('order detail', [`order details with /${profile.patterns.detailOrderId}/`]);
   if (shownOrderId !== orderNumber) {
     return quarantine(`the page opened for order ${orderNumber} shows order ${shownOrderId}`);
   }
   const poText = firstMatch(profile.patterns.detailPo, detailsText);
   const dateText = firstMatch(profile.patterns.detailDate, detailsText);
   const orderDate = dateText ? parsePortalDate(dateText, profile.formats.date) : null;
-  if (orderDate === undefined) return quarantine(`order ${orderNumber} has date "${dateText}", which is not a date`);
+  if (orderDate === undefined)
+    return quarantine(`order ${orderNumber} has date "${dateText}", which is not a date`);
 
   const orderLines: OrderLine[] = [];
   const bodyRows = $(productsTable).find('tbody tr').toArray();
   for (const [index, tr] of bodyRows.entries()) {
     const cells = $(tr).children('td').toArray();
     if (cells.length < headings.filter((h) => h !== '').length) {
-      return quarantine(`order ${orderNumber} line ${index + 1} has ${cells.length} cells, fewer than the table's columns`);
+      return quarantine(
+        `order ${orderNumber} line ${index + 1} has ${cells.length} cells, fewer than the table's columns`,
+      );
     }
     const cell = (i: number) => (i >= 0 && cells[i] ? $(cells[i]) : undefined);
     // The name cell also lists chosen options under the name; the product's name is its first line.
@@ -367,11 +409,20 @@ export function parseOrderDetailPage(html: string, profile: CustomerConnectProfi
     const totalText = normaliseSpace(cell(col.total)!.text());
     const lineNo = index + 1;
     const qty = parseQuantity(qtyText);
-    if (qty === undefined) return quarantine(`order ${orderNumber} line ${lineNo} (${model || name}) has quantity "${qtyText}", which is not a number`);
+    if (qty === undefined)
+      return quarantine(
+        `order ${orderNumber} line ${lineNo} (${model || name}) has quantity "${qtyText}", which is not a number`,
+      );
     const unitPrice = parseMoney(priceText);
-    if (unitPrice === undefined) return quarantine(`order ${orderNumber} line ${lineNo} (${model || name}) has price "${priceText}", which is not an amount`);
+    if (unitPrice === undefined)
+      return quarantine(
+        `order ${orderNumber} line ${lineNo} (${model || name}) has price "${priceText}", which is not an amount`,
+      );
     const lineTotal = parseMoney(totalText);
-    if (lineTotal === undefined) return quarantine(`order ${orderNumber} line ${lineNo} (${model || name}) has total "${totalText}", which is not an amount`);
+    if (lineTotal === undefined)
+      return quarantine(
+        `order ${orderNumber} line ${lineNo} (${model || name}) has total "${totalText}", which is not an amount`,
+      );
     const sku = (model || name).toUpperCase();
     if (!sku) return quarantine(`order ${orderNumber} line ${lineNo} has neither a Model nor a product name`);
     orderLines.push({ lineNo, sku, name, qty, unitPrice, lineTotal, skuFromName: model === '' });
@@ -384,7 +435,8 @@ export function parseOrderDetailPage(html: string, profile: CustomerConnectProfi
   let total: number | null = null;
   const otherTotals: { label: string; amount: number }[] = [];
   const footRows = $(productsTable).find('tfoot tr').toArray();
-  if (footRows.length === 0) throw new MarkupChangedError('order detail', ['order totals (tfoot of the products table)']);
+  if (footRows.length === 0)
+    throw new MarkupChangedError('order detail', ['order totals (tfoot of the products table)']);
   for (const tr of footRows) {
     const filled = $(tr)
       .children('td, th')
@@ -406,11 +458,14 @@ export function parseOrderDetailPage(html: string, profile: CustomerConnectProfi
     else if (is(totalsPatterns.shipping)) shipping = Math.round(((shipping ?? 0) + amount) * 100) / 100;
     else otherTotals.push({ label, amount });
   }
-  if (total === null) throw new MarkupChangedError('order detail', [`a "Total" row in the totals (/${totalsPatterns.total}/)`]);
+  if (total === null)
+    throw new MarkupChangedError('order detail', [`a "Total" row in the totals (/${totalsPatterns.total}/)`]);
   if (subtotal !== null && orderLines.every((l) => l.lineTotal !== null)) {
     const sum = Math.round(orderLines.reduce((s, l) => s + (l.lineTotal ?? 0), 0) * 100) / 100;
     if (Math.abs(sum - subtotal) > 0.005) {
-      return quarantine(`order ${orderNumber}'s lines add up to ${sum.toFixed(2)} but its Sub-Total says ${subtotal.toFixed(2)}`);
+      return quarantine(
+        `order ${orderNumber}'s lines add up to ${sum.toFixed(2)} but its Sub-Total says ${subtotal.toFixed(2)}`,
+      );
     }
   }
 
@@ -435,7 +490,9 @@ export function parseOrderDetailPage(html: string, profile: CustomerConnectProfi
     latestHistoryStatus,
   });
   if (!detail.success) {
-    return quarantine(`order ${orderNumber}: ${detail.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
+    return quarantine(
+      `order ${orderNumber}: ${detail.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`,
+    );
   }
   return { ok: true, detail: detail.data };
 }

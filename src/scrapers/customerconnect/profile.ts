@@ -24,17 +24,20 @@ export const canonicalStatuses = [
 ] as const;
 export type CanonicalStatus = (typeof canonicalStatuses)[number];
 
-const pattern = z.string().min(1).refine(
-  (source) => {
-    try {
-      new RegExp(source, 'i');
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { message: 'not a valid regular expression' },
-);
+const pattern = z
+  .string()
+  .min(1)
+  .refine(
+    (source) => {
+      try {
+        new RegExp(source, 'i');
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    { message: 'not a valid regular expression' },
+  );
 
 const selector = z.string().min(1);
 
@@ -149,7 +152,13 @@ export const defaultCustomerConnectProfile: CustomerConnectProfile = {
   },
   detail: {
     tables: '#content table.list',
-    productHeadings: { name: 'Product Name', model: 'Model', quantity: 'Quantity', price: 'Price', total: 'Total' },
+    productHeadings: {
+      name: 'Product Name',
+      model: 'Model',
+      quantity: 'Quantity',
+      price: 'Price',
+      total: 'Total',
+    },
     totals: {
       subtotal: '^sub-?total$',
       tax: 'tax',
@@ -189,7 +198,9 @@ export class ProfileFileError extends Error {
     readonly file: string,
     problem: string,
   ) {
-    super(`The CustomerConnect profile file ${file} is not usable: ${problem}. Fix the file or unset CUSTOMERCONNECT_PROFILE_FILE.`);
+    super(
+      `The CustomerConnect profile file ${file} is not usable: ${problem}. Fix the file or unset CUSTOMERCONNECT_PROFILE_FILE.`,
+    );
     this.name = 'ProfileFileError';
   }
 }
@@ -211,7 +222,10 @@ export function applyProfileOverride(
     },
     formats: { ...base.formats, ...override.formats },
     // Added labels extend the known ones: a new status on the site is mapped without repeating the others.
-    statuses: { ...base.statuses, ...Object.fromEntries(Object.entries(override.statuses ?? {}).map(([k, v]) => [k.toLowerCase(), v])) },
+    statuses: {
+      ...base.statuses,
+      ...Object.fromEntries(Object.entries(override.statuses ?? {}).map(([k, v]) => [k.toLowerCase(), v])),
+    },
   });
 }
 
@@ -221,7 +235,10 @@ export async function loadCustomerConnectProfile(file: string | undefined): Prom
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    throw new ProfileFileError(file, `it cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    throw new ProfileFileError(
+      file,
+      `it cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+    );
   }
   let json: unknown;
   try {
@@ -231,7 +248,9 @@ export async function loadCustomerConnectProfile(file: string | undefined): Prom
   }
   const parsed = overrideSchema.safeParse(json);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(file)'}: ${i.message}`).join('; ');
+    const problems = parsed.error.issues
+      .map((i) => `${i.path.join('.') || '(file)'}: ${i.message}`)
+      .join('; ');
     throw new ProfileFileError(file, problems);
   }
   return applyProfileOverride(defaultCustomerConnectProfile, parsed.data);

@@ -3,7 +3,7 @@
  * previous run when it is still young enough, and logged in again whenever a page turns out to be the login form.
  * A refused login is a clear error that is never retried, so a wrong password cannot lock the account.
  */
-import type { Browser, BrowserContext, Page } from 'playwright';
+import type { Browser, BrowserContext } from 'playwright';
 import type { Logger } from 'pino';
 import type { PortalSessionStore } from '../portal-session-store.js';
 import { LoginRejectedError, PortalUnavailableError } from './errors.js';
@@ -20,12 +20,11 @@ export interface SessionSettings {
   log: Logger;
 }
 
-/** Page parts the scraper never reads; not loading them makes every page cheaper for both sides. */
-const skippedResources = new Set(['image', 'media', 'font']);
-
 export class CustomerConnectSession {
   private loggingIn: Promise<void> | undefined;
   private rejected: LoginRejectedError | undefined;
+  /** Set once a page loaded as a logged-in customer: only then is the context's state worth keeping. */
+  private authenticated = false;
   logins = 0;
 
   constructor(
@@ -51,52 +50,73 @@ export class CustomerConnectSession {
 
   async openContext(): Promise<BrowserContext> {
     const saved = await this.settings.store.load(this.who, this.settings.sessionMaxAgeMs);
-    const context = await this.browser.newContext({ storageState: saved, viewport: { width: 1280, height: 900 } });
+    const context = await this.browser.newContext({
+      storageState: saved,
+      viewport: { width: 1280, height: 900 },
+    });
     context.setDefaultNavigationTimeout(this.settings.navigationTimeoutMs);
     context.setDefaultTimeout(Math.min(this.settings.navigationTimeoutMs, 30_000));
-    await context.route('**/*', (route) =>
-      skippedResources.has(route.request().resourceType()) ? route.abort() : route.continue(),
-    );
     return context;
   }
 
-  /** Keeps the current login for the next context or the next run. */
+  markAuthenticated(): void {
+    this.authenticated = true;
+  }
+
+  /** Keeps the current login for the next context or the next run; an anonymous or refused session is not kept. */
   async saveState(context: BrowserContext): Promise<void> {
+    if (!this.authenticated || this.rejected) return;
     await this.settings.store.save(this.who, await context.storageState());
   }
 
   /**
-   * Logs in using this page. Pages that find the session over at the same moment share one login; after a refusal
-   * every later call fails the same way without asking the portal again.
+   * Logs in and gives `target` the new session cookies. The login runs in a separate, untraced context: a
+   * Playwright trace records what is typed and posted, and a saved trace must never hold the password. Contexts
+   * that find the session over at the same moment share one login; after a refusal every later call fails the
+   * same way without asking the portal again.
    */
-  login(page: Page): Promise<void> {
+  login(target: BrowserContext): Promise<void> {
     if (this.rejected) return Promise.reject(this.rejected);
-    this.loggingIn ??= this.performLogin(page).finally(() => {
+    this.loggingIn ??= this.performLogin().finally(() => {
       this.loggingIn = undefined;
     });
-    return this.loggingIn;
+    return this.loggingIn.then(() => this.transfer(target));
   }
 
-  private async performLogin(page: Page): Promise<void> {
+  private loginCookies: Awaited<ReturnType<BrowserContext['cookies']>> = [];
+
+  private async transfer(target: BrowserContext): Promise<void> {
+    await target.addCookies(this.loginCookies);
+  }
+
+  private async performLogin(): Promise<void> {
     const { profile, log } = this.settings;
-    const loginUrl = this.url(profile.routes.login);
-    const response = await page.goto(loginUrl, { waitUntil: 'domcontentloaded' });
-    if (response && response.status() >= 500) throw new PortalUnavailableError(loginUrl, response.status());
-    if ((await page.locator(profile.login.loggedIn).count()) > 0) return;
-    await page.locator(profile.login.email).fill(this.settings.email);
-    await page.locator(profile.login.password).fill(this.settings.password);
-    await page.locator(profile.login.submit).click();
-    // The next page shows either the logged-in links or the warning; the form we left shows neither.
-    const outcome = page.locator(`${profile.login.loggedIn}, ${profile.login.error}`).first();
-    await outcome.waitFor({ state: 'attached', timeout: this.settings.navigationTimeoutMs });
-    if ((await page.locator(profile.login.loggedIn).count()) === 0) {
-      const warning = (await page.locator(profile.login.error).first().textContent())?.trim() ?? '';
-      this.rejected = new LoginRejectedError(warning);
-      await this.settings.store.clear();
-      throw this.rejected;
+    const loginContext = await this.browser.newContext();
+    try {
+      loginContext.setDefaultTimeout(this.settings.navigationTimeoutMs);
+      const page = await loginContext.newPage();
+      const loginUrl = this.url(profile.routes.login);
+      const response = await page.goto(loginUrl, { waitUntil: 'domcontentloaded' });
+      if (response && response.status() >= 500) throw new PortalUnavailableError(loginUrl, response.status());
+      await page.locator(profile.login.email).fill(this.settings.email);
+      await page.locator(profile.login.password).fill(this.settings.password);
+      await page.locator(profile.login.submit).click();
+      // The next page shows either the logged-in links or the warning; the form we left shows neither.
+      const outcome = page.locator(`${profile.login.loggedIn}, ${profile.login.error}`).first();
+      await outcome.waitFor({ state: 'attached' });
+      if ((await page.locator(profile.login.loggedIn).count()) === 0) {
+        const warning = (await page.locator(profile.login.error).first().textContent())?.trim() ?? '';
+        this.rejected = new LoginRejectedError(warning);
+        await this.settings.store.clear();
+        throw this.rejected;
+      }
+      this.logins++;
+      this.authenticated = true;
+      this.loginCookies = await loginContext.cookies();
+      await this.settings.store.save(this.who, await loginContext.storageState());
+      log.info({ portal: 'customerconnect' }, 'logged in to CustomerConnect');
+    } finally {
+      await loginContext.close().catch(() => undefined);
     }
-    this.logins++;
-    log.info({ portal: 'customerconnect' }, 'logged in to CustomerConnect');
-    await this.saveState(page.context());
   }
 }

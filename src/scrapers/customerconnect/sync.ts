@@ -9,7 +9,12 @@ import type { Browser } from 'playwright';
 import type { PortalSettings } from '../../config/portals.js';
 import type { Database } from '../../db/database.js';
 import type { RunContext } from '../../jobs/types.js';
-import { listChecksum, purchaseOrderState, upsertPurchaseOrder, type PurchaseOrderInput } from '../../ledger/documents.js';
+import {
+  listChecksum,
+  purchaseOrderState,
+  upsertPurchaseOrder,
+  type PurchaseOrderInput,
+} from '../../ledger/documents.js';
 import { postStock, type PostStockResult } from '../../ledger/posting.js';
 import type { PostingRules } from '../../ledger/posting-rules.js';
 import { purchaseOrders } from '../../models/index.js';
@@ -17,7 +22,14 @@ import { failureArtefactStore } from '../artefacts.js';
 import { portalSessionStore } from '../portal-session-store.js';
 import { LoginRejectedError, MarkupChangedError } from './errors.js';
 import { CustomerConnectNavigator, artefactsOf, type NavigatorStats } from './navigate.js';
-import { listRowFromRaw, parseOrderDetailPage, parseOrderListPage, type OrderDetail, type OrderListRow, type Quarantined } from './parse.js';
+import {
+  listRowFromRaw,
+  parseOrderDetailPage,
+  parseOrderListPage,
+  type OrderDetail,
+  type OrderListRow,
+  type Quarantined,
+} from './parse.js';
 import { orderInfoPath, type CustomerConnectProfile } from './profile.js';
 import { CustomerConnectSession } from './session.js';
 
@@ -62,7 +74,11 @@ const entity = (orderNumber: string | null) => (orderNumber ? `purchase_order:${
 
 /** Errors after which reading more pages only repeats the failure: the run stops. */
 function endsTheRun(error: unknown): boolean {
-  return error instanceof MarkupChangedError || error instanceof LoginRejectedError || (error as Error)?.name === 'AbortError';
+  return (
+    error instanceof MarkupChangedError ||
+    error instanceof LoginRejectedError ||
+    (error as Error)?.name === 'AbortError'
+  );
 }
 
 function describeError(error: unknown): string {
@@ -84,15 +100,47 @@ export function purchaseOrderInput(row: OrderListRow, detail: OrderDetail | unde
     detailUrl: row.detailUrl,
     // Only what the list shows: the stored checksum must equal the next run's checksum of an unchanged row.
     raw: row.raw,
-    lines: detail?.lines.map(({ lineNo, sku, name, qty, unitPrice, lineTotal }) => ({ lineNo, sku, name, qty, unitPrice, lineTotal })),
+    lines: detail?.lines.map(({ lineNo, sku, name, qty, unitPrice, lineTotal }) => ({
+      lineNo,
+      sku,
+      name,
+      qty,
+      unitPrice,
+      lineTotal,
+    })),
+  };
+}
+
+/**
+ * Runs database work one piece at a time. Detail pages finish in any order, but the embedded database has a single
+ * backend and concurrent statements from several pool connections have failed there ("unnamed prepared statement
+ * does not exist"); one writer per run also keeps the order of events readable.
+ */
+function serialQueue(): <T>(work: () => Promise<T>) => Promise<T> {
+  let tail: Promise<unknown> = Promise.resolve();
+  return (work) => {
+    const next = tail.then(work, work);
+    tail = next.catch(() => undefined);
+    return next;
   };
 }
 
 export async function syncCustomerConnect(
-  ctx: RunContext,
+  runCtx: RunContext,
   deps: CustomerConnectSyncDeps,
   options: CustomerConnectSyncOptions,
 ): Promise<CustomerConnectSyncSummary> {
+  const serially = serialQueue();
+  const ctx: RunContext = {
+    runId: runCtx.runId,
+    job: runCtx.job,
+    trigger: runCtx.trigger,
+    log: runCtx.log,
+    signal: runCtx.signal,
+    count: (counter, n) => runCtx.count(counter, n),
+    event: (e) => serially(() => runCtx.event(e)),
+    progress: (p) => serially(() => runCtx.progress(p)),
+  };
   const summary: CustomerConnectSyncSummary = {
     listPages: 0,
     rowsRead: 0,
@@ -111,7 +159,10 @@ export async function syncCustomerConnect(
   };
 
   if (options.mode === 'stock') {
-    summary.posting = await postStock(deps.db, ctx, { source: customerConnectSource, rules: deps.postingRules });
+    summary.posting = await postStock(deps.db, runCtx, {
+      source: customerConnectSource,
+      rules: deps.postingRules,
+    });
     return summary;
   }
 
@@ -119,7 +170,11 @@ export async function syncCustomerConnect(
   if (settings.missing.length > 0) {
     throw new Error(`CustomerConnect is not configured: set ${settings.missing.join(', ')}.`);
   }
-  const artefacts = failureArtefactStore({ dataDir: settings.dataDir, portal: 'customerconnect', trace: settings.trace });
+  const artefacts = failureArtefactStore({
+    dataDir: settings.dataDir,
+    portal: 'customerconnect',
+    trace: settings.trace,
+  });
   const session = new CustomerConnectSession(await deps.browser(), {
     baseUrl: settings.baseUrl!,
     email: settings.username!,
@@ -167,8 +222,10 @@ export async function syncCustomerConnect(
   async function storeWithDetail(row: OrderListRow): Promise<void> {
     let detail: OrderDetail;
     try {
-      const result = await navigator.visit(row.detailUrl ?? session.url(orderInfoPath(profile, row.orderNumber)), 'order detail', (html) =>
-        parseOrderDetailPage(html, profile, row.orderNumber),
+      const result = await navigator.visit(
+        row.detailUrl ?? session.url(orderInfoPath(profile, row.orderNumber)),
+        'order detail',
+        (html) => parseOrderDetailPage(html, profile, row.orderNumber),
       );
       summary.detailsRead++;
       if (!result.ok) {
@@ -179,7 +236,11 @@ export async function syncCustomerConnect(
     } catch (error) {
       if (endsTheRun(error)) throw error;
       // Not stored, so the next run still sees the order as new or changed and tries again.
-      await recordFailure(row.orderNumber, `Could not read the detail page of order ${row.orderNumber}`, error);
+      await recordFailure(
+        row.orderNumber,
+        `Could not read the detail page of order ${row.orderNumber}`,
+        error,
+      );
       return;
     }
     for (const line of detail.lines.filter((l) => l.skuFromName)) {
@@ -201,7 +262,7 @@ export async function syncCustomerConnect(
 
   async function store(row: OrderListRow, detail: OrderDetail | undefined): Promise<void> {
     try {
-      const result = await upsertPurchaseOrder(deps.db, purchaseOrderInput(row, detail));
+      const result = await serially(() => upsertPurchaseOrder(deps.db, purchaseOrderInput(row, detail)));
       counted(result.outcome);
     } catch (error) {
       await recordFailure(row.orderNumber, `Order ${row.orderNumber} was not stored`, error);
@@ -212,7 +273,10 @@ export async function syncCustomerConnect(
     if (options.mode === 'details') {
       await syncOneOrder(options.orderNumber);
     } else {
-      await readList(options.mode === 'full' || options.mode === 'all-details' || options.full === true, options.mode === 'all-details');
+      await readList(
+        options.mode === 'full' || options.mode === 'all-details' || options.full === true,
+        options.mode === 'all-details',
+      );
     }
   } catch (error) {
     const link = artefactsOf(error);
@@ -230,17 +294,11 @@ export async function syncCustomerConnect(
   }
 
   // The sync's counters describe orders; posting's own outcome is reported as one event so nothing is counted twice.
-  const postingCtx: RunContext = {
-    runId: ctx.runId,
-    job: ctx.job,
-    trigger: ctx.trigger,
-    log: ctx.log,
-    signal: ctx.signal,
-    count: () => undefined,
-    event: (e) => ctx.event(e),
-    progress: (p) => ctx.progress(p),
-  };
-  summary.posting = await postStock(deps.db, postingCtx, { source: customerConnectSource, rules: deps.postingRules });
+  const postingCtx: RunContext = { ...ctx, count: () => undefined };
+  summary.posting = await postStock(deps.db, postingCtx, {
+    source: customerConnectSource,
+    rules: deps.postingRules,
+  });
   if (summary.posting.documents > 0) {
     await ctx.event({
       level: 'info',
@@ -256,52 +314,75 @@ export async function syncCustomerConnect(
     let lastPage = 0;
     const pending: Promise<void>[] = [];
     let fatal: unknown;
-    while (url) {
-      const listUrl: string = url;
-      const page = await navigator.visit(listUrl, 'order list', (html, finalUrl) => parseOrderListPage(html, profile, finalUrl), 1);
-      summary.listPages++;
-      if (page.paging.page <= lastPage) {
-        throw new MarkupChangedError('order list', [`a pager that moves forward (page ${lastPage} was followed by page ${page.paging.page})`]);
-      }
-      lastPage = page.paging.page;
-      for (const q of page.quarantined) {
-        knownInARow = 0;
-        await quarantine(q, `order list page ${page.paging.page}`);
-      }
-      let rows = page.rows;
-      if (options.limit !== undefined) rows = rows.slice(0, Math.max(0, options.limit - summary.rowsRead));
-      for (const row of rows) {
-        summary.rowsRead++;
-        const state = await purchaseOrderState(deps.db, customerConnectSource, row.orderNumber);
-        const rowChanged = !state || state.listChecksum !== listChecksum(row.raw);
-        const withoutLines = !state || !state.linesFetched || state.lineCount === 0;
-        if (!rowChanged && !withoutLines && !everyDetail) {
-          knownInARow++;
-          counted('unchanged');
-          continue;
-        }
-        knownInARow = 0;
-        // Details of this page load while the next list page is read; the limiter keeps the total polite.
-        pending.push(storeWithDetail(row).catch((error: unknown) => void (fatal ??= error)));
-      }
-      await ctx.progress({
-        processed: summary.rowsRead,
-        total: readAll ? page.paging.totalOrders : undefined,
-        note: `order list page ${page.paging.page} of ${page.paging.pages}`,
-      });
-      if (fatal) break;
-      if (!readAll && knownInARow >= settings.stopAfterKnown) {
-        summary.stoppedEarly = `${knownInARow} known, unchanged orders in a row`;
-        break;
-      }
-      if (options.limit !== undefined && summary.rowsRead >= options.limit) {
-        summary.stoppedEarly = `the limit of ${options.limit} orders was reached`;
-        break;
-      }
-      url = page.paging.nextUrl;
+    try {
+      await readPages();
+    } finally {
+      // Details already under way finish (or fail) before the browser is closed under them.
+      await Promise.all(pending);
     }
-    await Promise.all(pending);
     if (fatal) throw fatal;
+
+    async function readPages(): Promise<void> {
+      while (url) {
+        const listUrl: string = url;
+        const page = await navigator.visit(
+          listUrl,
+          'order list',
+          (html, finalUrl) => parseOrderListPage(html, profile, finalUrl),
+          1,
+        );
+        summary.listPages++;
+        if (page.paging.page <= lastPage) {
+          throw new MarkupChangedError('order list', [
+            `a pager that moves forward (page ${lastPage} was followed by page ${page.paging.page})`,
+          ]);
+        }
+        lastPage = page.paging.page;
+        const rows = [...page.rows];
+        const quarantinedAt = new Map(page.quarantined.map((q) => [q.position, q]));
+        const entries = rows.length + page.quarantined.length;
+        // Walked in page order: a quarantined row breaks a run of known orders like any order that is not unchanged.
+        for (let position = 0; position < entries; position++) {
+          if (options.limit !== undefined && summary.rowsRead >= options.limit) break;
+          const q = quarantinedAt.get(position);
+          if (q) {
+            knownInARow = 0;
+            await quarantine(q, `order list page ${page.paging.page}`);
+            continue;
+          }
+          const row = rows.shift()!;
+          summary.rowsRead++;
+          const state = await serially(() =>
+            purchaseOrderState(deps.db, customerConnectSource, row.orderNumber),
+          );
+          const rowChanged = !state || state.listChecksum !== listChecksum(row.raw);
+          const withoutLines = !state || !state.linesFetched || state.lineCount === 0;
+          if (!rowChanged && !withoutLines && !everyDetail) {
+            knownInARow++;
+            counted('unchanged');
+            continue;
+          }
+          knownInARow = 0;
+          // Details of this page load while the next list page is read; the limiter keeps the total polite.
+          pending.push(storeWithDetail(row).catch((error: unknown) => void (fatal ??= error)));
+        }
+        await ctx.progress({
+          processed: summary.rowsRead,
+          total: readAll ? page.paging.totalOrders : undefined,
+          note: `order list page ${page.paging.page} of ${page.paging.pages}`,
+        });
+        if (fatal) break;
+        if (!readAll && knownInARow >= settings.stopAfterKnown) {
+          summary.stoppedEarly = `${knownInARow} known, unchanged orders in a row`;
+          break;
+        }
+        if (options.limit !== undefined && summary.rowsRead >= options.limit) {
+          summary.stoppedEarly = `the limit of ${options.limit} orders was reached`;
+          break;
+        }
+        url = page.paging.nextUrl;
+      }
+    }
   }
 
   async function syncOneOrder(orderNumber: string | undefined): Promise<void> {
@@ -309,7 +390,9 @@ export async function syncCustomerConnect(
     const [stored] = await deps.db
       .select({ raw: purchaseOrders.raw, detailUrl: purchaseOrders.detailUrl })
       .from(purchaseOrders)
-      .where(and(eq(purchaseOrders.source, customerConnectSource), eq(purchaseOrders.orderNumber, orderNumber)));
+      .where(
+        and(eq(purchaseOrders.source, customerConnectSource), eq(purchaseOrders.orderNumber, orderNumber)),
+      );
     const raw = stored?.raw as OrderListRow['raw'] | undefined;
     if (!raw) {
       throw new Error(
@@ -318,7 +401,8 @@ export async function syncCustomerConnect(
       );
     }
     const listed = listRowFromRaw(raw, stored?.detailUrl ?? null, profile);
-    if ('reason' in listed) throw new Error(`The stored list row of order ${orderNumber} no longer reads: ${listed.reason}`);
+    if ('reason' in listed)
+      throw new Error(`The stored list row of order ${orderNumber} no longer reads: ${listed.reason}`);
     summary.rowsRead++;
     await storeWithDetail(listed.row);
   }

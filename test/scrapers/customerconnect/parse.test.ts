@@ -41,7 +41,14 @@ describe('CustomerConnect order list parser', () => {
 
   it('reads the pager: current page, counts, and the ">" link only when there is a next page', () => {
     const first = parseOrderListPage(page('order-list-page-1'), profile, listUrl).paging;
-    expect(first).toEqual({ page: 1, pages: 4, totalOrders: 34, from: 1, to: 10, nextUrl: `${listUrl}&page=2` });
+    expect(first).toEqual({
+      page: 1,
+      pages: 4,
+      totalOrders: 34,
+      from: 1,
+      to: 10,
+      nextUrl: `${listUrl}&page=2`,
+    });
     expect(parseOrderListPage(page('order-list-page-4'), profile, listUrl).paging.nextUrl).toBeNull();
   });
 
@@ -52,12 +59,18 @@ describe('CustomerConnect order list parser', () => {
   });
 
   it('fails with a markup-changed error naming the row selector when the order blocks are renamed', () => {
-    expect(() => parseOrderListPage(page('order-list-renamed-class'), profile, listUrl)).toThrowError(MarkupChangedError);
-    expect(() => parseOrderListPage(page('order-list-renamed-class'), profile, listUrl)).toThrowError(/div\.order-list/);
+    expect(() => parseOrderListPage(page('order-list-renamed-class'), profile, listUrl)).toThrowError(
+      MarkupChangedError,
+    );
+    expect(() => parseOrderListPage(page('order-list-renamed-class'), profile, listUrl)).toThrowError(
+      /div\.order-list/,
+    );
   });
 
   it('fails with a markup-changed error naming the pagination when it disappears', () => {
-    expect(() => parseOrderListPage(page('order-list-no-pagination'), profile, listUrl)).toThrowError(/pagination/);
+    expect(() => parseOrderListPage(page('order-list-no-pagination'), profile, listUrl)).toThrowError(
+      /pagination/,
+    );
   });
 
   it('recognises the login form, and does not mistake a logged-in page for it', () => {
@@ -100,15 +113,22 @@ describe('CustomerConnect order detail parser', () => {
   });
 
   it('names the missing column when the Model heading is renamed', () => {
-    expect(() => parseOrderDetailPage(page('order-info-renamed-model'), profile, '75938')).toThrowError(/"Model"/);
+    expect(() => parseOrderDetailPage(page('order-info-renamed-model'), profile, '75938')).toThrowError(
+      /"Model"/,
+    );
   });
 
   it('reports an order the portal does not know as not found, not as a changed page', () => {
-    expect(() => parseOrderDetailPage(page('order-info-not-found'), profile, '1')).toThrowError(OrderNotFoundError);
+    expect(() => parseOrderDetailPage(page('order-info-not-found'), profile, '1')).toThrowError(
+      OrderNotFoundError,
+    );
   });
 
   it('quarantines the whole order when one line is unreadable, keeping the page HTML', () => {
-    const broken = page('order-info-plain').replace('<td class="right">4</td>', '<td class="right">four</td>');
+    const broken = page('order-info-plain').replace(
+      '<td class="right">4</td>',
+      '<td class="right">four</td>',
+    );
     const result = parseOrderDetailPage(broken, profile, '75930');
     expect(result.ok).toBe(false);
     if (result.ok) return;
@@ -117,7 +137,10 @@ describe('CustomerConnect order detail parser', () => {
   });
 
   it('quarantines an order whose lines do not add up to its Sub-Total', () => {
-    const broken = page('order-info-plain').replace('$504.30</td><td></td></tr>', '$999.99</td><td></td></tr>');
+    const broken = page('order-info-plain').replace(
+      '$504.30</td><td></td></tr>',
+      '$999.99</td><td></td></tr>',
+    );
     const result = parseOrderDetailPage(broken, profile, '75930');
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.quarantined.reason).toContain('Sub-Total says 999.99');
@@ -164,7 +187,13 @@ describe('CustomerConnect profile file', () => {
   };
 
   it('overrides only what it names and fixes a renamed heading without a release', async () => {
-    const file = write('ok.json', JSON.stringify({ detail: { productHeadings: { model: 'Item Code' } }, statuses: { 'Awaiting Vendor': 'Pending' } }));
+    const file = write(
+      'ok.json',
+      JSON.stringify({
+        detail: { productHeadings: { model: 'Item Code' } },
+        statuses: { 'Awaiting Vendor': 'Pending' },
+      }),
+    );
     const fixed = await loadCustomerConnectProfile(file);
     expect(fixed.list.row).toBe(profile.list.row);
     const result = parseOrderDetailPage(page('order-info-renamed-model'), fixed, '75938');
@@ -174,11 +203,15 @@ describe('CustomerConnect profile file', () => {
   });
 
   it('rejects a file with an unknown key, a bad pattern or a bad status, naming the place', async () => {
-    await expect(loadCustomerConnectProfile(write('a.json', '{"lists":{}}'))).rejects.toThrowError(ProfileFileError);
-    await expect(loadCustomerConnectProfile(write('b.json', '{"patterns":{"total":"(("}}'))).rejects.toThrowError(
-      /patterns\.total: not a valid regular expression/,
+    await expect(loadCustomerConnectProfile(write('a.json', '{"lists":{}}'))).rejects.toThrowError(
+      ProfileFileError,
     );
-    await expect(loadCustomerConnectProfile(write('c.json', '{"statuses":{"x":"Lost"}}'))).rejects.toThrowError(/statuses\.x/);
+    await expect(
+      loadCustomerConnectProfile(write('b.json', '{"patterns":{"total":"(("}}')),
+    ).rejects.toThrowError(/patterns\.total: not a valid regular expression/);
+    await expect(
+      loadCustomerConnectProfile(write('c.json', '{"statuses":{"x":"Lost"}}')),
+    ).rejects.toThrowError(/statuses\.x/);
     await expect(loadCustomerConnectProfile(write('d.json', 'not json'))).rejects.toThrowError(/not JSON/);
     await expect(loadCustomerConnectProfile(join(dir, 'missing.json'))).rejects.toThrowError(/ENOENT/);
   });

@@ -67,7 +67,13 @@ const catalog: { name: string; model: string; price: number }[] = [
   { name: 'Trash Liner 40x46 (250)', model: 'TL-4046', price: 36.45 },
 ];
 
-const vendors = ['Sani-Pod Inc', 'Enviro Chem Supply', 'Georgia-Pacific Pro', 'Rubbermaid Commercial', 'Kimberly-Clark'];
+const vendors = [
+  'Sani-Pod Inc',
+  'Enviro Chem Supply',
+  'Georgia-Pacific Pro',
+  'Rubbermaid Commercial',
+  'Kimberly-Clark',
+];
 const statusWeights: [string, number][] = [
   ['Complete', 50],
   ['Processing', 20],
@@ -141,12 +147,22 @@ function makeOrder(random: () => number, orderId: number, isoDate: string): SimO
   const vendor = pick(random, vendors);
   const usDate = formatUsDate(isoDate);
   const history: SimHistoryEntry[] = [{ date: usDate, status: 'Pending', comment: '' }];
-  if (status !== 'Pending') history.push({ date: usDate, status, comment: status === 'Shipped' ? 'Tracking to follow.' : '' });
+  if (status !== 'Pending')
+    history.push({ date: usDate, status, comment: status === 'Shipped' ? 'Tracking to follow.' : '' });
   return {
     orderId,
     status,
     dateAdded: usDate,
-    vendors: random() < 0.15 ? [vendor, pick(random, vendors.filter((v) => v !== vendor))] : [vendor],
+    vendors:
+      random() < 0.15
+        ? [
+            vendor,
+            pick(
+              random,
+              vendors.filter((v) => v !== vendor),
+            ),
+          ]
+        : [vendor],
     poNumbers: [po],
     detailPo: `PO-${isoDate.slice(0, 4)}-${po.padStart(7, '0')}`,
     products,

@@ -21,7 +21,10 @@ export type MarkupVariant = (typeof markupVariants)[number];
 export const ordersPerPage = 10;
 
 export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return text.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 }
 
 export function money(n: number): string {
@@ -121,7 +124,12 @@ function pagination(base: string, page: number, total: number): string {
   return `<div class="links">${links}</div><div class="results">Showing ${from} to ${to} of ${total} (${pages} Pages)</div>`;
 }
 
-export function orderListPage(base: string, orders: SimOrder[], page: number, variant: MarkupVariant): string {
+export function orderListPage(
+  base: string,
+  orders: SimOrder[],
+  page: number,
+  variant: MarkupVariant,
+): string {
   const slice = orders.slice((page - 1) * ordersPerPage, page * ordersPerPage);
   const blockClass = variant === 'renamed-list-class' ? 'order-row' : 'order-list';
   const blocks = slice
@@ -146,7 +154,10 @@ export function orderListPage(base: string, orders: SimOrder[], page: number, va
   const body =
     orders.length === 0
       ? '<div class="content">You have not made any previous orders!</div>'
-      : blocks + (variant === 'no-pagination' ? '' : `\n  <div class="pagination">${pagination(base, page, orders.length)}</div>`);
+      : blocks +
+        (variant === 'no-pagination'
+          ? ''
+          : `\n  <div class="pagination">${pagination(base, page, orders.length)}</div>`);
   return layout(
     base,
     'Order History',
@@ -200,7 +211,8 @@ export function orderInfoPage(base: string, order: SimOrder, variant: MarkupVari
     .join('\n      ');
   const history = order.history
     .map(
-      (h) => `<tr><td class="left">${h.date}</td><td class="left">${escapeHtml(h.status)}</td><td class="left">${escapeHtml(h.comment)}</td></tr>`,
+      (h) =>
+        `<tr><td class="left">${h.date}</td><td class="left">${escapeHtml(h.status)}</td><td class="left">${escapeHtml(h.comment)}</td></tr>`,
     )
     .join('\n      ');
   return layout(

@@ -7,7 +7,15 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { generateOrders, newOrder, roundCents, seededRandom, type SimOrder } from './orders.js';
-import { accountPage, loginPage, orderInfoPage, orderListPage, orderNotFoundPage, ordersPerPage, type MarkupVariant } from './pages.js';
+import {
+  accountPage,
+  loginPage,
+  orderInfoPage,
+  orderListPage,
+  orderNotFoundPage,
+  ordersPerPage,
+  type MarkupVariant,
+} from './pages.js';
 
 export const simRoutes = ['login', 'account', 'order-list', 'order-info'] as const;
 export type SimRoute = (typeof simRoutes)[number];
@@ -55,8 +63,12 @@ export interface CustomerConnectSimulator {
   /** Adds orders at the top of the list, newest first; returns their IDs. */
   addOrders(count: number, isoDate?: string): number[];
   expireSessions(): void;
+  /** Ends every session once this many more pages have been requested: an expiry in the middle of a run. */
+  expireSessionsAfter(requests: number): void;
   setSessionLifetime(ms: number): void;
   setDelay(route: SimRoute, ms: number): void;
+  /** The next request of the route waits this long before answering (one slow page among fast ones). */
+  slowNext(route: SimRoute, ms: number): void;
   /** The next `times` requests of the route answer 500. */
   failNext(route: SimRoute, times?: number): void;
   /** Each request of the route answers 500 with this probability (seeded, so runs repeat). */
@@ -112,7 +124,9 @@ function readBody(req: IncomingMessage): Promise<string> {
 
 const transparentGif = Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
 
-export async function startCustomerConnectSimulator(options: CustomerConnectSimOptions = {}): Promise<CustomerConnectSimulator> {
+export async function startCustomerConnectSimulator(
+  options: CustomerConnectSimOptions = {},
+): Promise<CustomerConnectSimulator> {
   const email = options.email ?? 'buyer@example.com';
   const password = options.password ?? 'sim-password';
   const generated = generateOrders({
@@ -130,6 +144,8 @@ export async function startCustomerConnectSimulator(options: CustomerConnectSimO
   const delays: Partial<Record<SimRoute, number>> = { ...options.delays };
   const failNext: Partial<Record<SimRoute, number>> = {};
   const failureRate: Partial<Record<SimRoute, number>> = {};
+  const slowOnce: Partial<Record<SimRoute, number>> = {};
+  let expiryCountdown: number | undefined;
   const sessions = new Map<string, Session>();
   const timers = new Set<NodeJS.Timeout>();
   const emptyStats = (): SimStats => ({
@@ -193,7 +209,10 @@ export async function startCustomerConnectSimulator(options: CustomerConnectSimO
     const url = new URL(req.url ?? '/', base);
     if (url.pathname.startsWith('/catalog/')) {
       const isImage = /\.(png|gif|jpg)$/.test(url.pathname);
-      res.writeHead(200, { 'Content-Type': isImage ? 'image/gif' : 'text/css', 'Cache-Control': 'max-age=3600' });
+      res.writeHead(200, {
+        'Content-Type': isImage ? 'image/gif' : 'text/css',
+        'Cache-Control': 'max-age=3600',
+      });
       res.end(isImage ? transparentGif : '');
       return;
     }
@@ -202,15 +221,24 @@ export async function startCustomerConnectSimulator(options: CustomerConnectSimO
       const key = routeKey(route);
       if (key) {
         stats.requests[key]++;
+        if (expiryCountdown !== undefined && --expiryCountdown < 0) {
+          expiryCountdown = undefined;
+          for (const session of sessions.values()) session.expiresAt = 0;
+        }
         inProgress++;
         stats.maxConcurrent = Math.max(stats.maxConcurrent, inProgress);
         try {
-          const delay = delays[key] ?? 0;
+          const delay = slowOnce[key] ?? delays[key] ?? 0;
+          delete slowOnce[key];
           if (delay > 0) await sleep(delay);
           if ((failNext[key] ?? 0) > 0 || faultRandom() < (failureRate[key] ?? 0)) {
             if ((failNext[key] ?? 0) > 0) failNext[key]!--;
             stats.served500++;
-            send(res, 500, '<html><head><title>500 Internal Server Error</title></head><body><center><h1>500 Internal Server Error</h1></center><hr><center>nginx</center></body></html>');
+            send(
+              res,
+              500,
+              '<html><head><title>500 Internal Server Error</title></head><body><center><h1>500 Internal Server Error</h1></center><hr><center>nginx</center></body></html>',
+            );
             return;
           }
           await page(key, req, res, url);
@@ -327,7 +355,7 @@ export async function startCustomerConnectSimulator(options: CustomerConnectSimO
     addOrders(count, isoDate) {
       const date = isoDate ?? today();
       const added: SimOrder[] = [];
-      let nextId = (orders[0]?.orderId ?? (options.newestOrderId ?? 75938)) + 1;
+      let nextId = (orders[0]?.orderId ?? options.newestOrderId ?? 75938) + 1;
       for (let i = 0; i < count; i++) added.unshift(newOrder(dataRandom, nextId++, date));
       orders.unshift(...added);
       return added.map((o) => o.orderId);
@@ -335,11 +363,17 @@ export async function startCustomerConnectSimulator(options: CustomerConnectSimO
     expireSessions() {
       for (const session of sessions.values()) session.expiresAt = 0;
     },
+    expireSessionsAfter(requests) {
+      expiryCountdown = requests;
+    },
     setSessionLifetime(ms) {
       sessionLifetimeMs = ms;
     },
     setDelay(route, ms) {
       delays[route] = ms;
+    },
+    slowNext(route, ms) {
+      slowOnce[route] = ms;
     },
     failNext(route, times = 1) {
       failNext[route] = (failNext[route] ?? 0) + times;
