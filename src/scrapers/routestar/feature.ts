@@ -40,7 +40,7 @@ export const routeStarSyncData = z
 const syncOptions = z.object({ full: z.boolean().optional(), limit: z.number().int().min(1).max(100_000).optional() }).strict();
 
 function notConfiguredMessage(settings: PortalSettings): string {
-  return `RouteStar is not configured: set ${settings.missing.join(', ')} (see .env.example).`;
+  return `RouteStar is not configured: set ${settings.missing.join(', ')} to scrape it.`;
 }
 
 export const routeStarFeature: FeatureFactory = (app: AppContext): Feature => {
@@ -94,6 +94,7 @@ export const routeStarFeature: FeatureFactory = (app: AppContext): Feature => {
           artefacts: failureArtefactStore({ dataDir: settings.dataDir, portal: 'routestar', trace: settings.trace }),
           baseUrl: settings.baseUrl!,
           stopAfterKnown: settings.stopAfterKnown,
+          detailTabs: settings.concurrency,
           closedWindowDays: app.config.ROUTESTAR_CLOSED_WINDOW_DAYS,
           postingRules: postingRulesFrom(app.config),
         },

@@ -139,14 +139,16 @@ async function activePageNumber(page: Page, profile: RouteStarProfile): Promise<
 export type PageTurn = 'moved' | 'last-page' | 'unchanged';
 
 async function clickPast(page: Page, profile: RouteStarProfile, target: ReturnType<Page['locator']>): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
+  // Short attempts: a pop-up that opens (or is still fading out) intercepts the click, and waiting the whole click
+  // timeout for it to go away by itself would be waiting for nothing. The last attempt gets the full timeout.
+  const attempts = 6;
+  for (let attempt = 1; ; attempt++) {
     await dismissModals(page, profile);
     try {
-      await target.click({ timeout: 3_000 });
+      await target.click({ timeout: attempt < attempts ? 500 : 10_000 });
       return;
     } catch (error) {
-      // A pop-up that opened after we looked intercepts the click; close it and click again.
-      if (attempt >= 3) throw error;
+      if (attempt >= attempts) throw error;
     }
   }
 }
@@ -224,6 +226,21 @@ export async function setDateWindow(
 
 /** Opens the "Line Items" tab (without it the line grid is never drawn) and waits for its grid. */
 export async function openLineItems(page: Page, profile: RouteStarProfile, step: string): Promise<void> {
+  if (onLoginPage(page, profile)) throw new SessionExpiredError(step);
+  // The page fills its totals from a late request and raises its pop-ups then; acting before that means clicking
+  // into a pop-up that is about to open. A field that is missing altogether is left for the parser to report.
+  const required = profile.detail.requiredFields.map((field) => profile.detail.fields[field]);
+  await page
+    .waitForFunction(
+      (selectors) =>
+        selectors.every((selector) => {
+          const el = document.querySelector(selector) as HTMLInputElement | null;
+          return el === null || el.value !== '';
+        }),
+      required,
+      { timeout: profile.waits.gridMs, polling: profile.waits.pollMs },
+    )
+    .catch(() => undefined);
   if (onLoginPage(page, profile)) throw new SessionExpiredError(step);
   await dismissModals(page, profile);
   const tab = page.locator(profile.detail.linesTab).first();

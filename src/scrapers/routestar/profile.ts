@@ -182,7 +182,7 @@ export const defaultRouteStarProfile: RouteStarProfile = {
     disabledClass: 'disabled',
   },
   modals: {
-    open: '.jconfirm, .bootbox.modal.in, .modal.in, .modal.show, .swal2-container',
+    open: '.jconfirm, .bootbox, .modal.in, .modal.show, .swal2-container',
     dismiss: [
       '.jconfirm button:has-text("CANCEL")',
       '.jconfirm .btn-default',

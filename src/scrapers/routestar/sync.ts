@@ -51,6 +51,8 @@ export interface RouteStarSyncDeps {
   baseUrl: string;
   stopAfterKnown: number;
   closedWindowDays: number;
+  /** Detail pages read at once, each in its own tab (the session's limiter still spaces the page loads). */
+  detailTabs?: number;
   postingRules?: PostingRules;
   now?: () => Date;
 }
@@ -138,6 +140,32 @@ function linesOf(detail: InvoiceDetail): NonNullable<SalesInvoiceInput['lines']>
 
 const entity = (invoiceNumber: string) => `sales_invoice:${SOURCE}/${invoiceNumber}`;
 
+/**
+ * Runs `work` over the items with at most `width` at once, each worker keeping its slot number (its browser tab).
+ * After a failure no new item is started; the first failure is rethrown once the running ones have ended.
+ */
+async function inParallel<T, R>(items: T[], width: number, work: (item: T, slot: number) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  let failed = false;
+  const outcomes = await Promise.allSettled(
+    Array.from({ length: Math.min(Math.max(width, 1), items.length) }, async (_, slot) => {
+      while (!failed && next < items.length) {
+        const index = next++;
+        try {
+          results[index] = await work(items[index]!, slot);
+        } catch (error) {
+          failed = true;
+          throw error;
+        }
+      }
+    }),
+  );
+  const rejected = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+  if (rejected) throw rejected.reason;
+  return results;
+}
+
 export async function syncRouteStar(
   ctx: RunContext,
   deps: RouteStarSyncDeps,
@@ -175,15 +203,14 @@ export async function syncRouteStar(
   }
 
   /** Detail page of one invoice, parsed; null (and reported) when it could not be read completely. */
-  async function readDetail(invoiceNumber: string, detailUrl: string | null): Promise<InvoiceDetail | null> {
+  async function readDetail(invoiceNumber: string, detailUrl: string | null, tab: string): Promise<InvoiceDetail | null> {
     const step = 'invoice detail';
     let page: Page | undefined;
     let html: string | undefined;
     try {
-      await session.recycleIfDue();
       const detail = await traced(step, () =>
         session.withRetry(step, async () => {
-          page = await session.open('detail', detailUrl ?? detailPath(profile, invoiceNumber), `${step} ${invoiceNumber}`);
+          page = await session.open(tab, detailUrl ?? detailPath(profile, invoiceNumber), `${step} ${invoiceNumber}`);
           await openLineItems(page, profile, `${step} ${invoiceNumber}`);
           await snapshotFormState(page);
           html = await page.content();
@@ -241,24 +268,38 @@ export async function syncRouteStar(
     }
   }
 
-  /** Stores one list row: known and unchanged rows are only counted; others get their details read first. */
-  async function handleRow(row: InvoiceListRow): Promise<'known-unchanged' | 'stored'> {
+  interface PlannedRow {
+    row: InvoiceListRow;
+    isNew: boolean;
+    /** Known, unchanged and with its lines read: nothing to fetch or store. */
+    known: boolean;
+  }
+
+  async function plan(row: InvoiceListRow): Promise<PlannedRow> {
     const state = await salesInvoiceState(db, SOURCE, row.invoiceNumber);
     const changed = !state || state.listChecksum !== listChecksum(rawOf(row));
-    if (state && !changed && state.linesFetched) {
-      ctx.count('unchanged');
-      return 'known-unchanged';
+    return { row, isNew: !state, known: state !== null && !changed && state.linesFetched };
+  }
+
+  /** Known rows are only counted; the others get their details read (several tabs at once) and are stored in order. */
+  async function storeRows(planned: PlannedRow[]): Promise<void> {
+    await session.recycleIfDue();
+    const toRead = planned.filter((p) => !p.known);
+    ctx.count('unchanged', planned.length - toRead.length);
+    const details = await inParallel(toRead, deps.detailTabs ?? 1, (p, slot) =>
+      readDetail(p.row.invoiceNumber, p.row.detailUrl, `detail-${slot}`),
+    );
+    for (const [index, p] of toRead.entries()) {
+      const detail = details[index];
+      if (detail) await store(inputFromRow(p.row, detail));
+      else if (p.isNew) {
+        // New: stored without lines so it is visible; having no lines read, it is retried on the next run.
+        await store(inputFromRow(p.row));
+      } else {
+        // Changed but unreadable: left as stored, so its list checksum still differs and the next run retries it.
+        ctx.count('failed');
+      }
     }
-    const detail = await readDetail(row.invoiceNumber, row.detailUrl);
-    if (detail) await store(inputFromRow(row, detail));
-    else if (!state) {
-      // New: stored without lines so it is visible; having no lines read, it is retried on the next run.
-      await store(inputFromRow(row));
-    } else {
-      // Changed but unreadable: left as stored, so its list checksum still differs and the next run retries it.
-      ctx.count('failed');
-    }
-    return 'stored';
   }
 
   async function readList(listType: ListType): Promise<{ seen: string[]; summary: ListSummary }> {
@@ -290,6 +331,8 @@ export async function syncRouteStar(
           result.stoppedBy = 'aborted';
           break;
         }
+        // A trace chunk per list page: when this page fails, its trace is the one kept with the artefacts.
+        await artefacts.startStep(page!.context());
         const snapshots = await captureGrid(page!, profile);
         let parsed;
         try {
@@ -310,6 +353,7 @@ export async function syncRouteStar(
         }
         let newRows = 0;
         let stop: ListSummary['stoppedBy'] | null = null;
+        const planned: PlannedRow[] = [];
         for (const row of parsed.rows) {
           if (seen.has(row.invoiceNumber)) continue;
           if (request.limit !== undefined && result.read >= request.limit) {
@@ -319,14 +363,16 @@ export async function syncRouteStar(
           seen.add(row.invoiceNumber);
           newRows += 1;
           result.read += 1;
-          const outcome = await handleRow(row);
-          knownInARow = outcome === 'known-unchanged' ? knownInARow + 1 : 0;
-          processed += 1;
+          const p = await plan(row);
+          planned.push(p);
+          knownInARow = p.known ? knownInARow + 1 : 0;
           if (!full && knownInARow >= deps.stopAfterKnown) {
             stop = 'known-unchanged';
             break;
           }
         }
+        await storeRows(planned);
+        processed += planned.length;
         await ctx.progress({ processed, note: `${listType} list page ${pageNo}` });
         if (stop) {
           result.stoppedBy = stop;
@@ -362,6 +408,7 @@ export async function syncRouteStar(
         }
         pageNo += 1;
       }
+      if (page && !page.isClosed()) await artefacts.endStep(page.context());
     } catch (error) {
       if (!(error instanceof MarkupChangedError)) await recordFailure(step, error, undefined, page);
       throw error;
@@ -402,12 +449,20 @@ export async function syncRouteStar(
         `Invoice ${request.invoiceNumber} has not been stored yet, so its list row is unknown; run routestar.sync with mode "pending" or "closed" first.`,
       );
     }
-    for (const stored of wanted) {
-      if (ctx.signal.aborted) break;
-      const detail = await readDetail(stored.invoiceNumber, stored.detailUrl);
-      if (detail) await store(inputFromStored(stored, detail));
-      else ctx.count('failed');
-      processed += 1;
+    // In chunks, so the browser context can be recycled between them.
+    const chunk = Math.max(deps.detailTabs ?? 1, 1) * 5;
+    for (let start = 0; start < wanted.length && !ctx.signal.aborted; start += chunk) {
+      await session.recycleIfDue();
+      const group = wanted.slice(start, start + chunk);
+      const details = await inParallel(group, deps.detailTabs ?? 1, (stored, slot) =>
+        readDetail(stored.invoiceNumber, stored.detailUrl, `detail-${slot}`),
+      );
+      for (const [index, stored] of group.entries()) {
+        const detail = details[index];
+        if (detail) await store(inputFromStored(stored, detail));
+        else ctx.count('failed');
+      }
+      processed += group.length;
       await ctx.progress({ processed, total: wanted.length, note: 'invoice details' });
     }
   }

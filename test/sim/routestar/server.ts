@@ -63,7 +63,7 @@ export interface PopupSettings {
 interface Fault {
   match: RegExp;
   remaining: number;
-  kind: 'error' | 'slow';
+  kind: 'error' | 'slow' | 'expire';
   delayMs: number;
 }
 
@@ -80,6 +80,8 @@ export interface RouteStarSim {
   failNext(match: RegExp, times?: number): void;
   /** The next `times` requests whose path matches answer after `delayMs`. */
   slowNext(match: RegExp, delayMs: number, times?: number): void;
+  /** Every session expires just before the `nth` next request whose path matches (so that request hits the login). */
+  expireOn(match: RegExp, nth: number): void;
   setMarkup(change: MarkupChange): void;
   setPopups(popups: PopupSettings): void;
   stats: { logins: number; failedLogins: number; pages: Record<string, number>; dataRequests: number };
@@ -234,7 +236,11 @@ export async function startRouteStarSimulator(options: RouteStarSimOptions = {})
   app.use(express.urlencoded({ extended: false }));
 
   app.use(async (req: Request, res: Response, next: NextFunction) => {
-    const fault = faults.find((f) => f.remaining > 0 && f.match.test(req.path));
+    for (const expiry of faults.filter((f) => f.kind === 'expire' && f.remaining > 0 && f.match.test(req.path))) {
+      expiry.remaining -= 1;
+      if (expiry.remaining === 0) sessions.clear();
+    }
+    const fault = faults.find((f) => f.kind !== 'expire' && f.remaining > 0 && f.match.test(req.path));
     if (fault) {
       fault.remaining -= 1;
       await sleep(fault.delayMs);
@@ -538,6 +544,7 @@ export async function startRouteStarSimulator(options: RouteStarSimOptions = {})
     },
     failNext: (match, times = 1) => faults.push({ match, remaining: times, kind: 'error', delayMs: 0 }),
     slowNext: (match, delayMs, times = 1) => faults.push({ match, remaining: times, kind: 'slow', delayMs }),
+    expireOn: (match, nth) => faults.push({ match, remaining: nth, kind: 'expire', delayMs: 0 }),
     setMarkup: (change) => {
       markup = change;
     },

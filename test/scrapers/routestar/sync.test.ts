@@ -1,0 +1,275 @@
+/**
+ * RouteStar end to end: real Chromium against the simulator, stored in a real database through the ledger. Login,
+ * paging through several bootpag pages, details behind the "Line Items" tab, the closed window set explicitly,
+ * session expiry in the middle of a run, a 500 and a slow page, pop-ups over the pager, markup changes failing with
+ * artefacts, and a second run that finds nothing new and posts nothing.
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'drizzle-orm';
+import type { Browser } from 'playwright';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beginRun, runEvents } from '../../../src/jobs/runs.js';
+import { createLogger } from '../../../src/log.js';
+import { failureArtefactStore } from '../../../src/scrapers/artefacts.js';
+import { launchBrowser } from '../../../src/scrapers/browser.js';
+import { portalSessionStore } from '../../../src/scrapers/portal-session-store.js';
+import { closedWindow } from '../../../src/scrapers/routestar/dates.js';
+import { buildRouteStarProfile } from '../../../src/scrapers/routestar/profile.js';
+import { RouteStarSession } from '../../../src/scrapers/routestar/session.js';
+import { syncRouteStar, type RouteStarSyncRequest } from '../../../src/scrapers/routestar/sync.js';
+import { createTestDatabase, databaseKinds, type TestDatabase } from '../../helpers/databases.js';
+import { invoiceTotals } from '../../sim/routestar/data.js';
+import { startRouteStarSimulator, type RouteStarSim, type RouteStarSimOptions } from '../../sim/routestar/server.js';
+
+const silent = createLogger({ level: 'silent', destination: process.stderr });
+const profile = buildRouteStarProfile({ waits: { gridMs: 8_000, pollMs: 40, pageChangeMs: 4_000 } });
+const simDefaults: RouteStarSimOptions = {
+  seed: 3,
+  pendingInvoices: 9,
+  closedInvoices: 10,
+  rowsPerPage: 4,
+  maxVisiblePages: 2,
+  gridDelayMs: 60,
+};
+
+let browser: Browser;
+beforeAll(async () => {
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+describe.each(databaseKinds)('RouteStar sync against the simulator on %s', (kind) => {
+  let database: TestDatabase;
+  let sim: RouteStarSim;
+  let dataDir: string;
+
+  beforeEach(async () => {
+    database = await createTestDatabase(kind);
+    dataDir = mkdtempSync(join(tmpdir(), 'routestar-test-'));
+  });
+  afterEach(async () => {
+    await sim?.close();
+    await database.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  async function run(request: RouteStarSyncRequest, options: { password?: string; stopAfterKnown?: number; navigationTimeoutMs?: number; trace?: boolean } = {}) {
+    const ctx = await beginRun(database.db, silent, { job: 'routestar.sync', trigger: 'manual', signal: new AbortController().signal });
+    const session = new RouteStarSession({
+      browser: async () => browser,
+      baseUrl: sim.url,
+      username: sim.username,
+      password: options.password ?? sim.password,
+      profile,
+      sessionStore: portalSessionStore(dataDir, 'routestar'),
+      log: silent,
+      concurrency: 1,
+      minSpacingMs: 0,
+      navigationTimeoutMs: options.navigationTimeoutMs ?? 10_000,
+      retryAttempts: 3,
+      retryBaseMs: 50,
+      sessionMaxAgeMs: 3_600_000,
+      recycleAfterPages: 6,
+    });
+    let error: unknown;
+    let summary;
+    try {
+      summary = await syncRouteStar(
+        ctx,
+        {
+          db: database.db,
+          session,
+          artefacts: failureArtefactStore({ dataDir, portal: 'routestar', trace: options.trace ?? false }),
+          baseUrl: sim.url,
+          stopAfterKnown: options.stopAfterKnown ?? 3,
+          closedWindowDays: 30,
+        },
+        request,
+      );
+    } catch (e) {
+      error = e;
+    }
+    const status = await ctx.finish(error);
+    const events = await runEvents(database.db, ctx.runId);
+    return { summary, status, error, events, counters: { ...ctx.counters }, logins: session.logins };
+  }
+
+  async function stored() {
+    const { rows } = await database.db.execute<{ invoice_number: string; list_type: string; status: string; line_count: number; lines_checksum: string | null; missing_since: Date | null }>(
+      sql`SELECT invoice_number, list_type, status, line_count, lines_checksum, missing_since FROM sales_invoices ORDER BY invoice_number`,
+    );
+    return new Map(rows.map((r) => [r.invoice_number, r]));
+  }
+
+  async function linesOf(invoiceNumber: string) {
+    const { rows } = await database.db.execute<{ item_name: string; qty: string; class: string }>(sql`
+      SELECT l.item_name, l.qty, l.class FROM sales_invoice_lines l JOIN sales_invoices s ON s.id = l.sales_invoice_id
+       WHERE s.invoice_number = ${invoiceNumber} ORDER BY l.line_no`);
+    return rows.map((r) => ({ item: r.item_name, qty: Number(r.qty), truck: r.class }));
+  }
+
+  async function movementCount(): Promise<number> {
+    const { rows } = await database.db.execute<{ n: string }>(sql`SELECT count(*)::text AS n FROM stock_movements`);
+    return Number(rows[0]!.n);
+  }
+
+  it('reads both lists over several pages with details, posts stock, and a second run adds and posts nothing', async () => {
+    sim = await startRouteStarSimulator(simDefaults);
+    const window = closedWindow(30, 'America/New_York');
+    const expectedClosed = sim.data.closedBetween(window.from, window.to);
+    const defaultWindow = sim.data.closedBetween(closedWindow(2, 'America/New_York').from, window.to);
+    expect(expectedClosed.length).toBeGreaterThan(defaultWindow.length);
+    expect(expectedClosed.length).toBeLessThan(10);
+
+    const first = await run({ mode: 'full' });
+    expect(first.error).toBeUndefined();
+    expect(first.status).toBe('succeeded');
+    const invoices = await stored();
+    const expected = [...sim.data.pending(), ...expectedClosed];
+    expect([...invoices.keys()].sort()).toEqual(expected.map((i) => i.number).sort());
+    for (const invoice of expected) {
+      expect(await linesOf(invoice.number)).toEqual(invoice.lines.map((l) => ({ item: l.item, qty: l.qty, truck: l.truck })));
+    }
+    expect(first.summary!.lists.pending).toMatchObject({ read: 9, pages: 3, stoppedBy: 'last-page' });
+    expect(first.summary!.lists.closed).toMatchObject({ read: expectedClosed.length, stoppedBy: 'last-page' });
+    expect(first.counters.created).toBeGreaterThanOrEqual(expected.length);
+    expect(first.logins).toBe(1);
+    const movements = await movementCount();
+    expect(movements).toBe(expectedClosed.reduce((n, i) => n + i.lines.length, 0));
+
+    const second = await run({ mode: 'full' });
+    expect(second.status).toBe('succeeded');
+    expect(second.logins).toBe(0);
+    expect(second.summary!.detailsFetched).toBe(0);
+    expect(second.counters).toMatchObject({ created: 0, updated: 0, failed: 0 });
+    expect(second.summary!.lists.pending!.stoppedBy).toBe('known-unchanged');
+    expect(second.summary!.stock!.movements).toBe(0);
+    expect(await movementCount()).toBe(movements);
+  });
+
+  it('picks up edits between runs and flags a pending invoice that vanished without closing', async () => {
+    sim = await startRouteStarSimulator(simDefaults);
+    expect((await run({ mode: 'full' })).status).toBe('succeeded');
+    const movementsBefore = await movementCount();
+    const [newest, second, third, , fifth] = sim.data.pending();
+    sim.data.editQty(second!.number, 0, 42);
+    sim.data.closeInvoice(third!.number);
+    sim.data.remove(fifth!.number);
+    sim.data.cancel(newest!.number);
+    const added = sim.data.add();
+
+    const next = await run({ mode: 'full' }, { stopAfterKnown: 50 });
+    expect(next.status).toBe('succeeded');
+    const invoices = await stored();
+    expect(invoices.get(added)).toMatchObject({ list_type: 'pending', status: 'Pending' });
+    expect(invoices.get(newest!.number)).toMatchObject({ status: 'Cancelled' });
+    expect(invoices.get(third!.number)).toMatchObject({ list_type: 'closed', status: 'Closed', missing_since: null });
+    expect(invoices.get(fifth!.number)!.missing_since).not.toBeNull();
+    expect(next.summary!.flaggedMissing).toEqual([fifth!.number]);
+    expect((await linesOf(second!.number))[0]!.qty).toBe(42);
+    expect(next.counters.created).toBeGreaterThanOrEqual(1);
+    expect(next.counters.updated).toBeGreaterThanOrEqual(3);
+    expect(await movementCount()).toBe(movementsBefore + third!.lines.length);
+    expect(next.events.some((e) => e.level === 'warn' && e.message.includes(`Invoice ${fifth!.number} is no longer`))).toBe(true);
+  });
+
+  it('logs in again when the session expires while paging and while reading details', async () => {
+    sim = await startRouteStarSimulator(simDefaults);
+    sim.expireOn(/^\/web\/api\/invoices$/, 2);
+    sim.expireOn(/^\/web\/invoicedetails\//, 7);
+    const result = await run({ mode: 'pending' });
+    expect(result.error).toBeUndefined();
+    expect(result.status).toBe('succeeded');
+    expect(result.logins).toBeGreaterThanOrEqual(3);
+    const invoices = await stored();
+    expect(invoices.size).toBe(9);
+    expect([...invoices.values()].every((i) => i.lines_checksum !== null)).toBe(true);
+  });
+
+  it('retries a 500, a failed grid request and a page slower than the timeout, then completes', async () => {
+    sim = await startRouteStarSimulator(simDefaults);
+    sim.failNext(/^\/web\/invoicedetails\//, 1);
+    sim.failNext(/^\/web\/api\/invoices$/, 1);
+    sim.slowNext(/^\/web\/invoicedetails\//, 4_500, 1);
+    const result = await run({ mode: 'pending' }, { navigationTimeoutMs: 3_000 });
+    expect(result.error).toBeUndefined();
+    expect(result.status).toBe('succeeded');
+    expect((await stored()).size).toBe(9);
+    // The 500 never reached the page handler; the slow page did and was loaded again after its timeout.
+    expect(sim.stats.pages.invoicedetails).toBe(10);
+  });
+
+  it('dismisses pop-ups that block the pager and the detail tabs', async () => {
+    sim = await startRouteStarSimulator(simDefaults);
+    sim.setPopups({ listOnLoad: true, listAfterPage: 2, detailOnLoad: true });
+    const probe = await browser.newPage();
+    await probe.goto(`${sim.url}/web/login/`);
+    await probe.fill('#username', sim.username);
+    await probe.fill('#password', sim.password);
+    await Promise.all([probe.waitForEvent('load'), probe.click('button[type="submit"]')]);
+    await probe.locator('.jconfirm').waitFor();
+    // The pop-up really blocks: a click on the pager would land on its overlay.
+    await expect(probe.locator('ul.bootpag li[data-lp="2"]:not(.next) a').click({ trial: true, timeout: 500 })).rejects.toThrow();
+    await probe.close();
+
+    const result = await run({ mode: 'pending' });
+    expect(result.error).toBeUndefined();
+    expect(result.summary!.lists.pending).toMatchObject({ read: 9, pages: 3 });
+    expect((await stored()).size).toBe(9);
+  });
+
+  it('fails cleanly with artefacts when a required column is hidden, writing nothing; a repeat links to the same files', async () => {
+    sim = await startRouteStarSimulator(simDefaults);
+    sim.setMarkup({ hideColumns: ['Total'] });
+    const result = await run({ mode: 'pending' }, { trace: true });
+    expect(result.status).toBe('failed');
+    expect((result.error as Error).name).toBe('MarkupChangedError');
+    expect((result.error as Error).message).toContain('column "Total" (total) not found');
+    expect((await stored()).size).toBe(0);
+    const failure = result.events.find((e) => e.level === 'error' && (e.details as { artefacts?: unknown })?.artefacts);
+    const artefacts = (failure!.details as { artefacts: { screenshot: string; html: string; trace: string; firstOccurrence: boolean } }).artefacts;
+    expect(artefacts.firstOccurrence).toBe(true);
+    for (const file of [artefacts.screenshot, artefacts.html, artefacts.trace]) expect(existsSync(file)).toBe(true);
+
+    const again = await run({ mode: 'pending' }, { trace: true });
+    const repeat = again.events.find((e) => (e.details as { artefacts?: { firstOccurrence: boolean } })?.artefacts);
+    expect((repeat!.details as { artefacts: { firstOccurrence: boolean; html: string } }).artefacts).toMatchObject({
+      firstOccurrence: false,
+      html: artefacts.html,
+    });
+  });
+
+  it('stops the details step when the detail page changed, naming the missing field', async () => {
+    sim = await startRouteStarSimulator(simDefaults);
+    sim.setMarkup({ renameDetailInputs: true });
+    const result = await run({ mode: 'pending' });
+    expect(result.status).toBe('failed');
+    expect((result.error as Error).message).toMatch(/invoice detail page of NRV\d+ no longer matches the profile: field subtotal \(#inv_subtotal\) not found/);
+    expect(sim.stats.pages.invoicedetails).toBe(1);
+  });
+
+  it('does not retry refused credentials', async () => {
+    sim = await startRouteStarSimulator(simDefaults);
+    const result = await run({ mode: 'pending' }, { password: 'wrong' });
+    expect(result.status).toBe('failed');
+    expect((result.error as Error).name).toBe('LoginRejectedError');
+    expect((result.error as Error).message).toContain('Invalid username or password');
+    expect(sim.stats.failedLogins).toBe(1);
+  });
+
+  it('re-reads one invoice on request and keeps its list checksum', async () => {
+    sim = await startRouteStarSimulator(simDefaults);
+    expect((await run({ mode: 'pending' })).status).toBe('succeeded');
+    const target = sim.data.pending()[2]!;
+    sim.data.editQty(target.number, 0, 7);
+    const result = await run({ mode: 'details', invoiceNumber: target.number });
+    expect(result.status).toBe('succeeded');
+    expect(result.counters.updated).toBe(1);
+    expect((await linesOf(target.number))[0]!.qty).toBe(7);
+    expect(invoiceTotals(target).subtotal).toBeGreaterThan(0);
+  });
+});
