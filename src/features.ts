@@ -1,7 +1,8 @@
 /** Every feature the worker hosts, in start-up order. */
 import { customersFeature } from './customers/feature.js';
+import { customerConnectFeature } from './scrapers/customerconnect/feature.js';
 import type { FeatureFactory } from './feature.js';
 import { netsuiteToOpmsFeature } from './sync/netsuite-to-opms/feature.js';
 import { routeStarFeature } from './scrapers/routestar/feature.js';
 
-export const featureFactories: FeatureFactory[] = [netsuiteToOpmsFeature, routeStarFeature, customersFeature];
+export const featureFactories: FeatureFactory[] = [netsuiteToOpmsFeature, routeStarFeature, customerConnectFeature, customersFeature];

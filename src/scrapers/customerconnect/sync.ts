@@ -11,12 +11,13 @@ import type { Database } from '../../db/database.js';
 import type { RunContext } from '../../jobs/types.js';
 import {
   listChecksum,
+  postStock,
   purchaseOrderState,
   upsertPurchaseOrder,
+  type PostingRules,
+  type PostStockResult,
   type PurchaseOrderInput,
-} from '../../ledger/documents.js';
-import { postStock, type PostStockResult } from '../../ledger/posting.js';
-import type { PostingRules } from '../../ledger/posting-rules.js';
+} from '../../ledger/index.js';
 import { purchaseOrders } from '../../models/index.js';
 import { failureArtefactStore } from '../artefacts.js';
 import { portalSessionStore } from '../portal-session-store.js';

@@ -1,0 +1,307 @@
+/**
+ * CustomerConnect in the worker: the `customerconnect.sync` job (one run at a time, scheduled only when the portal
+ * is configured), the API routes that queue it and show the purchase orders read, and the "do my credentials
+ * work?" check.
+ */
+import { and, count, desc, eq, ne, sql } from 'drizzle-orm';
+import { Router } from 'express';
+import type { Browser } from 'playwright';
+import { z } from 'zod';
+import { documentRoute } from '../../api/openapi.js';
+import { decodeCursor, pageQuery, toPage } from '../../api/pagination.js';
+import { HttpProblem, notFound, parseInput } from '../../api/problem.js';
+import { portalSettings, type PortalSettings } from '../../config/portals.js';
+import type { AppContext, Feature, FeatureFactory } from '../../feature.js';
+import type { JobDefinition } from '../../jobs/types.js';
+import { postingRulesFrom } from '../../ledger/index.js';
+import { purchaseOrderLines, purchaseOrders, syncRuns } from '../../models/index.js';
+import { launchBrowser } from '../browser.js';
+import { portalSessionStore } from '../portal-session-store.js';
+import { loadCustomerConnectProfile } from './profile.js';
+import { CustomerConnectSession } from './session.js';
+import { customerConnectSource, syncCustomerConnect, syncModes } from './sync.js';
+
+export const JOB_NAME = 'customerconnect.sync';
+
+const orderNumber = z.string().regex(/^\d{1,12}$/, { message: 'expected an order number such as 75938' });
+
+export const customerConnectSyncData = z
+  .object({
+    mode: z.enum(syncModes).default('orders'),
+    orderNumber: orderNumber.optional(),
+    full: z.boolean().optional(),
+    limit: z.number().int().min(1).max(100_000).optional(),
+  })
+  .strict()
+  .refine((d) => (d.mode === 'details') === (d.orderNumber !== undefined), {
+    message: 'orderNumber is required with mode "details" and only used there',
+    path: ['orderNumber'],
+  });
+export type CustomerConnectSyncData = z.infer<typeof customerConnectSyncData>;
+
+const syncOptions = z
+  .object({ full: z.boolean().optional(), limit: z.number().int().min(1).max(100_000).optional() })
+  .strict();
+
+function notConfiguredMessage(settings: PortalSettings): string {
+  return `CustomerConnect is not configured: set ${settings.missing.join(', ')} to scrape it.`;
+}
+
+export const customerConnectFeature: FeatureFactory = (app: AppContext): Feature => {
+  const settings = portalSettings(app.config, 'customerconnect');
+  const log = app.log.child({ portal: 'customerconnect' });
+  const configured = settings.missing.length === 0;
+  let browser: Promise<Browser> | null = null;
+
+  /** One Chromium for every run, launched on first use and relaunched if it crashed. */
+  async function sharedBrowser(): Promise<Browser> {
+    if (browser) {
+      const current = await browser.catch(() => null);
+      if (current?.isConnected()) return current;
+    }
+    browser = launchBrowser({ executablePath: settings.chromiumPath });
+    return browser;
+  }
+
+  const job: JobDefinition<CustomerConnectSyncData> = {
+    name: JOB_NAME,
+    description:
+      'Reads CustomerConnect purchase orders (list newest first, details of new or changed orders) and adds their lines to stock.',
+    data: customerConnectSyncData,
+    schedule: () => (configured ? settings.schedule : undefined),
+    concurrency: 1,
+    async run(ctx, data) {
+      // Read at every run, so a profile fixed after a site change applies without a restart.
+      const profile = await loadCustomerConnectProfile(settings.profileFile);
+      const summary = await syncCustomerConnect(
+        ctx,
+        { db: app.db, settings, profile, browser: sharedBrowser, postingRules: postingRulesFrom(app.config) },
+        data,
+      );
+      await ctx.event({ level: 'info', message: 'CustomerConnect sync finished', details: summary });
+    },
+  };
+
+  const routes = Router();
+  const enqueue = async (data: z.input<typeof customerConnectSyncData>) => {
+    // Posting stock needs only the database, so it is allowed without the portal.
+    if (!configured && data.mode !== 'stock')
+      throw new HttpProblem(409, 'Not Configured', notConfiguredMessage(settings));
+    return app.jobs.enqueue(JOB_NAME, data, 'manual');
+  };
+
+  for (const mode of ['orders', 'all-details', 'stock', 'full'] as const) {
+    documentRoute({
+      method: 'post',
+      path: `/api/customerconnect/sync/${mode}`,
+      summary: `Queue a CustomerConnect sync (${mode})`,
+      tags: ['customerconnect'],
+      body: syncOptions,
+      responses: {
+        '202': { description: 'Queued; the body holds the run id' },
+        '400': { description: 'Bad options; nothing queued' },
+        '409': { description: 'CustomerConnect is not configured' },
+      },
+    });
+    routes.post(`/customerconnect/sync/${mode}`, async (req, res) => {
+      const options = parseInput(syncOptions, req.body ?? {}, 'request body');
+      const { runId } = await enqueue({ mode, ...options });
+      res.status(202).location(`/api/runs/${runId}`).json({ runId });
+    });
+  }
+
+  documentRoute({
+    method: 'post',
+    path: '/api/customerconnect/sync/details/:orderNumber',
+    summary: 'Queue a re-read of one CustomerConnect order detail page',
+    tags: ['customerconnect'],
+    responses: {
+      '202': { description: 'Queued; the body holds the run id' },
+      '400': { description: 'Not an order number' },
+      '409': { description: 'CustomerConnect is not configured' },
+    },
+  });
+  routes.post('/customerconnect/sync/details/:orderNumber', async (req, res) => {
+    const number = parseInput(orderNumber, req.params.orderNumber, 'order number');
+    const { runId } = await enqueue({ mode: 'details', orderNumber: number });
+    res.status(202).location(`/api/runs/${runId}`).json({ runId });
+  });
+
+  const listQuery = pageQuery.extend({
+    status: z.string().min(1).optional(),
+    withoutLines: z.enum(['true', 'false']).optional(),
+  });
+  documentRoute({
+    method: 'get',
+    path: '/api/customerconnect/orders',
+    summary: 'CustomerConnect purchase orders stored, newest first (cursor pagination)',
+    tags: ['customerconnect'],
+    query: listQuery,
+    responses: { '200': { description: 'A page of orders and the cursor of the next one' } },
+  });
+  routes.get('/customerconnect/orders', async (req, res) => {
+    const query = parseInput(listQuery, req.query, 'query');
+    // Order IDs grow with time; comparing them as numbers keeps 99999 before 100000.
+    const numberKey = sql<string>`(${purchaseOrders.orderNumber})::numeric`;
+    const filters = [eq(purchaseOrders.source, customerConnectSource)];
+    if (query.status) filters.push(eq(purchaseOrders.status, query.status));
+    if (query.withoutLines === 'true') filters.push(sql`${purchaseOrders.linesChecksum} is null`);
+    if (query.withoutLines === 'false') filters.push(sql`${purchaseOrders.linesChecksum} is not null`);
+    if (query.cursor) {
+      const [number] = decodeCursor(query.cursor);
+      if (typeof number !== 'string' || !/^\d+$/.test(number)) {
+        throw new HttpProblem(
+          400,
+          'Bad Request',
+          'The cursor is not valid; use the nextCursor of a previous page',
+          {
+            errors: [{ field: 'cursor', message: 'not a cursor returned by this API' }],
+          },
+        );
+      }
+      filters.push(sql`${numberKey} < ${number}::numeric`);
+    }
+    const rows = await app.db
+      .select({
+        orderNumber: purchaseOrders.orderNumber,
+        poNumber: purchaseOrders.poNumber,
+        vendor: purchaseOrders.vendor,
+        status: purchaseOrders.status,
+        orderDate: purchaseOrders.orderDate,
+        subtotal: purchaseOrders.subtotal,
+        tax: purchaseOrders.tax,
+        shipping: purchaseOrders.shipping,
+        total: purchaseOrders.total,
+        lineCount: purchaseOrders.lineCount,
+        linesRead: sql<boolean>`${purchaseOrders.linesChecksum} is not null`,
+        posted: sql<boolean>`${purchaseOrders.postingRevision} = ${purchaseOrders.postedRevision}`,
+        updatedAt: purchaseOrders.updatedAt,
+      })
+      .from(purchaseOrders)
+      .where(and(...filters))
+      .orderBy(desc(numberKey))
+      .limit(query.limit + 1);
+    res.json(toPage(rows, query.limit, (r) => [r.orderNumber]));
+  });
+
+  documentRoute({
+    method: 'get',
+    path: '/api/customerconnect/orders/:orderNumber',
+    summary: 'One CustomerConnect purchase order with its lines',
+    tags: ['customerconnect'],
+    responses: { '200': { description: 'The order' }, '404': { description: 'Not stored' } },
+  });
+  routes.get('/customerconnect/orders/:orderNumber', async (req, res) => {
+    const [order] = await app.db
+      .select()
+      .from(purchaseOrders)
+      .where(
+        and(
+          eq(purchaseOrders.source, customerConnectSource),
+          eq(purchaseOrders.orderNumber, req.params.orderNumber),
+        ),
+      );
+    if (!order) throw notFound(`CustomerConnect order ${req.params.orderNumber}`);
+    const lines = await app.db
+      .select({
+        lineNo: purchaseOrderLines.lineNo,
+        sku: purchaseOrderLines.sku,
+        name: purchaseOrderLines.name,
+        qty: purchaseOrderLines.qty,
+        unitPrice: purchaseOrderLines.unitPrice,
+        lineTotal: purchaseOrderLines.lineTotal,
+      })
+      .from(purchaseOrderLines)
+      .where(eq(purchaseOrderLines.purchaseOrderId, order.id))
+      .orderBy(purchaseOrderLines.lineNo);
+    res.json({ ...order, lines });
+  });
+
+  documentRoute({
+    method: 'get',
+    path: '/api/customerconnect/stats',
+    summary:
+      'CustomerConnect orders by status, those without lines or awaiting posting, and the last sync run',
+    tags: ['customerconnect'],
+    responses: { '200': { description: 'Counts' } },
+  });
+  routes.get('/customerconnect/stats', async (_req, res) => {
+    const byStatus = await app.db
+      .select({ status: purchaseOrders.status, orders: count() })
+      .from(purchaseOrders)
+      .where(eq(purchaseOrders.source, customerConnectSource))
+      .groupBy(purchaseOrders.status)
+      .orderBy(purchaseOrders.status);
+    const [totals] = await app.db
+      .select({
+        orders: count(),
+        withoutLines: sql<number>`count(*) filter (where ${purchaseOrders.linesChecksum} is null)`.mapWith(
+          Number,
+        ),
+        awaitingPosting:
+          sql<number>`count(*) filter (where ${purchaseOrders.postingRevision} <> ${purchaseOrders.postedRevision})`.mapWith(
+            Number,
+          ),
+        newestOrderDate: sql<string | null>`max(${purchaseOrders.orderDate})`,
+      })
+      .from(purchaseOrders)
+      .where(eq(purchaseOrders.source, customerConnectSource));
+    const [lastRun] = await app.db
+      .select({
+        id: syncRuns.id,
+        status: syncRuns.status,
+        queuedAt: syncRuns.queuedAt,
+        finishedAt: syncRuns.finishedAt,
+      })
+      .from(syncRuns)
+      .where(and(eq(syncRuns.job, JOB_NAME), ne(syncRuns.status, 'queued')))
+      .orderBy(desc(syncRuns.queuedAt))
+      .limit(1);
+    res.json({
+      configured,
+      ...(configured ? {} : { detail: notConfiguredMessage(settings) }),
+      ...totals,
+      byStatus,
+      lastRun: lastRun ?? null,
+    });
+  });
+
+  return {
+    name: 'customerconnect',
+    jobs: [job],
+    routes,
+    connections: [
+      {
+        system: 'customerconnect',
+        async check() {
+          if (!configured) return { ok: false, detail: notConfiguredMessage(settings) };
+          const profile = await loadCustomerConnectProfile(settings.profileFile);
+          const session = new CustomerConnectSession(await sharedBrowser(), {
+            baseUrl: settings.baseUrl!,
+            email: settings.username!,
+            password: settings.password!,
+            profile,
+            store: portalSessionStore(settings.dataDir, 'customerconnect'),
+            sessionMaxAgeMs: settings.sessionMaxAgeMs,
+            navigationTimeoutMs: settings.navigationTimeoutMs,
+            log,
+          });
+          const context = await session.openContext();
+          try {
+            await session.login(context);
+            return { ok: true, detail: `logged in to ${settings.baseUrl} as ${settings.username}` };
+          } catch (error) {
+            return { ok: false, detail: (error as Error).message };
+          } finally {
+            await context.close();
+          }
+        },
+      },
+    ],
+    async stop() {
+      const running = browser;
+      browser = null;
+      if (running) await (await running.catch(() => null))?.close();
+    },
+  };
+};
