@@ -48,7 +48,7 @@ async function measure(kind: DatabaseKind): Promise<BenchRow[]> {
       database: kind,
       measure: `pull ${customerCount} customers (page 500)`,
       value: `${seconds.toFixed(1)} s`,
-      goal: '< 60 s',
+      goal: '< 30 s',
       note: `${Math.round(customerCount / seconds)} customers/s, ${sim.requests.length} requests`,
     });
 

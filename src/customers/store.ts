@@ -160,11 +160,3 @@ export async function writeSyncedFields(
     .returning();
   return row!;
 }
-
-export async function insertSyncedCustomer(tx: Queryable, fields: CustomerFields, changedAt: Date): Promise<CustomerRecord> {
-  const [row] = await tx
-    .insert(customers)
-    .values({ ...fields, createdAt: changedAt, updatedAt: changedAt })
-    .returning();
-  return row!;
-}

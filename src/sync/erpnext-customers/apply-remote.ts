@@ -4,14 +4,17 @@
  * webhook deliveries (nothing is written); a customer changed on both sides is merged field by field, conflicts are
  * recorded, and the merged result goes back to ERPNext through the outbox.
  */
+import { randomUUID } from 'node:crypto';
+import { inArray } from 'drizzle-orm';
 import { fieldsFromRemote, type RemoteCustomer } from '../../connectors/erpnext/mapping.js';
 import { compareFrappeTimestamps, frappeTimestampToDate, normaliseFrappeTimestamp } from '../../connectors/erpnext/timestamps.js';
 import { recordConflicts } from '../../customers/conflicts.js';
 import { fieldsChecksum, newCustomerFields, type CustomerFields } from '../../customers/fields.js';
 import { mergeCustomer } from '../../customers/merge.js';
 import { addOutboxEntry } from '../../customers/outbox.js';
-import { fieldsOf, insertSyncedCustomer, lockCustomer, writeSyncedFields } from '../../customers/store.js';
+import { fieldsOf, lockCustomer, writeSyncedFields } from '../../customers/store.js';
 import type { Queryable } from '../../db/database.js';
+import { customers, customerSyncStates } from '../../models/customers.js';
 import { requestPush, type CustomerSync } from './context.js';
 import { saveSyncState, syncStateByErpNextName, type CustomerSyncState } from './sync-state.js';
 
@@ -40,21 +43,41 @@ export async function applyRemoteCustomer(
   return result;
 }
 
+/**
+ * A page of customers in one transaction (one commit instead of hundreds, which is what a bulk import's speed comes
+ * down to). If any row fails, the page is applied again one customer at a time, so one bad row holds back no other.
+ */
+export async function applyRemoteCustomers(sync: CustomerSync, remotes: RemoteCustomer[]): Promise<(RemoteApplied | Error)[]> {
+  const pending: Pending = { events: [], push: false };
+  try {
+    const results = await sync.db.transaction(async (tx) => {
+      const known = await knownErpNextNames(tx, remotes.map((r) => r.customer.name));
+      const fresh = remotes.filter((r) => !known.has(r.customer.name));
+      const created = await insertNewFromRemote(tx, sync, fresh, pending);
+      const out: RemoteApplied[] = [];
+      for (const remote of remotes)
+        out.push(created.get(remote.customer.name) ?? (await applyRemoteIn(tx, sync, remote, pending)));
+      return out;
+    });
+    announce(sync, pending, 'manual');
+    return results;
+  } catch {
+    const out: (RemoteApplied | Error)[] = [];
+    for (const remote of remotes)
+      out.push(await applyRemoteCustomer(sync, remote).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e)))));
+    return out;
+  }
+}
+
 function announce(sync: CustomerSync, pending: Pending, trigger: 'manual' | 'webhook'): void {
   for (const e of pending.events) sync.events.publish({ ...e, source: 'erpnext' });
   if (pending.push) requestPush(sync, trigger);
 }
 
-export async function applyRemoteIn(
-  tx: Queryable,
-  sync: CustomerSync,
-  remote: RemoteCustomer,
-  pending: Pending,
-): Promise<RemoteApplied> {
-  const { settings } = sync;
-  const names = settings.syncedFields;
-  const remoteFields = fieldsFromRemote(remote, settings.mapping);
-  const remoteSum = fieldsChecksum(remoteFields, names);
+/** What a remote customer stands for locally, its checksum, and the sync state that records agreement on it. */
+function snapshotOf(sync: CustomerSync, remote: RemoteCustomer) {
+  const names = sync.settings.syncedFields;
+  const remoteFields = fieldsFromRemote(remote, sync.settings.mapping);
   const modified = normaliseFrappeTimestamp(remote.customer.modified);
   const linkNames = {
     erpnextName: remote.customer.name,
@@ -69,15 +92,60 @@ export async function applyRemoteIn(
     remoteDeleted: false,
     syncedAt: new Date(),
   });
+  return { remoteFields, remoteSum: fieldsChecksum(remoteFields, names), modified, linkNames, agreed };
+}
+
+async function knownErpNextNames(tx: Queryable, names: string[]): Promise<Set<string>> {
+  if (names.length === 0) return new Set();
+  const rows = await tx
+    .select({ name: customerSyncStates.erpnextName })
+    .from(customerSyncStates)
+    .where(inArray(customerSyncStates.erpnextName, names));
+  return new Set(rows.map((r) => r.name!));
+}
+
+/** Customers ERPNext has and we do not: inserted with their agreed state in two statements per chunk, not two per row. */
+async function insertNewFromRemote(
+  tx: Queryable,
+  sync: CustomerSync,
+  remotes: RemoteCustomer[],
+  pending: Pending,
+): Promise<Map<string, RemoteApplied>> {
+  const out = new Map<string, RemoteApplied>();
+  const now = new Date();
+  const rowsPerStatement = 500;
+  for (let i = 0; i < remotes.length; i += rowsPerStatement) {
+    const chunk = remotes.slice(i, i + rowsPerStatement).map((remote) => {
+      const snapshot = snapshotOf(sync, remote);
+      const fields = {
+        ...newCustomerFields({ name: snapshot.remoteFields.name ?? remote.customer.name }, sync.settings.defaultCountry),
+        ...snapshot.remoteFields,
+      } as CustomerFields;
+      return { id: randomUUID(), fields, state: snapshot.agreed(snapshot.remoteFields) };
+    });
+    if (chunk.length === 0) continue;
+    await tx.insert(customers).values(chunk.map((c) => ({ id: c.id, ...c.fields, createdAt: now, updatedAt: now })));
+    await tx.insert(customerSyncStates).values(chunk.map((c) => ({ customerId: c.id, ...c.state })));
+    for (const c of chunk) {
+      pending.events.push({ type: 'customer.created', customerId: c.id, name: c.fields.name });
+      out.set(c.state.erpnextName, { outcome: 'created', customerId: c.id, conflicts: 0 });
+    }
+  }
+  return out;
+}
+
+async function applyRemoteIn(
+  tx: Queryable,
+  sync: CustomerSync,
+  remote: RemoteCustomer,
+  pending: Pending,
+): Promise<RemoteApplied> {
+  const { settings } = sync;
+  const names = settings.syncedFields;
+  const { remoteFields, remoteSum, modified, linkNames, agreed } = snapshotOf(sync, remote);
 
   const state = await syncStateByErpNextName(tx, remote.customer.name);
-  if (!state) {
-    const fields = { ...newCustomerFields({ name: remoteFields.name ?? remote.customer.name }, settings.defaultCountry), ...remoteFields };
-    const row = await insertSyncedCustomer(tx, fields as CustomerFields, new Date());
-    await saveSyncState(tx, row.id, agreed(remoteFields));
-    pending.events.push({ type: 'customer.created', customerId: row.id, name: row.name });
-    return { outcome: 'created', customerId: row.id, conflicts: 0 };
-  }
+  if (!state) return (await insertNewFromRemote(tx, sync, [remote], pending)).get(remote.customer.name)!;
   if (state.remoteModified && compareFrappeTimestamps(modified, state.remoteModified) < 0)
     return { outcome: 'stale', customerId: state.customerId, conflicts: 0 };
   if (remoteSum === state.syncedChecksum && !state.remoteDeleted) {

@@ -13,7 +13,7 @@ import {
   normaliseFrappeTimestamp,
 } from '../../connectors/erpnext/timestamps.js';
 import type { JobDefinition, RunContext } from '../../jobs/types.js';
-import { applyRemoteCustomer } from './apply-remote.js';
+import { applyRemoteCustomers } from './apply-remote.js';
 import { pullJobName, requireRemote, type CustomerSync } from './context.js';
 import { loadPullCursor, savePullCursor } from './sync-state.js';
 
@@ -49,28 +49,36 @@ export async function pullCustomers(sync: CustomerSync, ctx: RunContext, data: P
       { limitStart: seenAtSince.size, pageSize: sync.settings.pageSize },
       { signal: ctx.signal },
     );
-    for (const customer of page) {
-      if (since && compareFrappeTimestamps(customer.customer.modified, since) === 0 && seenAtSince.has(customer.customer.name))
-        continue;
-      try {
-        const applied = await applyRemoteCustomer(sync, customer);
-        outcomes[applied.outcome] = (outcomes[applied.outcome] ?? 0) + 1;
-        ctx.count(applied.outcome === 'created' ? 'created' : applied.outcome === 'unchanged' || applied.outcome === 'stale' ? 'unchanged' : 'updated');
-        if (applied.conflicts > 0)
-          await ctx.event({
-            level: 'warn',
-            entity: `customer:${applied.customerId}`,
-            message: `Customer ${customer.customer.name} changed on both sides: ${applied.conflicts} field(s) in conflict, see GET /api/customers/conflicts`,
-          });
-      } catch (error) {
+    const fresh = page.filter(
+      (c) => !(since && compareFrappeTimestamps(c.customer.modified, since) === 0 && seenAtSince.has(c.customer.name)),
+    );
+    const results = await applyRemoteCustomers(sync, fresh);
+    for (const [i, applied] of results.entries()) {
+      const name = fresh[i]!.customer.name;
+      if (applied instanceof Error) {
         cursorHeld = true;
         ctx.count('failed');
         await ctx.event({
           level: 'error',
-          entity: `erpnext-customer:${customer.customer.name}`,
-          message: `Customer ${customer.customer.name} from ERPNext was not applied: ${(error as Error).message}`,
+          entity: `erpnext-customer:${name}`,
+          message: `Customer ${name} from ERPNext was not applied: ${applied.message}`,
         });
+        continue;
       }
+      outcomes[applied.outcome] = (outcomes[applied.outcome] ?? 0) + 1;
+      ctx.count(
+        applied.outcome === 'created'
+          ? 'created'
+          : applied.outcome === 'unchanged' || applied.outcome === 'stale'
+            ? 'unchanged'
+            : 'updated',
+      );
+      if (applied.conflicts > 0)
+        await ctx.event({
+          level: 'warn',
+          entity: `customer:${applied.customerId}`,
+          message: `Customer ${name} changed on both sides: ${applied.conflicts} field(s) in conflict, see GET /api/customers/conflicts`,
+        });
     }
     processed += page.length;
     const last = page.at(-1);

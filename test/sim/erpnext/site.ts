@@ -108,9 +108,9 @@ export class FrappeSite {
     return this.view(doc);
   }
 
-  /** Documents as the list API sees them (derived fields filled in). */
+  /** The stored documents, for the list API (which copies the fields it returns); never modify them. */
   all(doctype: string): Doc[] {
-    return [...(this.docs.get(doctype)?.values() ?? [])].map((d) => this.view(d));
+    return [...(this.docs.get(doctype)?.values() ?? [])];
   }
 
   /** Child rows of a doctype under a parent doctype, as `get_list(child, parent=…)` returns them. */
@@ -144,8 +144,12 @@ export class FrappeSite {
     this.validate(doctype, doc, spec);
     doc.name = this.nameFor(doctype, doc);
     for (const table of Object.keys(spec.tables)) this.adoptChildren(doc, table);
+    this.derive(doc);
     this.docs.get(doctype)!.set(doc.name, doc);
-    if (doctype === 'Customer') this.customerInsertSideEffects(doc, data);
+    if (doctype === 'Customer') {
+      this.customerInsertSideEffects(doc, data);
+      this.derive(doc);
+    }
     this.emit('after_insert', doc);
     return this.view(doc);
   }
@@ -160,6 +164,7 @@ export class FrappeSite {
     this.validate(doctype, next, spec);
     for (const table of Object.keys(spec.tables)) this.adoptChildren(next, table);
     next.modified = this.options.clock.tick();
+    this.derive(next);
     this.docs.get(doctype)!.set(name, next);
     this.emit('on_update', next);
     return this.view(next);
@@ -302,23 +307,24 @@ export class FrappeSite {
     }
   }
 
-  /** A copy with the read-only, derived fields computed the way ERPNext fetches them. */
-  private view(doc: Doc): Doc {
-    const out = structuredClone(doc);
+  /** Read-only fields ERPNext computes on save: a Contact's email and phones from its tables, a Customer's fetched ones. */
+  private derive(doc: Doc): void {
     if (doc.doctype === 'Contact') {
       const emails = (doc.email_ids as ChildRow[] | undefined) ?? [];
       const phones = (doc.phone_nos as ChildRow[] | undefined) ?? [];
-      out.email_id = (emails.find((e) => e.is_primary) ?? emails[0])?.email_id ?? null;
-      out.phone = phones.find((p) => p.is_primary_phone)?.phone ?? null;
-      out.mobile_no = phones.find((p) => p.is_primary_mobile_no)?.phone ?? null;
-      out.full_name = [doc.first_name, doc.last_name].filter(Boolean).join(' ') || null;
+      doc.email_id = (emails.find((e) => e.is_primary) ?? emails[0])?.email_id ?? null;
+      doc.phone = phones.find((p) => p.is_primary_phone)?.phone ?? null;
+      doc.mobile_no = phones.find((p) => p.is_primary_mobile_no)?.phone ?? null;
+      doc.full_name = [doc.first_name, doc.last_name].filter(Boolean).join(' ') || null;
     }
     if (doc.doctype === 'Customer') {
       const contact = doc.customer_primary_contact ? this.docs.get('Contact')!.get(String(doc.customer_primary_contact)) : undefined;
-      const view = contact ? this.view(contact) : undefined;
-      out.email_id = view?.email_id ?? null;
-      out.mobile_no = view?.mobile_no ?? null;
+      doc.email_id = contact?.email_id ?? null;
+      doc.mobile_no = contact?.mobile_no ?? null;
     }
-    return out;
+  }
+
+  private view(doc: Doc): Doc {
+    return structuredClone(doc);
   }
 }
