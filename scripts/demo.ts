@@ -1,0 +1,173 @@
+/**
+ * `npm run demo`: syncworker against simulated systems, on the embedded database. Starts the CustomerConnect and
+ * RouteStar portal simulators (and ERPNext; NetSuite with a throwaway MariaDB for OPMS when MariaDB is installed),
+ * starts the worker pointed at them, runs each sync once, prints what it found, and keeps running so the dashboard
+ * and API can be explored. `--once` exits after the summary.
+ */
+import { generateKeyPairSync } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { sql } from 'drizzle-orm';
+import { loadConfig, secretValues } from '../src/config/index.js';
+import { getRun, type SyncRun } from '../src/jobs/runs.js';
+import { createLogger } from '../src/log.js';
+import { startWorker, stopOnSignals, type Worker } from '../src/worker.js';
+import { startCustomerConnectSimulator } from '../test/sim/customerconnect/server.js';
+import { startErpNextSimulator } from '../test/sim/erpnext/server.js';
+import { startNetSuiteSim } from '../test/sim/netsuite/server.js';
+import { startMariaDb } from '../test/sim/opms/mariadb.js';
+import { createOpmsSchema, seedOpmsItems } from '../test/sim/opms/schema.js';
+import { startRouteStarSimulator } from '../test/sim/routestar/server.js';
+
+const once = process.argv.includes('--once');
+const dataDir = process.env.DATA_DIR ?? join('data', 'demo');
+const say = (line = '') => process.stdout.write(`${line}\n`);
+const closers: (() => Promise<unknown>)[] = [];
+
+say('Starting the simulated systems…');
+const customerConnect = await startCustomerConnectSimulator({ orders: 35 });
+closers.push(() => customerConnect.close());
+const routeStar = await startRouteStarSimulator({ pendingInvoices: 18, closedInvoices: 30 });
+closers.push(() => routeStar.close());
+const erpnext = await startErpNextSimulator({});
+closers.push(() => erpnext.close());
+say(`  CustomerConnect ${customerConnect.url}`);
+say(`  RouteStar       ${routeStar.url}`);
+say(`  ERPNext         ${erpnext.url}`);
+
+const env: Record<string, string> = {
+  DATA_DIR: dataDir,
+  CUSTOMERCONNECT_BASE_URL: customerConnect.url,
+  CUSTOMERCONNECT_EMAIL: customerConnect.email,
+  CUSTOMERCONNECT_PASSWORD: customerConnect.password,
+  CUSTOMERCONNECT_MIN_SPACING_MS: '0',
+  ROUTESTAR_BASE_URL: routeStar.url,
+  ROUTESTAR_USERNAME: routeStar.username,
+  ROUTESTAR_PASSWORD: routeStar.password,
+  ROUTESTAR_MIN_SPACING_MS: '0',
+  ERPNEXT_URL: erpnext.url,
+  ERPNEXT_API_KEY: 'sim-api-key',
+  ERPNEXT_API_SECRET: 'sim-api-secret',
+};
+
+const mariadbInstalled = ['/usr/sbin/mariadbd', '/usr/bin/mariadbd'].some((p) => existsSync(p));
+if (mariadbInstalled) {
+  const tba = {
+    consumerKey: 'demo-ck',
+    consumerSecret: 'demo-cs',
+    tokenId: 'demo-tk',
+    tokenSecret: 'demo-ts',
+  };
+  const keys = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const netsuite = await startNetSuiteSim({
+    itemCount: 300,
+    tba,
+    oauth2: { clientId: 'demo-client', certificateId: 'demo-kid', publicKey: keys.publicKey },
+  });
+  closers.push(() => netsuite.close());
+  const opms = await startMariaDb();
+  closers.push(() => opms.close());
+  await createOpmsSchema(opms.url);
+  await seedOpmsItems(
+    opms.url,
+    netsuite.items.map((item, n) => ({
+      code: item.itemid,
+      productId: 10_000 + n,
+      p_res_cut: 1,
+      p_hosp_roll: 2,
+      cost_cut: 3,
+      cost_roll: 4,
+    })),
+  );
+  Object.assign(env, {
+    NETSUITE_ACCOUNT_ID: netsuite.accountId,
+    NETSUITE_BASE_URL: netsuite.url,
+    NETSUITE_CONSUMER_KEY: tba.consumerKey,
+    NETSUITE_CONSUMER_SECRET: tba.consumerSecret,
+    NETSUITE_TOKEN_ID: tba.tokenId,
+    NETSUITE_TOKEN_SECRET: tba.tokenSecret,
+    NETSUITE_OPMS_WEBHOOK_SECRET: 'demo-webhook-secret',
+    OPMS_DATABASE_URL: opms.url,
+  });
+  say(`  NetSuite        ${netsuite.url} (300 items)`);
+  say(`  OPMS (MariaDB)  ${opms.host}:${opms.port}`);
+} else {
+  say('  NetSuite → OPMS: skipped (MariaDB is not installed: apt-get install mariadb-server)');
+}
+
+const config = loadConfig({ ...process.env, ...env });
+const log = createLogger({
+  level: process.env.LOG_LEVEL ?? 'warn',
+  pretty: config.LOG_PRETTY,
+  secrets: secretValues(config),
+});
+say(`\nStarting syncworker on the embedded database under ${dataDir}…`);
+const worker = await startWorker(config, { log });
+
+async function runAndWait(job: string, data: unknown): Promise<SyncRun> {
+  const { runId } = await worker.runner.enqueue(job, data, 'manual');
+  for (;;) {
+    const run = await getRun(worker.database.db, runId);
+    if (run && !['queued', 'running'].includes(run.status)) return run;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+const jobs: [string, unknown][] = [
+  ['customerconnect.sync', { mode: 'full' }],
+  ['routestar.sync', { mode: 'full' }],
+  ['erpnext.pull-customers', {}],
+];
+if (mariadbInstalled) jobs.push(['netsuite-to-opms.initial', {}]);
+
+for (const [job, data] of jobs) {
+  if (!worker.runner.list().some((d) => d.name === job)) continue;
+  process.stdout.write(`  running ${job}… `);
+  const started = Date.now();
+  const run = await runAndWait(job, data);
+  say(
+    `${run.status} in ${((Date.now() - started) / 1000).toFixed(1)} s — created ${run.created}, updated ${run.updated}, ` +
+      `unchanged ${run.unchanged}, skipped ${run.skipped}, failed ${run.failed}`,
+  );
+}
+
+await printSummary(worker);
+
+if (once) {
+  await shutdown(0);
+} else {
+  say(`\nDashboard: ${worker.url}/dash   API: ${worker.url}/api/jobs   (Ctrl-C to stop)`);
+  await shutdown(await stopOnSignals(worker, log), false);
+}
+
+async function printSummary(w: Worker): Promise<void> {
+  const one = async (query: ReturnType<typeof sql>) =>
+    ((await w.database.db.execute(query)).rows[0] ?? {}) as Record<string, number | string>;
+  const documents = await one(sql`SELECT
+      (SELECT count(*) FROM purchase_orders)::int AS orders,
+      (SELECT count(*) FROM purchase_order_lines)::int AS order_lines,
+      (SELECT count(*) FROM sales_invoices)::int AS invoices,
+      (SELECT count(*) FROM sales_invoice_lines)::int AS invoice_lines,
+      (SELECT count(*) FROM stock_movements)::int AS movements,
+      (SELECT count(*) FROM items)::int AS items,
+      (SELECT count(*) FROM items WHERE unmapped)::int AS unmapped`);
+  say('\nWhat the worker now holds:');
+  say(`  purchase orders ${documents.orders} (${documents.order_lines} lines) from CustomerConnect`);
+  say(`  sales invoices  ${documents.invoices} (${documents.invoice_lines} lines) from RouteStar`);
+  say(
+    `  stock movements ${documents.movements}; items ${documents.items} (${documents.unmapped} first seen in documents, to map)`,
+  );
+  const onHand = await w.database.db.execute(sql`
+    SELECT i.sku, b.on_hand::float8 AS on_hand
+      FROM stock_balances b JOIN items i ON i.id = b.item_id
+     ORDER BY abs(b.on_hand) DESC, i.sku LIMIT 8`);
+  say('  on hand (largest first):');
+  for (const row of onHand.rows as { sku: string; on_hand: number }[])
+    say(`    ${row.sku.padEnd(28)} ${row.on_hand}`);
+}
+
+async function shutdown(code: number, stopWorker = true): Promise<never> {
+  if (stopWorker) await worker.stop();
+  for (const close of closers.reverse()) await close().catch(() => undefined);
+  process.exit(code);
+}
