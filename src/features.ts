@@ -2,7 +2,8 @@
 import { customersFeature } from './customers/feature.js';
 import { customerConnectFeature } from './scrapers/customerconnect/feature.js';
 import type { FeatureFactory } from './feature.js';
+import { ledgerFeature } from './ledger/feature.js';
 import { netsuiteToOpmsFeature } from './sync/netsuite-to-opms/feature.js';
 import { routeStarFeature } from './scrapers/routestar/feature.js';
 
-export const featureFactories: FeatureFactory[] = [netsuiteToOpmsFeature, routeStarFeature, customerConnectFeature, customersFeature];
+export const featureFactories: FeatureFactory[] = [ledgerFeature, netsuiteToOpmsFeature, routeStarFeature, customerConnectFeature, customersFeature];
