@@ -97,7 +97,7 @@ if (mariadbInstalled) {
 
 const config = loadConfig({ ...process.env, ...env });
 const log = createLogger({
-  level: process.env.LOG_LEVEL ?? 'warn',
+  level: process.env.LOG_LEVEL ?? 'error',
   pretty: config.LOG_PRETTY,
   secrets: secretValues(config),
 });
