@@ -74,12 +74,8 @@ export interface CustomerConnectSyncSummary {
 const entity = (orderNumber: string | null) => (orderNumber ? `purchase_order:${orderNumber}` : undefined);
 
 /** Errors after which reading more pages only repeats the failure: the run stops. */
-function endsTheRun(error: unknown): boolean {
-  return (
-    error instanceof MarkupChangedError ||
-    error instanceof LoginRejectedError ||
-    (error as Error)?.name === 'AbortError'
-  );
+function endsTheRun(error: unknown, signal: AbortSignal): boolean {
+  return error instanceof MarkupChangedError || error instanceof LoginRejectedError || signal.aborted;
 }
 
 function describeError(error: unknown): string {
@@ -235,7 +231,7 @@ export async function syncCustomerConnect(
       }
       detail = result.detail;
     } catch (error) {
-      if (endsTheRun(error)) throw error;
+      if (endsTheRun(error, ctx.signal)) throw error;
       // Not stored, so the next run still sees the order as new or changed and tries again.
       await recordFailure(
         row.orderNumber,

@@ -27,7 +27,7 @@ import {
 } from '../../sim/customerconnect/server.js';
 import { roundCents, subtotalOf, totalOf } from '../../sim/customerconnect/orders.js';
 
-const log = pino({ level: 'silent' });
+const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 let browser: Browser;
 
 beforeAll(async () => {
@@ -180,7 +180,7 @@ describe.each(databaseKinds)('CustomerConnect sync on %s', (kind) => {
     expect(result.summary!.posting!.documents).toBeGreaterThanOrEqual(3);
   });
 
-  it('limit caps the rows read; details mode re-reads one stored order', async () => {
+  it('limit caps the rows read; details and all-details modes re-read stored orders', async () => {
     const limited = await run(db, settings, { mode: 'orders', full: true, limit: 12 });
     expect(limited.summary!.rowsRead).toBe(12);
     expect(limited.summary!.stoppedEarly).toMatch(/limit of 12/);
@@ -190,6 +190,10 @@ describe.each(databaseKinds)('CustomerConnect sync on %s', (kind) => {
     expect(single.error).toBeUndefined();
     expect(sim.stats().requests['order-info']).toBe(1);
     expect(single.counters.unchanged).toBe(1);
+    sim.resetStats();
+    const every = await run(db, settings, { mode: 'all-details', limit: 5 });
+    expect(sim.stats().requests['order-info']).toBe(5);
+    expect(every.counters).toMatchObject({ created: 0, updated: 0, unchanged: 5 });
     const unknown = await run(db, settings, { mode: 'details', orderNumber: '1' });
     expect(String(unknown.error)).toMatch(/not stored yet/);
   });
