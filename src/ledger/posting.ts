@@ -119,6 +119,8 @@ const units = (value: string) => Math.round(Number(value) * 10_000);
 
 const entityOf = (kind: DocumentKind, doc: SelectedDocument) => `${kind.type}:${doc.source}/${doc.number}`;
 
+// No row locks: the ledger lock already keeps posting runs apart, and a document edited while its batch is posted
+// keeps a posting_revision above the one recorded here, so the next run posts the rest. Upserts never wait on posting.
 async function selectDocuments(
   tx: Transaction,
   kind: DocumentKind,
@@ -136,8 +138,7 @@ async function selectDocuments(
       FROM ${table}
      WHERE id > ${after} AND ${pending} AND ${source}
      ORDER BY id
-     LIMIT ${options.batchSize}
-       FOR UPDATE`);
+     LIMIT ${options.batchSize}`);
   return rows;
 }
 
