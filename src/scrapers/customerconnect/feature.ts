@@ -15,7 +15,7 @@ import type { AppContext, Feature, FeatureFactory } from '../../feature.js';
 import type { JobDefinition } from '../../jobs/types.js';
 import { postingRulesFrom } from '../../ledger/index.js';
 import { purchaseOrderLines, purchaseOrders, syncRuns } from '../../models/index.js';
-import { launchBrowser } from '../browser.js';
+import { SharedBrowser } from '../browser.js';
 import { portalSessionStore } from '../portal-session-store.js';
 import { loadCustomerConnectProfile } from './profile.js';
 import { CustomerConnectSession } from './session.js';
@@ -51,16 +51,21 @@ export const customerConnectFeature: FeatureFactory = (app: AppContext): Feature
   const settings = portalSettings(app.config, 'customerconnect');
   const log = app.log.child({ portal: 'customerconnect' });
   const configured = settings.missing.length === 0;
-  let browser: Promise<Browser> | null = null;
+  // Chromium runs only while a run or a check needs it: between scheduled runs hours apart it holds no memory.
+  const browser = new SharedBrowser({ executablePath: settings.chromiumPath });
 
-  /** One Chromium for every run, launched on first use and relaunched if it crashed. */
-  async function sharedBrowser(): Promise<Browser> {
-    if (browser) {
-      const current = await browser.catch(() => null);
-      if (current?.isConnected()) return current;
+  /** Lends Chromium to `work` and gives it back afterwards, whatever happens. */
+  async function withBrowser<T>(work: (browser: () => Promise<Browser>) => Promise<T>): Promise<T> {
+    let acquired: Promise<Browser> | undefined;
+    try {
+      return await work(() => (acquired ??= browser.acquire()));
+    } finally {
+      if (acquired)
+        await acquired.then(
+          () => browser.release(),
+          () => undefined,
+        );
     }
-    browser = launchBrowser({ executablePath: settings.chromiumPath });
-    return browser;
   }
 
   const job: JobDefinition<CustomerConnectSyncData> = {
@@ -73,10 +78,12 @@ export const customerConnectFeature: FeatureFactory = (app: AppContext): Feature
     async run(ctx, data) {
       // Read at every run, so a profile fixed after a site change applies without a restart.
       const profile = await loadCustomerConnectProfile(settings.profileFile);
-      const summary = await syncCustomerConnect(
-        ctx,
-        { db: app.db, settings, profile, browser: sharedBrowser, postingRules: postingRulesFrom(app.config) },
-        data,
+      const summary = await withBrowser((lend) =>
+        syncCustomerConnect(
+          ctx,
+          { db: app.db, settings, profile, browser: lend, postingRules: postingRulesFrom(app.config) },
+          data,
+        ),
       );
       await ctx.event({ level: 'info', message: 'CustomerConnect sync finished', details: summary });
     },
@@ -276,32 +283,29 @@ export const customerConnectFeature: FeatureFactory = (app: AppContext): Feature
         async check() {
           if (!configured) return { ok: false, detail: notConfiguredMessage(settings) };
           const profile = await loadCustomerConnectProfile(settings.profileFile);
-          const session = new CustomerConnectSession(await sharedBrowser(), {
-            baseUrl: settings.baseUrl!,
-            email: settings.username!,
-            password: settings.password!,
-            profile,
-            store: portalSessionStore(settings.dataDir, 'customerconnect'),
-            sessionMaxAgeMs: settings.sessionMaxAgeMs,
-            navigationTimeoutMs: settings.navigationTimeoutMs,
-            log,
+          return withBrowser(async (lend) => {
+            const session = new CustomerConnectSession(await lend(), {
+              baseUrl: settings.baseUrl!,
+              email: settings.username!,
+              password: settings.password!,
+              profile,
+              store: portalSessionStore(settings.dataDir, 'customerconnect'),
+              sessionMaxAgeMs: settings.sessionMaxAgeMs,
+              navigationTimeoutMs: settings.navigationTimeoutMs,
+              log,
+            });
+            const context = await session.openContext();
+            try {
+              await session.login(context);
+              return { ok: true, detail: `logged in to ${settings.baseUrl} as ${settings.username}` };
+            } catch (error) {
+              return { ok: false, detail: (error as Error).message };
+            } finally {
+              await context.close();
+            }
           });
-          const context = await session.openContext();
-          try {
-            await session.login(context);
-            return { ok: true, detail: `logged in to ${settings.baseUrl} as ${settings.username}` };
-          } catch (error) {
-            return { ok: false, detail: (error as Error).message };
-          } finally {
-            await context.close();
-          }
         },
       },
     ],
-    async stop() {
-      const running = browser;
-      browser = null;
-      if (running) await (await running.catch(() => null))?.close();
-    },
   };
 };
