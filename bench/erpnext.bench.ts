@@ -16,13 +16,19 @@ const webhookSamples = 40;
 const secret = 'bench-webhook-secret';
 
 async function measure(kind: DatabaseKind): Promise<BenchRow[]> {
-  const sim = await startErpNextSimulator({ seed: 3, startTime: dateToFrappeTimestamp(new Date(), 'UTC'), followRealTime: true });
+  const sim = await startErpNextSimulator({
+    seed: 3,
+    startTime: dateToFrappeTimestamp(new Date(), 'UTC'),
+    followRealTime: true,
+  });
   for (let i = 1; i <= customerCount; i++) {
     sim.desk.insert('Customer', {
       customer_name: `Bench Customer ${i}`,
       customer_group: i % 3 === 0 ? 'Commercial' : 'Individual',
       ...(i % 2 === 0 ? { email_id: `buyer${i}@example.com` } : {}),
-      ...(i % 4 === 0 ? { address_line1: `${i} Market St`, city: 'Springfield', country: 'United States' } : {}),
+      ...(i % 4 === 0
+        ? { address_line1: `${i} Market St`, city: 'Springfield', country: 'United States' }
+        : {}),
     });
   }
   const tw = await startTestWorker(kind, {
@@ -53,7 +59,9 @@ async function measure(kind: DatabaseKind): Promise<BenchRow[]> {
     });
 
     sim.webhooks.add({ url: `${tw.url}/api/webhooks/erpnext/customers`, secret, events: ['on_update'] });
-    const stream = await fetch(`${tw.url}/api/events`, { headers: { authorization: `Bearer ${testApiKey}` } });
+    const stream = await fetch(`${tw.url}/api/events`, {
+      headers: { authorization: `Bearer ${testApiKey}` },
+    });
     const reader = stream.body!.getReader();
     const decoder = new TextDecoder();
     const latencies: number[] = [];

@@ -28,7 +28,11 @@ export class CustomerEvents {
   }
 
   publish(event: Omit<CustomerEvent, 'id' | 'at'>): void {
-    this.emitter.emit('event', { ...event, id: this.nextId++, at: new Date().toISOString() } satisfies CustomerEvent);
+    this.emitter.emit('event', {
+      ...event,
+      id: this.nextId++,
+      at: new Date().toISOString(),
+    } satisfies CustomerEvent);
   }
 
   subscribe(listener: (event: CustomerEvent) => void): () => void {

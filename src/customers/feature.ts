@@ -16,7 +16,10 @@ import { CustomerEvents } from './events.js';
 import { customerRoutes } from './routes.js';
 
 /** Builds the sync for an app context; exposed so tests and benches reach the same wiring the worker uses. */
-export function createCustomerSync(app: AppContext, events = new CustomerEvents()): { sync: CustomerSync; client: ErpNextClient | null } {
+export function createCustomerSync(
+  app: AppContext,
+  events = new CustomerEvents(),
+): { sync: CustomerSync; client: ErpNextClient | null } {
   const settings = customerSyncSettings(app.config);
   const client = settings.connection ? new ErpNextClient(settings.connection) : null;
   const sync: CustomerSync = {
@@ -34,7 +37,10 @@ export function createCustomerSync(app: AppContext, events = new CustomerEvents(
 export const customersFeature: FeatureFactory = (app: AppContext): Feature => {
   const { sync, client } = createCustomerSync(app);
   if (!sync.remote)
-    sync.log.info({ missing: sync.missingSettings }, 'ERPNext is not configured; customer changes wait in the outbox');
+    sync.log.info(
+      { missing: sync.missingSettings },
+      'ERPNext is not configured; customer changes wait in the outbox',
+    );
   return {
     name: 'customers',
     jobs: [pushCustomersJob(sync), pullCustomersJob(sync)],

@@ -71,15 +71,17 @@ const optionalText = (max: number) =>
     .optional();
 
 const requiredText = (max: number) =>
-  z
-    .string()
-    .trim()
-    .min(1, 'must not be empty')
-    .max(max, `at most ${max} characters`);
+  z.string().trim().min(1, 'must not be empty').max(max, `at most ${max} characters`);
 
 /** Money as people type it (number or text), kept as exact two-place decimal text. */
 export const creditLimitInput = z
-  .union([z.number(), z.string().trim().regex(/^\d+(\.\d{1,2})?$/, 'expected an amount like 1500 or 1500.50')])
+  .union([
+    z.number(),
+    z
+      .string()
+      .trim()
+      .regex(/^\d+(\.\d{1,2})?$/, 'expected an amount like 1500 or 1500.50'),
+  ])
   .transform((v) => (typeof v === 'number' ? v : Number(v)))
   .refine((v) => Number.isFinite(v) && v >= 0 && v < 1e15, 'must be an amount of 0 or more')
   .transform((v) => v.toFixed(2))
@@ -162,9 +164,15 @@ export function crossFieldErrors(fields: CustomerFields): { field: string; messa
   const errors: { field: string; message: string }[] = [];
   const hasAddressPart = fields.address || fields.city || fields.state || fields.postalCode || fields.country;
   if (hasAddressPart && !fields.address)
-    errors.push({ field: 'address', message: 'an address needs its street line when city, state, postal code or country is given' });
+    errors.push({
+      field: 'address',
+      message: 'an address needs its street line when city, state, postal code or country is given',
+    });
   if (hasAddressPart && !fields.city)
-    errors.push({ field: 'city', message: 'an address needs a city (ERPNext refuses addresses without one)' });
+    errors.push({
+      field: 'city',
+      message: 'an address needs a city (ERPNext refuses addresses without one)',
+    });
   return errors;
 }
 

@@ -94,7 +94,11 @@ export async function supersedeOlder(db: Queryable, customerId: string, newestId
     .update(customerOutbox)
     .set({ status: 'superseded', finishedAt: new Date() })
     .where(
-      and(eq(customerOutbox.customerId, customerId), eq(customerOutbox.status, 'pending'), lt(customerOutbox.id, newestId)),
+      and(
+        eq(customerOutbox.customerId, customerId),
+        eq(customerOutbox.status, 'pending'),
+        lt(customerOutbox.id, newestId),
+      ),
     );
 }
 

@@ -11,7 +11,12 @@ import { decodeCursor, pageQuery, toPage } from '../api/pagination.js';
 import { HttpProblem, notFound, parseInput } from '../api/problem.js';
 import type { Queryable } from '../db/database.js';
 import { customerSyncStates, outboxStatuses } from '../models/customers.js';
-import { pullJobName, pushJobName, requestPush, type CustomerSync } from '../sync/erpnext-customers/context.js';
+import {
+  pullJobName,
+  pushJobName,
+  requestPush,
+  type CustomerSync,
+} from '../sync/erpnext-customers/context.js';
 import { listConflicts } from './conflicts.js';
 import type { CustomerEvent } from './events.js';
 import { customerCreateInput, customerUpdateInput } from './fields.js';
@@ -29,14 +34,23 @@ import {
 
 const listQuery = pageQuery.extend({
   search: z.string().trim().min(1).max(100).optional(),
-  active: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+  active: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
 });
 const conflictQuery = pageQuery.extend({ customerId: z.uuid().optional() });
-const outboxQuery = pageQuery.extend({ status: z.enum(outboxStatuses).optional(), customerId: z.uuid().optional() });
+const outboxQuery = pageQuery.extend({
+  status: z.enum(outboxStatuses).optional(),
+  customerId: z.uuid().optional(),
+});
 const idParam = z.object({ id: z.uuid('expected a customer id (uuid)') });
 const outboxIdParam = z.object({ id: z.coerce.number().int().positive('expected an outbox entry id') });
 
-async function erpnextNames(db: Queryable, ids: string[]): Promise<Map<string, { erpnextName: string | null; syncedAt: Date | null }>> {
+async function erpnextNames(
+  db: Queryable,
+  ids: string[],
+): Promise<Map<string, { erpnextName: string | null; syncedAt: Date | null }>> {
   if (ids.length === 0) return new Map();
   const rows = await db.select().from(customerSyncStates).where(inArray(customerSyncStates.customerId, ids));
   return new Map(rows.map((r) => [r.customerId, { erpnextName: r.erpnextName, syncedAt: r.syncedAt }]));
@@ -47,7 +61,8 @@ function present(row: CustomerRecord, erp?: { erpnextName: string | null; synced
 }
 
 function toHttp(error: unknown): never {
-  if (error instanceof InvalidCustomerError) throw new HttpProblem(400, 'Bad Request', 'The customer is not valid', { errors: error.errors });
+  if (error instanceof InvalidCustomerError)
+    throw new HttpProblem(400, 'Bad Request', 'The customer is not valid', { errors: error.errors });
   if (error instanceof CustomerNotFoundError) throw notFound(`Customer ${error.id}`);
   throw error;
 }
@@ -56,9 +71,14 @@ function keyCursor<T>(cursor: string | undefined, shape: z.ZodType<T>): T | unde
   if (!cursor) return undefined;
   const parsed = shape.safeParse(decodeCursor(cursor));
   if (parsed.success) return parsed.data;
-  throw new HttpProblem(400, 'Bad Request', 'The cursor is not valid here; use the nextCursor of a previous page of this list', {
-    errors: [{ field: 'cursor', message: 'not a cursor of this list' }],
-  });
+  throw new HttpProblem(
+    400,
+    'Bad Request',
+    'The cursor is not valid here; use the nextCursor of a previous page of this list',
+    {
+      errors: [{ field: 'cursor', message: 'not a cursor of this list' }],
+    },
+  );
 }
 
 export function customerRoutes(sync: CustomerSync): Router {
@@ -67,55 +87,126 @@ export function customerRoutes(sync: CustomerSync): Router {
   const country = sync.settings.defaultCountry;
   const tags = ['customers'];
 
-  documentRoute({ method: 'get', path: '/api/customers', summary: 'List customers (search, cursor pages)', tags, query: listQuery, responses: { '200': { description: 'A page of customers' }, '400': { description: 'Bad query' } } });
+  documentRoute({
+    method: 'get',
+    path: '/api/customers',
+    summary: 'List customers (search, cursor pages)',
+    tags,
+    query: listQuery,
+    responses: { '200': { description: 'A page of customers' }, '400': { description: 'Bad query' } },
+  });
   router.get('/customers', async (req, res) => {
     const q = parseInput(listQuery, req.query, 'query');
     const after = keyCursor(q.cursor, z.tuple([z.string(), z.uuid()]));
-    const rows = await listCustomers(db, { search: q.search, active: q.active, limit: q.limit + 1, after: after && { name: after[0], id: after[1] } });
+    const rows = await listCustomers(db, {
+      search: q.search,
+      active: q.active,
+      limit: q.limit + 1,
+      after: after && { name: after[0], id: after[1] },
+    });
     const page = toPage(rows, q.limit, (r) => [r.name, r.id]);
-    const names = await erpnextNames(db, page.items.map((r) => r.id));
+    const names = await erpnextNames(
+      db,
+      page.items.map((r) => r.id),
+    );
     res.json({ items: page.items.map((r) => present(r, names.get(r.id))), nextCursor: page.nextCursor });
   });
 
-  documentRoute({ method: 'get', path: '/api/customers/conflicts', summary: 'Fields changed on both sides, with both values, newest first', tags, query: conflictQuery, responses: { '200': { description: 'A page of conflicts' } } });
+  documentRoute({
+    method: 'get',
+    path: '/api/customers/conflicts',
+    summary: 'Fields changed on both sides, with both values, newest first',
+    tags,
+    query: conflictQuery,
+    responses: { '200': { description: 'A page of conflicts' } },
+  });
   router.get('/customers/conflicts', async (req, res) => {
     const q = parseInput(conflictQuery, req.query, 'query');
     const before = keyCursor(q.cursor, z.tuple([z.number().int()]));
-    const rows = await listConflicts(db, { customerId: q.customerId, beforeId: before?.[0], limit: q.limit + 1 });
+    const rows = await listConflicts(db, {
+      customerId: q.customerId,
+      beforeId: before?.[0],
+      limit: q.limit + 1,
+    });
     res.json(toPage(rows, q.limit, (r) => [r.id]));
   });
 
-  documentRoute({ method: 'get', path: '/api/customers/outbox', summary: 'Local changes waiting for, delivered to or refused by ERPNext', tags, query: outboxQuery, responses: { '200': { description: 'A page of outbox entries' } } });
+  documentRoute({
+    method: 'get',
+    path: '/api/customers/outbox',
+    summary: 'Local changes waiting for, delivered to or refused by ERPNext',
+    tags,
+    query: outboxQuery,
+    responses: { '200': { description: 'A page of outbox entries' } },
+  });
   router.get('/customers/outbox', async (req, res) => {
     const q = parseInput(outboxQuery, req.query, 'query');
     const before = keyCursor(q.cursor, z.tuple([z.number().int()]));
-    const rows = await listOutbox(db, { status: q.status, customerId: q.customerId, beforeId: before?.[0], limit: q.limit + 1 });
+    const rows = await listOutbox(db, {
+      status: q.status,
+      customerId: q.customerId,
+      beforeId: before?.[0],
+      limit: q.limit + 1,
+    });
     res.json(toPage(rows, q.limit, (r) => [r.id]));
   });
 
-  documentRoute({ method: 'post', path: '/api/customers/outbox/:id/retry', summary: 'Try a failed delivery to ERPNext again', tags, responses: { '202': { description: 'Queued again' }, '404': { description: 'No such entry' }, '409': { description: 'The entry has not failed' } } });
+  documentRoute({
+    method: 'post',
+    path: '/api/customers/outbox/:id/retry',
+    summary: 'Try a failed delivery to ERPNext again',
+    tags,
+    responses: {
+      '202': { description: 'Queued again' },
+      '404': { description: 'No such entry' },
+      '409': { description: 'The entry has not failed' },
+    },
+  });
   router.post('/customers/outbox/:id/retry', async (req, res) => {
     const { id } = parseInput(outboxIdParam, req.params, 'path');
     const entry = await retryOutboxEntry(db, id);
     if (!entry) {
       const existing = await getOutboxEntry(db, id);
       if (!existing) throw notFound(`Outbox entry ${id}`);
-      throw new HttpProblem(409, 'Conflict', `Outbox entry ${id} is ${existing.status}, not failed; only failed entries are retried`);
+      throw new HttpProblem(
+        409,
+        'Conflict',
+        `Outbox entry ${id} is ${existing.status}, not failed; only failed entries are retried`,
+      );
     }
     requestPush(sync);
     res.status(202).json(entry);
   });
 
-  documentRoute({ method: 'post', path: '/api/customers/sync', summary: 'Full sync with ERPNext now: pull every customer, push waiting changes', tags, responses: { '202': { description: 'Queued; follow the run at /api/runs/{runId}' }, '503': { description: 'ERPNext is not configured' } } });
+  documentRoute({
+    method: 'post',
+    path: '/api/customers/sync',
+    summary: 'Full sync with ERPNext now: pull every customer, push waiting changes',
+    tags,
+    responses: {
+      '202': { description: 'Queued; follow the run at /api/runs/{runId}' },
+      '503': { description: 'ERPNext is not configured' },
+    },
+  });
   router.post('/customers/sync', async (_req, res) => {
     if (!sync.remote)
-      throw new HttpProblem(503, 'Service Unavailable', `ERPNext is not configured: set ${sync.missingSettings.join(', ')}`);
+      throw new HttpProblem(
+        503,
+        'Service Unavailable',
+        `ERPNext is not configured: set ${sync.missingSettings.join(', ')}`,
+      );
     const push = await sync.jobs.enqueue(pushJobName, {}, 'manual');
     const pull = await sync.jobs.enqueue(pullJobName, { full: true }, 'manual');
     res.status(202).json({ runId: pull.runId, pushRunId: push.runId });
   });
 
-  documentRoute({ method: 'get', path: '/api/customers/:id', summary: 'One customer with its ERPNext name', tags, responses: { '200': { description: 'The customer' }, '404': { description: 'No such customer' } } });
+  documentRoute({
+    method: 'get',
+    path: '/api/customers/:id',
+    summary: 'One customer with its ERPNext name',
+    tags,
+    responses: { '200': { description: 'The customer' }, '404': { description: 'No such customer' } },
+  });
   router.get('/customers/:id', async (req, res) => {
     const { id } = parseInput(idParam, req.params, 'path');
     const row = await getCustomer(db, id);
@@ -123,10 +214,21 @@ export function customerRoutes(sync: CustomerSync): Router {
     const names = await erpnextNames(db, [id]);
     const pending = await listOutbox(db, { customerId: id, status: 'pending', limit: 1 });
     const failed = await listOutbox(db, { customerId: id, status: 'failed', limit: 1 });
-    res.json({ ...present(row, names.get(id)), pendingPush: pending.length > 0, failedPush: failed[0] ?? null });
+    res.json({
+      ...present(row, names.get(id)),
+      pendingPush: pending.length > 0,
+      failedPush: failed[0] ?? null,
+    });
   });
 
-  documentRoute({ method: 'post', path: '/api/customers', summary: 'Create a customer (sent to ERPNext through the outbox)', tags, body: customerCreateInput, responses: { '201': { description: 'Created' }, '400': { description: 'Not valid; nothing written' } } });
+  documentRoute({
+    method: 'post',
+    path: '/api/customers',
+    summary: 'Create a customer (sent to ERPNext through the outbox)',
+    tags,
+    body: customerCreateInput,
+    responses: { '201': { description: 'Created' }, '400': { description: 'Not valid; nothing written' } },
+  });
   router.post('/customers', async (req, res) => {
     const input = parseInput(customerCreateInput, req.body ?? {}, 'customer');
     const row = await createCustomer(db, input, country).catch(toHttp);
@@ -135,7 +237,18 @@ export function customerRoutes(sync: CustomerSync): Router {
     res.status(201).location(`/api/customers/${row.id}`).json(present(row));
   });
 
-  documentRoute({ method: 'patch', path: '/api/customers/:id', summary: 'Change some fields of a customer', tags, body: customerUpdateInput, responses: { '200': { description: 'Updated' }, '400': { description: 'Not valid; nothing written' }, '404': { description: 'No such customer' } } });
+  documentRoute({
+    method: 'patch',
+    path: '/api/customers/:id',
+    summary: 'Change some fields of a customer',
+    tags,
+    body: customerUpdateInput,
+    responses: {
+      '200': { description: 'Updated' },
+      '400': { description: 'Not valid; nothing written' },
+      '404': { description: 'No such customer' },
+    },
+  });
   router.patch('/customers/:id', async (req, res) => {
     const { id } = parseInput(idParam, req.params, 'path');
     const input = parseInput(customerUpdateInput, req.body ?? {}, 'customer');
@@ -148,25 +261,46 @@ export function customerRoutes(sync: CustomerSync): Router {
     res.json(present(row, names.get(id)));
   });
 
-  documentRoute({ method: 'post', path: '/api/customers/:id/deactivate', summary: 'Deactivate a customer (disabled in ERPNext); never deleted', tags, responses: { '200': { description: 'Inactive' }, '404': { description: 'No such customer' } } });
+  documentRoute({
+    method: 'post',
+    path: '/api/customers/:id/deactivate',
+    summary: 'Deactivate a customer (disabled in ERPNext); never deleted',
+    tags,
+    responses: { '200': { description: 'Inactive' }, '404': { description: 'No such customer' } },
+  });
   router.post('/customers/:id/deactivate', async (req, res) => {
     const { id } = parseInput(idParam, req.params, 'path');
     const { row, changed } = await deactivateCustomer(db, id).catch(toHttp);
     if (changed) {
-      sync.events.publish({ type: 'customer.deactivated', customerId: row.id, name: row.name, source: 'api' });
+      sync.events.publish({
+        type: 'customer.deactivated',
+        customerId: row.id,
+        name: row.name,
+        source: 'api',
+      });
       requestPush(sync);
     }
     const names = await erpnextNames(db, [id]);
     res.json(present(row, names.get(id)));
   });
 
-  documentRoute({ method: 'get', path: '/api/events', summary: 'Server-Sent Events: customer.created, customer.updated, customer.deactivated', tags, responses: { '200': { description: 'text/event-stream' } } });
+  documentRoute({
+    method: 'get',
+    path: '/api/events',
+    summary: 'Server-Sent Events: customer.created, customer.updated, customer.deactivated',
+    tags,
+    responses: { '200': { description: 'text/event-stream' } },
+  });
   router.get('/events', (req, res) => streamEvents(sync, req.on.bind(req), res));
   return router;
 }
 
 /** One SSE connection: a comment every 15 s keeps proxies from closing it; it ends when the client goes away. */
-function streamEvents(sync: CustomerSync, onRequest: (event: 'close', fn: () => void) => unknown, res: Response): void {
+function streamEvents(
+  sync: CustomerSync,
+  onRequest: (event: 'close', fn: () => void) => unknown,
+  res: Response,
+): void {
   res.writeHead(200, {
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache, no-transform',

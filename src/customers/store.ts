@@ -61,7 +61,8 @@ export async function listCustomers(db: Queryable, filter: CustomerListFilter): 
     );
   }
   if (filter.active !== undefined) where.push(eq(customers.active, filter.active));
-  if (filter.after) where.push(sql`(${customers.name}, ${customers.id}) > (${filter.after.name}, ${filter.after.id}::uuid)`);
+  if (filter.after)
+    where.push(sql`(${customers.name}, ${customers.id}) > (${filter.after.name}, ${filter.after.id}::uuid)`);
   return db
     .select()
     .from(customers)
@@ -120,7 +121,8 @@ export async function updateCustomer(
     const next = applyUpdate(before, update);
     if (next.address && !next.country) next.country = defaultCountry;
     assertValid(next);
-    if (customerFieldNames.every((f) => sameValue(before[f], next[f]))) return { row: current, changed: false };
+    if (customerFieldNames.every((f) => sameValue(before[f], next[f])))
+      return { row: current, changed: false };
     const [row] = await tx
       .update(customers)
       .set({ ...next, updatedAt: new Date() })
@@ -131,7 +133,10 @@ export async function updateCustomer(
   });
 }
 
-export async function deactivateCustomer(db: Database, id: string): Promise<{ row: CustomerRecord; changed: boolean }> {
+export async function deactivateCustomer(
+  db: Database,
+  id: string,
+): Promise<{ row: CustomerRecord; changed: boolean }> {
   return db.transaction(async (tx) => {
     const current = isUuid(id) ? await lockCustomer(tx, id) : undefined;
     if (!current) throw new CustomerNotFoundError(id);

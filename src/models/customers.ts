@@ -20,7 +20,9 @@ import {
 export const customers = pgTable(
   'customers',
   {
-    id: uuid('id').primaryKey().default(sql`gen_random_uuid()`),
+    id: uuid('id')
+      .primaryKey()
+      .default(sql`gen_random_uuid()`),
     name: text('name').notNull(),
     companyName: text('company_name'),
     contactPerson: text('contact_person'),

@@ -2,7 +2,12 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeServerMessages, errorFromResponse } from '../../src/connectors/erpnext/errors.js';
-import { addressBody, contactBody, customerBody, fieldsFromRemote } from '../../src/connectors/erpnext/mapping.js';
+import {
+  addressBody,
+  contactBody,
+  customerBody,
+  fieldsFromRemote,
+} from '../../src/connectors/erpnext/mapping.js';
 import { frappeSignature, signatureMatches } from '../../src/connectors/erpnext/signature.js';
 import {
   compareFrappeTimestamps,
@@ -15,7 +20,9 @@ import { customerFieldNames, fieldsChecksum, newCustomerFields } from '../../src
 import { mergeCustomer } from '../../src/customers/merge.js';
 import { pythonJsonDumps } from '../sim/erpnext/python-json.js';
 
-const signed = JSON.parse(readFileSync(new URL('../fixtures/erpnext/signed-webhook.json', import.meta.url), 'utf8')) as {
+const signed = JSON.parse(
+  readFileSync(new URL('../fixtures/erpnext/signed-webhook.json', import.meta.url), 'utf8'),
+) as {
   secret: string;
   data: Record<string, unknown>;
   body: string;
@@ -32,10 +39,18 @@ describe('ERPNext timestamps', () => {
   });
 
   it('converts naive site-local time to instants, across a DST change', () => {
-    expect(frappeTimestampToDate('2024-06-17 03:24:59.612974', 'UTC').toISOString()).toBe('2024-06-17T03:24:59.612Z');
-    expect(frappeTimestampToDate('2024-01-15 09:00:00', 'America/New_York').toISOString()).toBe('2024-01-15T14:00:00.000Z');
-    expect(frappeTimestampToDate('2024-07-15 09:00:00', 'America/New_York').toISOString()).toBe('2024-07-15T13:00:00.000Z');
-    expect(dateToFrappeTimestamp(new Date('2024-07-15T13:00:00.250Z'), 'America/New_York')).toBe('2024-07-15 09:00:00.250000');
+    expect(frappeTimestampToDate('2024-06-17 03:24:59.612974', 'UTC').toISOString()).toBe(
+      '2024-06-17T03:24:59.612Z',
+    );
+    expect(frappeTimestampToDate('2024-01-15 09:00:00', 'America/New_York').toISOString()).toBe(
+      '2024-01-15T14:00:00.000Z',
+    );
+    expect(frappeTimestampToDate('2024-07-15 09:00:00', 'America/New_York').toISOString()).toBe(
+      '2024-07-15T13:00:00.000Z',
+    );
+    expect(dateToFrappeTimestamp(new Date('2024-07-15T13:00:00.250Z'), 'America/New_York')).toBe(
+      '2024-07-15 09:00:00.250000',
+    );
   });
 
   it('steps back by an overlap keeping the microseconds', () => {
@@ -56,7 +71,9 @@ describe('Frappe webhook signature', () => {
     expect(signatureMatches(signed.secret, body, undefined)).toBe(false);
     expect(signatureMatches('another-secret', body, signed.signature)).toBe(false);
     expect(signatureMatches(signed.secret, body, signed.signature.slice(0, 20))).toBe(false);
-    expect(signatureMatches(signed.secret, Buffer.from(JSON.stringify(signed.data)), signed.signature)).toBe(false);
+    expect(signatureMatches(signed.secret, Buffer.from(JSON.stringify(signed.data)), signed.signature)).toBe(
+      false,
+    );
   });
 });
 
@@ -64,7 +81,9 @@ describe('ERPNext error envelope', () => {
   it('decodes the doubly encoded _server_messages into what ERPNext said', () => {
     const body = {
       exc_type: 'LinkValidationError',
-      _server_messages: JSON.stringify([JSON.stringify({ message: 'Could not find <b>Customer Group</b>: Foo', indicator: 'red' })]),
+      _server_messages: JSON.stringify([
+        JSON.stringify({ message: 'Could not find <b>Customer Group</b>: Foo', indicator: 'red' }),
+      ]),
     };
     const error = errorFromResponse('POST /api/resource/Customer', 417, body, null);
     expect(error.kind).toBe('validation');
@@ -102,7 +121,19 @@ describe('customer mapping', () => {
 
   it('never sends fields that do not exist on Customer to the Customer', () => {
     const body = customerBody(local, settings);
-    for (const foreign of ['address_line1', 'city', 'state', 'pincode', 'country', 'phone', 'email', 'email_id', 'mobile_no', 'company_name', 'vat_number'])
+    for (const foreign of [
+      'address_line1',
+      'city',
+      'state',
+      'pincode',
+      'country',
+      'phone',
+      'email',
+      'email_id',
+      'mobile_no',
+      'company_name',
+      'vat_number',
+    ])
       expect(body).not.toHaveProperty(foreign);
     expect(body).toMatchObject({
       customer_name: 'Northwind Traders',
@@ -111,14 +142,35 @@ describe('customer mapping', () => {
       credit_limits: [{ company: 'Acme Supplies', credit_limit: 2500 }],
       disabled: 0,
     });
-    expect(addressBody(local, 'CUST-1')).toMatchObject({ address_line1: '12 Harbour Rd', city: 'Portland', pincode: '97201', country: 'United States', links: [{ link_doctype: 'Customer', link_name: 'CUST-1' }] });
-    expect(contactBody(local, 'CUST-1')).toMatchObject({ first_name: 'Ana Trujillo', company_name: 'Northwind Traders LLC', email_ids: [{ email_id: 'ap@northwind.example', is_primary: 1 }] });
+    expect(addressBody(local, 'CUST-1')).toMatchObject({
+      address_line1: '12 Harbour Rd',
+      city: 'Portland',
+      pincode: '97201',
+      country: 'United States',
+      links: [{ link_doctype: 'Customer', link_name: 'CUST-1' }],
+    });
+    expect(contactBody(local, 'CUST-1')).toMatchObject({
+      first_name: 'Ana Trujillo',
+      company_name: 'Northwind Traders LLC',
+      email_ids: [{ email_id: 'ap@northwind.example', is_primary: 1 }],
+    });
   });
 
   it('leaves the credit limit and VAT number local when no company or VAT field is configured', () => {
     const body = customerBody(local, {});
     expect(body).not.toHaveProperty('credit_limits');
-    expect(Object.keys(fieldsFromRemote({ customer: { name: 'C', customer_name: 'C', modified: '2026-01-01 00:00:00' }, address: null, contact: null }, {}))).not.toContain('vatNumber');
+    expect(
+      Object.keys(
+        fieldsFromRemote(
+          {
+            customer: { name: 'C', customer_name: 'C', modified: '2026-01-01 00:00:00' },
+            address: null,
+            contact: null,
+          },
+          {},
+        ),
+      ),
+    ).not.toContain('vatNumber');
   });
 });
 
@@ -137,7 +189,9 @@ describe('three-way merge', () => {
       remoteChangedAt: at('2026-01-01T11:00:00Z'),
     });
     expect(result.merged).toEqual({ name: 'A', phone: '2', city: 'Y', website: 'w-remote' });
-    expect(result.conflicts).toEqual([{ field: 'website', base: 'w0', local: 'w-local', remote: 'w-remote', kept: 'remote' }]);
+    expect(result.conflicts).toEqual([
+      { field: 'website', base: 'w0', local: 'w-local', remote: 'w-remote', kept: 'remote' },
+    ]);
   });
 
   it('follows the configured policy', () => {
@@ -175,7 +229,11 @@ describe('three-way merge', () => {
 
   it('checksums are stable and change with any field', () => {
     const fields = newCustomerFields({ name: 'A' }, 'United States');
-    expect(fieldsChecksum(fields, customerFieldNames)).toBe(fieldsChecksum({ ...fields }, customerFieldNames));
-    expect(fieldsChecksum({ ...fields, phone: '1' }, customerFieldNames)).not.toBe(fieldsChecksum(fields, customerFieldNames));
+    expect(fieldsChecksum(fields, customerFieldNames)).toBe(
+      fieldsChecksum({ ...fields }, customerFieldNames),
+    );
+    expect(fieldsChecksum({ ...fields, phone: '1' }, customerFieldNames)).not.toBe(
+      fieldsChecksum(fields, customerFieldNames),
+    );
   });
 });

@@ -8,7 +8,11 @@ import { customersFeature } from '../../src/customers/feature.js';
 import { customerOutbox, customers, syncRuns } from '../../src/models/index.js';
 import type { DatabaseKind } from '../helpers/databases.js';
 import { startTestWorker, type TestWorker } from '../helpers/worker.js';
-import { startErpNextSimulator, type ErpNextSimulator, type ErpNextSimulatorOptions } from '../sim/erpnext/server.js';
+import {
+  startErpNextSimulator,
+  type ErpNextSimulator,
+  type ErpNextSimulatorOptions,
+} from '../sim/erpnext/server.js';
 
 export const webhookSecret = 'webhook-secret-for-tests';
 
@@ -59,20 +63,36 @@ export async function startCustomerHarness(
   return {
     sim,
     tw,
-    async settle(timeoutMs = 20_000) {
+    async settle(timeoutMs = 45_000) {
       const deadline = Date.now() + timeoutMs;
       let quietRounds = 0;
       while (quietRounds < 3) {
-        if (Date.now() > deadline) throw new Error('the customer sync did not settle in time');
+        if (Date.now() > deadline) {
+          const state = {
+            runs: await db
+              .select()
+              .from(syncRuns)
+              .where(inArray(syncRuns.status, ['queued', 'running'])),
+            outbox: await db.select().from(customerOutbox).where(eq(customerOutbox.status, 'pending')),
+          };
+          throw new Error(`the customer sync did not settle in time: ${JSON.stringify(state)}`);
+        }
         await sim.webhooks.idle();
-        const [runs] = await db.select({ n: count() }).from(syncRuns).where(inArray(syncRuns.status, ['queued', 'running']));
+        const [runs] = await db
+          .select({ n: count() })
+          .from(syncRuns)
+          .where(inArray(syncRuns.status, ['queued', 'running']));
         const [due] = await db
           .select({ n: count() })
           .from(customerOutbox)
           .where(and(eq(customerOutbox.status, 'pending'), lte(customerOutbox.nextAttemptAt, new Date())));
-        const [waiting] = await db.select({ n: count() }).from(customerOutbox).where(eq(customerOutbox.status, 'pending'));
+        const [waiting] = await db
+          .select({ n: count() })
+          .from(customerOutbox)
+          .where(eq(customerOutbox.status, 'pending'));
         // With schedules off in tests, a due retry is pushed the way the schedule would push it.
-        if (runs!.n === 0 && due!.n > 0) await tw.worker.runner.enqueue('erpnext.push-customers', {}, 'schedule');
+        if (runs!.n === 0 && due!.n > 0)
+          await tw.worker.runner.enqueue('erpnext.push-customers', {}, 'schedule');
         quietRounds = runs!.n === 0 && waiting!.n === 0 ? quietRounds + 1 : 0;
         await new Promise((r) => setTimeout(r, 100));
       }

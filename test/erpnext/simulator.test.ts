@@ -10,10 +10,16 @@ describe('ERPNext simulator', () => {
 
   it('authenticates token and Basic, and answers 401 with AuthenticationError otherwise', async () => {
     sim = await startErpNextSimulator();
-    expect((await fetch(`${sim.url}/api/method/frappe.auth.get_logged_user`, { headers: auth })).status).toBe(200);
+    expect((await fetch(`${sim.url}/api/method/frappe.auth.get_logged_user`, { headers: auth })).status).toBe(
+      200,
+    );
     const basic = `Basic ${Buffer.from('sim-api-key:sim-api-secret').toString('base64')}`;
-    expect((await fetch(`${sim.url}/api/resource/Customer`, { headers: { authorization: basic } })).status).toBe(200);
-    const res = await fetch(`${sim.url}/api/resource/Customer`, { headers: { authorization: 'token sim-api-key:wrong' } });
+    expect(
+      (await fetch(`${sim.url}/api/resource/Customer`, { headers: { authorization: basic } })).status,
+    ).toBe(200);
+    const res = await fetch(`${sim.url}/api/resource/Customer`, {
+      headers: { authorization: 'token sim-api-key:wrong' },
+    });
     expect(res.status).toBe(401);
     expect(await res.json()).toMatchObject({ exc_type: 'AuthenticationError' });
   });
@@ -21,12 +27,22 @@ describe('ERPNext simulator', () => {
   it('lists 20 names, newest first, when a client forgets fields and paging', async () => {
     sim = await startErpNextSimulator();
     for (let i = 1; i <= 25; i++) sim.desk.insert('Customer', { customer_name: `Customer ${i}` });
-    const body = (await (await fetch(`${sim.url}/api/resource/Customer`, { headers: auth })).json()) as { data: Record<string, unknown>[] };
+    const body = (await (await fetch(`${sim.url}/api/resource/Customer`, { headers: auth })).json()) as {
+      data: Record<string, unknown>[];
+    };
     expect(body.data).toHaveLength(20);
     expect(Object.keys(body.data[0]!)).toEqual(['name']);
     expect(body.data[0]!.name).toBe('CUST-2026-00025');
-    const all = new URLSearchParams({ fields: '["name","modified"]', order_by: 'modified asc', limit_page_length: '0' });
-    const rows = ((await (await fetch(`${sim.url}/api/resource/Customer?${all}`, { headers: auth })).json()) as { data: { modified: string }[] }).data;
+    const all = new URLSearchParams({
+      fields: '["name","modified"]',
+      order_by: 'modified asc',
+      limit_page_length: '0',
+    });
+    const rows = (
+      (await (await fetch(`${sim.url}/api/resource/Customer?${all}`, { headers: auth })).json()) as {
+        data: { modified: string }[];
+      }
+    ).data;
     expect(rows).toHaveLength(25);
     // Python's str(datetime): no fraction when the microseconds are 0, six digits otherwise; both occur.
     expect(rows.some((r) => /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/.test(r.modified))).toBe(true);
@@ -36,18 +52,36 @@ describe('ERPNext simulator', () => {
   it('answers 417 with a doubly encoded message for a bad link, and runs insert side effects', async () => {
     sim = await startErpNextSimulator();
     const post = (body: unknown) =>
-      fetch(`${sim.url}/api/resource/Customer`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      fetch(`${sim.url}/api/resource/Customer`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
     const bad = await post({ customer_name: 'X', customer_group: 'Foo' });
     expect(bad.status).toBe(417);
     const envelope = (await bad.json()) as { exc_type: string; _server_messages: string };
     expect(envelope.exc_type).toBe('LinkValidationError');
-    expect(JSON.parse(JSON.parse(envelope._server_messages)[0]).message).toBe('Could not find Customer Group: Foo');
+    expect(JSON.parse(JSON.parse(envelope._server_messages)[0]).message).toBe(
+      'Could not find Customer Group: Foo',
+    );
     expect((await post({ customer_name: 'Y', address_line1: '1 Main St' })).status).toBe(417);
-    const ok = (await (await post({ customer_name: 'Z', email_id: 'z@example.com', address_line1: '1 Main St', city: 'Austin', country: 'United States', city_typo: 1 })).json()) as { data: Record<string, unknown> };
+    const ok = (await (
+      await post({
+        customer_name: 'Z',
+        email_id: 'z@example.com',
+        address_line1: '1 Main St',
+        city: 'Austin',
+        country: 'United States',
+        city_typo: 1,
+      })
+    ).json()) as { data: Record<string, unknown> };
     expect(ok.data.customer_primary_contact).toBeTruthy();
     expect(ok.data.customer_primary_address).toBeTruthy();
     expect(ok.data).not.toHaveProperty('city');
-    const del = await fetch(`${sim.url}/api/resource/Customer/${String(ok.data.name)}`, { method: 'DELETE', headers: auth });
+    const del = await fetch(`${sim.url}/api/resource/Customer/${String(ok.data.name)}`, {
+      method: 'DELETE',
+      headers: auth,
+    });
     expect(del.status).toBe(202);
     expect(await del.json()).toEqual({ data: 'ok' });
     expect(sim.site.all('Address')).toHaveLength(0);
@@ -57,19 +91,26 @@ describe('ERPNext simulator', () => {
     const received: { body: string; headers: Record<string, unknown> }[] = [];
     const receiver = createServer((req, res) => {
       const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c)).on('end', () => {
-        received.push({ body: Buffer.concat(chunks).toString(), headers: req.headers });
-        res.writeHead(500).end();
-      });
+      req
+        .on('data', (c: Buffer) => chunks.push(c))
+        .on('end', () => {
+          received.push({ body: Buffer.concat(chunks).toString(), headers: req.headers });
+          res.writeHead(500).end();
+        });
     });
     await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
     const port = (receiver.address() as { port: number }).port;
-    sim = await startErpNextSimulator({ webhookRetryDelaysMs: [5, 5], webhooks: [{ url: `http://127.0.0.1:${port}/hook`, secret: 's3cret-s3cret' }] });
+    sim = await startErpNextSimulator({
+      webhookRetryDelaysMs: [5, 5],
+      webhooks: [{ url: `http://127.0.0.1:${port}/hook`, secret: 's3cret-s3cret' }],
+    });
     sim.desk.insert('Customer', { customer_name: 'Hook' });
     await sim.webhooks.idle();
     receiver.close();
     expect(received).toHaveLength(3);
-    expect(received[0]!.body).toMatch(/^\{"event": "after_insert", "doctype": "Customer", "name": "CUST-2026-00001", "modified": "/);
+    expect(received[0]!.body).toMatch(
+      /^\{"event": "after_insert", "doctype": "Customer", "name": "CUST-2026-00001", "modified": "/,
+    );
     expect(received[0]!.headers['content-type']).toBeUndefined();
     expect(received[0]!.headers['x-frappe-webhook-signature']).toBe(sim.webhooks.log[0]!.signature);
   });

@@ -56,17 +56,31 @@ export class ErpNextClient {
 
   constructor(private readonly settings: ErpNextSettings) {
     this.base = settings.url.replace(/\/+$/, '');
-    this.limiter = new Bottleneck({ minTime: Math.ceil(1000 / settings.requestsPerSecond), maxConcurrent: 4 });
+    this.limiter = new Bottleneck({
+      minTime: Math.ceil(1000 / settings.requestsPerSecond),
+      maxConcurrent: 4,
+    });
   }
 
-  async list<T>(doctype: string, query: ListQuery, row: z.ZodType<T>, options: CallOptions = {}): Promise<T[]> {
+  async list<T>(
+    doctype: string,
+    query: ListQuery,
+    row: z.ZodType<T>,
+    options: CallOptions = {},
+  ): Promise<T[]> {
     const params = new URLSearchParams({ fields: JSON.stringify(query.fields) });
     if (query.filters) params.set('filters', JSON.stringify(query.filters));
     if (query.orderBy) params.set('order_by', query.orderBy);
     params.set('limit_start', String(query.limitStart ?? 0));
     params.set('limit_page_length', String(query.limitPageLength));
     if (query.parent) params.set('parent', query.parent);
-    return this.call('GET', `/api/resource/${encodeURIComponent(doctype)}?${params}`, undefined, row.array(), options);
+    return this.call(
+      'GET',
+      `/api/resource/${encodeURIComponent(doctype)}?${params}`,
+      undefined,
+      row.array(),
+      options,
+    );
   }
 
   async get<T>(doctype: string, name: string, doc: z.ZodType<T>, options: CallOptions = {}): Promise<T> {
@@ -78,7 +92,13 @@ export class ErpNextClient {
   }
 
   /** A partial update: only the keys sent change; the full document comes back. */
-  async update<T>(doctype: string, name: string, body: object, doc: z.ZodType<T>, options: CallOptions = {}): Promise<T> {
+  async update<T>(
+    doctype: string,
+    name: string,
+    body: object,
+    doc: z.ZodType<T>,
+    options: CallOptions = {},
+  ): Promise<T> {
     return this.call('PUT', resourcePath(doctype, name), body, doc, options);
   }
 
@@ -92,11 +112,21 @@ export class ErpNextClient {
     const body = await this.send('GET', '/api/method/frappe.auth.get_logged_user', undefined, options);
     const parsed = z.object({ message: z.string() }).safeParse(body);
     if (!parsed.success)
-      throw new ErpNextError({ kind: 'bad-response', request: 'GET /api/method/frappe.auth.get_logged_user', body });
+      throw new ErpNextError({
+        kind: 'bad-response',
+        request: 'GET /api/method/frappe.auth.get_logged_user',
+        body,
+      });
     return parsed.data.message;
   }
 
-  private async call<T>(method: Method, path: string, body: unknown, schema: z.ZodType<T>, options: CallOptions) {
+  private async call<T>(
+    method: Method,
+    path: string,
+    body: unknown,
+    schema: z.ZodType<T>,
+    options: CallOptions,
+  ) {
     const raw = await this.send(method, path, body, options);
     const parsed = dataEnvelope(schema).safeParse(raw);
     if (!parsed.success) {
@@ -116,7 +146,9 @@ export class ErpNextClient {
       const exchange: Exchange = { method, path, ...(body === undefined ? {} : { body }) };
       options.trace?.push(exchange);
       try {
-        return await this.limiter.schedule(() => this.once(method, path, body, request, exchange, options.signal));
+        return await this.limiter.schedule(() =>
+          this.once(method, path, body, request, exchange, options.signal),
+        );
       } catch (error) {
         if (!(error instanceof ErpNextError)) throw error;
         exchange.error = error.message;
@@ -172,7 +204,12 @@ export class ErpNextClient {
     exchange.response = typeof parsed === 'string' ? parsed.slice(0, 2000) : parsed;
     if (response.ok) {
       if (typeof parsed === 'string')
-        throw new ErpNextError({ kind: 'bad-response', request, status: response.status, body: textBody.slice(0, 500) });
+        throw new ErpNextError({
+          kind: 'bad-response',
+          request,
+          status: response.status,
+          body: textBody.slice(0, 500),
+        });
       return parsed;
     }
     throw errorFromResponse(request, response.status, parsed, response.headers.get('retry-after'));

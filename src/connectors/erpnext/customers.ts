@@ -16,7 +16,7 @@ import {
   type CustomerMappingSettings,
   type RemoteCustomer,
 } from './mapping.js';
-import { addressDoc, contactDoc, customerDoc, type CustomerDoc } from './schemas.js';
+import { addressDoc, contactDoc, customerDoc, frappeTimestamp, type CustomerDoc } from './schemas.js';
 
 const customerListFields = [
   'name',
@@ -32,8 +32,26 @@ const customerListFields = [
   'customer_primary_contact',
   'modified',
 ];
-const addressListFields = ['name', 'address_line1', 'address_line2', 'city', 'state', 'pincode', 'country', 'modified'];
-const contactListFields = ['name', 'first_name', 'last_name', 'company_name', 'email_id', 'phone', 'mobile_no', 'modified'];
+const addressListFields = [
+  'name',
+  'address_line1',
+  'address_line2',
+  'city',
+  'state',
+  'pincode',
+  'country',
+  'modified',
+];
+const contactListFields = [
+  'name',
+  'first_name',
+  'last_name',
+  'company_name',
+  'email_id',
+  'phone',
+  'mobile_no',
+  'modified',
+];
 
 /** Names per `in` filter, so the query string stays well under common URL limits. */
 const namesPerQuery = 100;
@@ -44,6 +62,7 @@ const creditLimitRow = z.object({
   credit_limit: z.union([z.number(), z.string()]).nullish(),
 });
 const linkRow = z.object({ parent: z.string(), link_name: z.string() });
+const changedRow = z.object({ name: z.string(), modified: frappeTimestamp });
 
 /** The names ERPNext knows a synced customer by. */
 export interface RemoteNames {
@@ -67,7 +86,7 @@ export class ErpNextCustomers {
     const rows = await this.client.list(
       'Customer',
       {
-        fields: [...customerListFields, ...(this.settings.vatField ? [this.settings.vatField] : [])],
+        fields: this.customerFields(),
         filters: since ? [['modified', '>=', since]] : [],
         orderBy: 'modified asc, name asc',
         limitStart: page.limitStart,
@@ -77,6 +96,96 @@ export class ErpNextCustomers {
       options,
     );
     return this.withRelated(rows, true, options);
+  }
+
+  /** Customers by name, with Address, Contact and credit limits (names ERPNext no longer has are left out). */
+  async readByNames(names: string[], options: CallOptions = {}): Promise<RemoteCustomer[]> {
+    const out: RemoteCustomer[] = [];
+    const unique = [...new Set(names)];
+    for (let i = 0; i < unique.length; i += namesPerQuery) {
+      const chunk = unique.slice(i, i + namesPerQuery);
+      const rows = await this.client.list(
+        'Customer',
+        { fields: this.customerFields(), filters: [['name', 'in', chunk]], limitPageLength: chunk.length },
+        customerDoc,
+        options,
+      );
+      out.push(...(await this.withRelated(rows, true, options)));
+    }
+    return out;
+  }
+
+  /**
+   * Addresses or Contacts changed since `since`, in keyset order, each with the customers it is linked to: a person
+   * editing an Address in ERPNext changes the Address's `modified`, not the Customer's.
+   */
+  async readLinkedChangesSince(
+    doctype: 'Address' | 'Contact',
+    since: string | null,
+    page: { limitStart: number; pageSize: number },
+    options: CallOptions = {},
+  ): Promise<{ name: string; modified: string; customers: string[] }[]> {
+    const rows = await this.client.list(
+      doctype,
+      {
+        fields: ['name', 'modified'],
+        filters: since ? [['modified', '>=', since]] : [],
+        orderBy: 'modified asc, name asc',
+        limitStart: page.limitStart,
+        limitPageLength: page.pageSize,
+      },
+      changedRow,
+      options,
+    );
+    const links = await this.childRows(
+      'Dynamic Link',
+      doctype,
+      'parent',
+      rows.map((r) => r.name),
+      linkRow,
+      ['parent', 'link_name'],
+      options,
+      [['link_doctype', '=', 'Customer']],
+    );
+    return rows.map((r) => ({
+      ...r,
+      customers: links.filter((l) => l.parent === r.name).map((l) => l.link_name),
+    }));
+  }
+
+  /** The newest `modified` of a doctype: where following its changes starts after a full read. */
+  async latestModified(doctype: 'Address' | 'Contact', options: CallOptions = {}): Promise<string | null> {
+    const [row] = await this.client.list(
+      doctype,
+      { fields: ['name', 'modified'], orderBy: 'modified desc', limitPageLength: 1 },
+      changedRow,
+      options,
+    );
+    return row?.modified ?? null;
+  }
+
+  /** The customers an Address or Contact is linked to; none when it no longer exists. */
+  async customersLinkedTo(
+    doctype: 'Address' | 'Contact',
+    name: string,
+    options: CallOptions = {},
+  ): Promise<string[]> {
+    try {
+      const doc = await this.client.get(
+        doctype,
+        name,
+        doctype === 'Address' ? addressDoc : contactDoc,
+        options,
+      );
+      return (doc.links ?? []).filter((l) => l.link_doctype === 'Customer').map((l) => l.link_name);
+    } catch (error) {
+      if (error instanceof ErpNextError && error.kind === 'not-found') return [];
+      throw error;
+    }
+  }
+
+  private customerFields(): string[] {
+    return [...customerListFields, ...(this.settings.vatField ? [this.settings.vatField] : [])];
   }
 
   /** One customer as ERPNext has it now; null when it does not exist (deleted). */
@@ -125,7 +234,10 @@ export class ErpNextCustomers {
     );
     const primaryAddress = address?.name ?? null;
     const primaryContact = contact?.name ?? null;
-    if ((customer.customer_primary_address ?? null) !== primaryAddress || (customer.customer_primary_contact ?? null) !== primaryContact) {
+    if (
+      (customer.customer_primary_address ?? null) !== primaryAddress ||
+      (customer.customer_primary_contact ?? null) !== primaryContact
+    ) {
       customer = await this.client.update(
         'Customer',
         customer.name,
@@ -162,21 +274,41 @@ export class ErpNextCustomers {
     return this.client.insert(doctype, body, schema, options);
   }
 
-  private async withRelated(rows: CustomerDoc[], needCreditLimits: boolean, options: CallOptions): Promise<RemoteCustomer[]> {
+  private async withRelated(
+    rows: CustomerDoc[],
+    needCreditLimits: boolean,
+    options: CallOptions,
+  ): Promise<RemoteCustomer[]> {
     if (rows.length === 0) return [];
     const names = rows.map((r) => r.name);
     if (needCreditLimits && this.settings.company) {
-      const limits = await this.childRows('Customer Credit Limit', 'Customer', 'parent', names, creditLimitRow, [
+      const limits = await this.childRows(
+        'Customer Credit Limit',
+        'Customer',
         'parent',
-        'company',
-        'credit_limit',
-      ], options);
+        names,
+        creditLimitRow,
+        ['parent', 'company', 'credit_limit'],
+        options,
+      );
       for (const row of rows) row.credit_limits = limits.filter((l) => l.parent === row.name);
     }
     const addressOf = await this.primaryLinks(rows, 'Address', (r) => r.customer_primary_address, options);
     const contactOf = await this.primaryLinks(rows, 'Contact', (r) => r.customer_primary_contact, options);
-    const addresses = await this.byNames('Address', [...addressOf.values()], addressListFields, addressDoc, options);
-    const contacts = await this.byNames('Contact', [...contactOf.values()], contactListFields, contactDoc, options);
+    const addresses = await this.byNames(
+      'Address',
+      [...addressOf.values()],
+      addressListFields,
+      addressDoc,
+      options,
+    );
+    const contacts = await this.byNames(
+      'Contact',
+      [...contactOf.values()],
+      contactListFields,
+      contactDoc,
+      options,
+    );
     return rows.map((customer) => ({
       customer,
       address: addresses.get(addressOf.get(customer.name) ?? '') ?? null,
@@ -199,9 +331,16 @@ export class ErpNextCustomers {
       else missing.push(row.name);
     }
     if (missing.length > 0) {
-      const links = await this.childRows('Dynamic Link', doctype, 'link_name', missing, linkRow, ['parent', 'link_name'], options, [
-        ['link_doctype', '=', 'Customer'],
-      ]);
+      const links = await this.childRows(
+        'Dynamic Link',
+        doctype,
+        'link_name',
+        missing,
+        linkRow,
+        ['parent', 'link_name'],
+        options,
+        [['link_doctype', '=', 'Customer']],
+      );
       for (const link of links.sort((a, b) => a.parent.localeCompare(b.parent)))
         if (!out.has(link.link_name)) out.set(link.link_name, link.parent);
     }

@@ -93,7 +93,8 @@ export function decodeServerMessages(raw: string | undefined): string[] {
     return outer.flatMap((item) => {
       try {
         const inner = typeof item === 'string' ? (JSON.parse(item) as unknown) : item;
-        if (inner && typeof inner === 'object' && 'message' in inner) return [stripHtml(String(inner.message))];
+        if (inner && typeof inner === 'object' && 'message' in inner)
+          return [stripHtml(String(inner.message))];
         return typeof inner === 'string' ? [stripHtml(inner)] : [];
       } catch {
         return typeof item === 'string' ? [stripHtml(item)] : [];
@@ -117,7 +118,8 @@ export function errorFromResponse(
   const envelope = frappeErrorEnvelope.safeParse(body);
   const excType = envelope.success ? envelope.data.exc_type : undefined;
   const messages = envelope.success ? decodeServerMessages(envelope.data._server_messages) : [];
-  if (envelope.success && messages.length === 0 && envelope.data.exception) messages.push(envelope.data.exception);
+  if (envelope.success && messages.length === 0 && envelope.data.exception)
+    messages.push(envelope.data.exception);
   const seconds = retryAfterHeader === null ? undefined : Number(retryAfterHeader);
   return new ErpNextError({
     kind: kindOf(status, excType),

@@ -62,13 +62,18 @@ export function syncedFieldNames(settings: CustomerMappingSettings): CustomerFie
 }
 
 /** The fields of the Customer document itself (never address, contact or other foreign fields). */
-export function customerBody(fields: CustomerFields, settings: CustomerMappingSettings): Record<string, unknown> {
+export function customerBody(
+  fields: CustomerFields,
+  settings: CustomerMappingSettings,
+): Record<string, unknown> {
   const body: Record<string, unknown> = { disabled: fields.active ? 0 : 1 };
   for (const m of customerFields) body[m.remote] = fields[m.local];
   if (settings.vatField) body[settings.vatField] = fields.vatNumber;
   if (settings.company)
     body.credit_limits =
-      fields.creditLimit === null ? [] : [{ company: settings.company, credit_limit: Number(fields.creditLimit) }];
+      fields.creditLimit === null
+        ? []
+        : [{ company: settings.company, credit_limit: Number(fields.creditLimit) }];
   return body;
 }
 
@@ -91,7 +96,8 @@ export function addressBody(fields: CustomerFields, customerName: string): Recor
 
 export function contactBody(fields: CustomerFields, customerName: string): Record<string, unknown> {
   const body: Record<string, unknown> = {};
-  for (const m of contactFields) if (m.remote !== 'email_id' && m.remote !== 'phone') body[m.remote] = fields[m.local];
+  for (const m of contactFields)
+    if (m.remote !== 'email_id' && m.remote !== 'phone') body[m.remote] = fields[m.local];
   // Since v13 a Contact's email and phone are derived from its child tables; writing the plain fields alone is lost.
   body.email_ids = fields.email ? [{ email_id: fields.email, is_primary: 1 }] : [];
   body.phone_nos = fields.phone ? [{ phone: fields.phone, is_primary_phone: 1 }] : [];
@@ -128,10 +134,12 @@ export function fieldsFromRemote(
   if (settings.vatField) out.vatNumber = blankToNull(remote.customer[settings.vatField]);
   if (settings.company) {
     const row = remote.customer.credit_limits?.find((r) => r.company === settings.company);
-    const amount = row?.credit_limit === undefined || row.credit_limit === null ? null : Number(row.credit_limit);
+    const amount =
+      row?.credit_limit === undefined || row.credit_limit === null ? null : Number(row.credit_limit);
     out.creditLimit = amount === null || !Number.isFinite(amount) ? null : amount.toFixed(2);
   }
   const picked: Partial<CustomerFields> = {};
-  for (const name of syncedFieldNames(settings)) (picked as Record<string, unknown>)[name] = out[name] ?? null;
+  for (const name of syncedFieldNames(settings))
+    (picked as Record<string, unknown>)[name] = out[name] ?? null;
   return picked;
 }

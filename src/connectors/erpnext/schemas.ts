@@ -68,10 +68,11 @@ export type ContactDoc = z.infer<typeof contactDoc>;
 
 export const dataEnvelope = <T extends z.ZodType>(data: T) => z.object({ data });
 
-/** The signed payload our ERPNext webhooks send (see the README of the ERPNext connector for the template). */
+/** The signed payload our ERPNext webhooks send (the template is in src/sync/erpnext-customers/webhook.ts). */
 export const customerWebhookPayload = z.object({
   event: z.enum(['after_insert', 'on_update', 'on_trash']).optional(),
-  doctype: z.literal('Customer').optional(),
+  /** Customer by default; Address and Contact webhooks re-read the customers they belong to. */
+  doctype: z.enum(['Customer', 'Address', 'Contact']).optional(),
   name: z.string().min(1),
   modified: frappeTimestamp.optional(),
 });

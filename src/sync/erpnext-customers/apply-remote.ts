@@ -7,7 +7,11 @@
 import { randomUUID } from 'node:crypto';
 import { inArray } from 'drizzle-orm';
 import { fieldsFromRemote, type RemoteCustomer } from '../../connectors/erpnext/mapping.js';
-import { compareFrappeTimestamps, frappeTimestampToDate, normaliseFrappeTimestamp } from '../../connectors/erpnext/timestamps.js';
+import {
+  compareFrappeTimestamps,
+  frappeTimestampToDate,
+  normaliseFrappeTimestamp,
+} from '../../connectors/erpnext/timestamps.js';
 import { recordConflicts } from '../../customers/conflicts.js';
 import { fieldsChecksum, newCustomerFields, type CustomerFields } from '../../customers/fields.js';
 import { mergeCustomer } from '../../customers/merge.js';
@@ -18,7 +22,8 @@ import { customers, customerSyncStates } from '../../models/customers.js';
 import { requestPush, type CustomerSync } from './context.js';
 import { saveSyncState, syncStateByErpNextName, type CustomerSyncState } from './sync-state.js';
 
-export type RemoteOutcome = 'created' | 'updated' | 'merged' | 'unchanged' | 'stale' | 'deactivated' | 'unknown';
+export type RemoteOutcome =
+  'created' | 'updated' | 'merged' | 'unchanged' | 'stale' | 'deactivated' | 'unknown';
 
 export interface RemoteApplied {
   outcome: RemoteOutcome;
@@ -27,7 +32,11 @@ export interface RemoteApplied {
 }
 
 interface Pending {
-  events: { type: 'customer.created' | 'customer.updated' | 'customer.deactivated'; customerId: string; name: string }[];
+  events: {
+    type: 'customer.created' | 'customer.updated' | 'customer.deactivated';
+    customerId: string;
+    name: string;
+  }[];
   push: boolean;
 }
 
@@ -47,11 +56,17 @@ export async function applyRemoteCustomer(
  * A page of customers in one transaction (one commit instead of hundreds, which is what a bulk import's speed comes
  * down to). If any row fails, the page is applied again one customer at a time, so one bad row holds back no other.
  */
-export async function applyRemoteCustomers(sync: CustomerSync, remotes: RemoteCustomer[]): Promise<(RemoteApplied | Error)[]> {
+export async function applyRemoteCustomers(
+  sync: CustomerSync,
+  remotes: RemoteCustomer[],
+): Promise<(RemoteApplied | Error)[]> {
   const pending: Pending = { events: [], push: false };
   try {
     const results = await sync.db.transaction(async (tx) => {
-      const known = await knownErpNextNames(tx, remotes.map((r) => r.customer.name));
+      const known = await knownErpNextNames(
+        tx,
+        remotes.map((r) => r.customer.name),
+      );
       const fresh = remotes.filter((r) => !known.has(r.customer.name));
       const created = await insertNewFromRemote(tx, sync, fresh, pending);
       const out: RemoteApplied[] = [];
@@ -64,7 +79,11 @@ export async function applyRemoteCustomers(sync: CustomerSync, remotes: RemoteCu
   } catch {
     const out: (RemoteApplied | Error)[] = [];
     for (const remote of remotes)
-      out.push(await applyRemoteCustomer(sync, remote).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e)))));
+      out.push(
+        await applyRemoteCustomer(sync, remote).catch((e: unknown) =>
+          e instanceof Error ? e : new Error(String(e)),
+        ),
+      );
     return out;
   }
 }
@@ -118,13 +137,18 @@ async function insertNewFromRemote(
     const chunk = remotes.slice(i, i + rowsPerStatement).map((remote) => {
       const snapshot = snapshotOf(sync, remote);
       const fields = {
-        ...newCustomerFields({ name: snapshot.remoteFields.name ?? remote.customer.name }, sync.settings.defaultCountry),
+        ...newCustomerFields(
+          { name: snapshot.remoteFields.name ?? remote.customer.name },
+          sync.settings.defaultCountry,
+        ),
         ...snapshot.remoteFields,
       } as CustomerFields;
       return { id: randomUUID(), fields, state: snapshot.agreed(snapshot.remoteFields) };
     });
     if (chunk.length === 0) continue;
-    await tx.insert(customers).values(chunk.map((c) => ({ id: c.id, ...c.fields, createdAt: now, updatedAt: now })));
+    await tx
+      .insert(customers)
+      .values(chunk.map((c) => ({ id: c.id, ...c.fields, createdAt: now, updatedAt: now })));
     await tx.insert(customerSyncStates).values(chunk.map((c) => ({ customerId: c.id, ...c.state })));
     for (const c of chunk) {
       pending.events.push({ type: 'customer.created', customerId: c.id, name: c.fields.name });
@@ -149,7 +173,8 @@ async function applyRemoteIn(
   if (state.remoteModified && compareFrappeTimestamps(modified, state.remoteModified) < 0)
     return { outcome: 'stale', customerId: state.customerId, conflicts: 0 };
   if (remoteSum === state.syncedChecksum && !state.remoteDeleted) {
-    if (state.remoteModified !== modified) await saveSyncState(tx, state.customerId, { ...linkNames, remoteModified: modified });
+    if (state.remoteModified !== modified)
+      await saveSyncState(tx, state.customerId, { ...linkNames, remoteModified: modified });
     return { outcome: 'unchanged', customerId: state.customerId, conflicts: 0 };
   }
 
@@ -167,7 +192,16 @@ async function applyRemoteIn(
     pending.events.push({ type: eventFor(local, remoteFields), customerId: row.id, name: updated.name });
     return { outcome: 'updated', customerId: row.id, conflicts: 0 };
   }
-  return mergeBothChanged(tx, sync, { state, row, local, remoteFields, remoteSum, modified, agreed, pending });
+  return mergeBothChanged(tx, sync, {
+    state,
+    row,
+    local,
+    remoteFields,
+    remoteSum,
+    modified,
+    agreed,
+    pending,
+  });
 }
 
 async function mergeBothChanged(
@@ -211,11 +245,18 @@ async function mergeBothChanged(
     await addOutboxEntry(tx, input.row.id, 'merge');
     input.pending.push = true;
   }
-  input.pending.events.push({ type: eventFor(input.local, merged), customerId: input.row.id, name: updated.name });
+  input.pending.events.push({
+    type: eventFor(input.local, merged),
+    customerId: input.row.id,
+    name: updated.name,
+  });
   return { outcome: 'merged', customerId: input.row.id, conflicts: conflicts.length };
 }
 
-function eventFor(before: CustomerFields, after: Partial<CustomerFields>): 'customer.updated' | 'customer.deactivated' {
+function eventFor(
+  before: CustomerFields,
+  after: Partial<CustomerFields>,
+): 'customer.updated' | 'customer.deactivated' {
   return before.active && after.active === false ? 'customer.deactivated' : 'customer.updated';
 }
 

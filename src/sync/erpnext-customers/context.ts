@@ -29,6 +29,9 @@ export function requireRemote(sync: CustomerSync): ErpNextCustomers {
 export function requestPush(sync: CustomerSync, trigger: 'manual' | 'webhook' = 'manual'): void {
   if (!sync.remote) return;
   sync.jobs.enqueue(pushJobName, {}, trigger).catch((error: unknown) => {
-    sync.log.warn({ err: error }, 'could not queue erpnext.push-customers; the scheduled push will deliver the change');
+    sync.log.warn(
+      { err: error },
+      'could not queue erpnext.push-customers; the scheduled push will deliver the change',
+    );
   });
 }

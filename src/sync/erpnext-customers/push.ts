@@ -30,7 +30,8 @@ type Delivery = 'created' | 'updated' | 'unchanged';
 export function pushCustomersJob(sync: CustomerSync): JobDefinition<Record<string, never>> {
   return {
     name: pushJobName,
-    description: 'Sends local customer changes waiting in the outbox to ERPNext (Customer, Address, Contact).',
+    description:
+      'Sends local customer changes waiting in the outbox to ERPNext (Customer, Address, Contact).',
     data: z.strictObject({}),
     schedule: (config) => (sync.remote ? config.ERPNEXT_PUSH_SCHEDULE : undefined),
     run: (ctx) => pushOutbox(sync, ctx),
@@ -75,9 +76,17 @@ async function pushCustomer(sync: CustomerSync, ctx: RunContext, customerId: str
     await markDelivered(sync.db, customerId, latest.id, lastExchange(trace));
     ctx.count(delivery);
     if (delivery !== 'unchanged')
-      await ctx.event({ level: 'info', entity: `customer:${customerId}`, message: `Customer ${delivery} in ERPNext` });
+      await ctx.event({
+        level: 'info',
+        entity: `customer:${customerId}`,
+        message: `Customer ${delivery} in ERPNext`,
+      });
   } catch (error) {
-    if (error instanceof ErpNextNotConfiguredError || (error instanceof ErpNextError && error.kind === 'auth')) throw error;
+    if (
+      error instanceof ErpNextNotConfiguredError ||
+      (error instanceof ErpNextError && error.kind === 'auth')
+    )
+      throw error;
     await recordFailure(sync, ctx, newest, error, trace);
   }
 }
@@ -118,7 +127,9 @@ async function deliver(sync: CustomerSync, customerId: string, trace: Exchange[]
     if (current === null) {
       // Deleted in ERPNext without us hearing of it: an active customer is created there again.
       await saveSyncState(sync.db, customerId, { remoteDeleted: true });
-    } else if (fieldsChecksum(fieldsFromRemote(current, sync.settings.mapping), names) !== state.syncedChecksum) {
+    } else if (
+      fieldsChecksum(fieldsFromRemote(current, sync.settings.mapping), names) !== state.syncedChecksum
+    ) {
       await applyRemoteCustomer(sync, current);
     }
     state = await syncStateOf(sync.db, customerId);
@@ -159,6 +170,9 @@ function lastExchange(trace: Exchange[]): { request: unknown; response: unknown 
   if (!last) return { request: null, response: null };
   return {
     request: { method: last.method, path: last.path, body: last.body ?? null },
-    response: last.status === undefined ? { error: last.error ?? 'no reply' } : { status: last.status, body: last.response ?? null },
+    response:
+      last.status === undefined
+        ? { error: last.error ?? 'no reply' }
+        : { status: last.status, body: last.response ?? null },
   };
 }

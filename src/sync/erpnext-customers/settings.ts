@@ -25,7 +25,10 @@ export function missingErpNextSettings(config: Config): string[] {
 }
 
 export function customerSyncSettings(config: Config): CustomerSyncSettings {
-  const mapping: CustomerMappingSettings = { company: config.ERPNEXT_COMPANY, vatField: config.ERPNEXT_VAT_FIELD };
+  const mapping: CustomerMappingSettings = {
+    company: config.ERPNEXT_COMPANY,
+    vatField: config.ERPNEXT_VAT_FIELD,
+  };
   return {
     connection:
       missingErpNextSettings(config).length === 0

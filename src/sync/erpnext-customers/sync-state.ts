@@ -1,6 +1,7 @@
 /**
- * What the customer sync remembers: per customer, ERPNext's names and the last agreed fields; and the pull cursor,
- * stored under the stable stream name "erpnext.customers" so it survives code moves.
+ * What the customer sync remembers: per customer, ERPNext's names and the last agreed fields; and the pull cursors,
+ * stored under stable stream names ("erpnext.customers", "erpnext.addresses", "erpnext.contacts") so they survive
+ * code moves.
  */
 import { eq } from 'drizzle-orm';
 import type { Queryable } from '../../db/database.js';
@@ -8,14 +9,22 @@ import { customerSyncStates, erpnextPullCursors } from '../../models/customers.j
 
 export type CustomerSyncState = typeof customerSyncStates.$inferSelect;
 
-export const customerPullStream = 'erpnext.customers';
+export const pullStreams = {
+  customers: 'erpnext.customers',
+  addresses: 'erpnext.addresses',
+  contacts: 'erpnext.contacts',
+} as const;
+export type PullStream = (typeof pullStreams)[keyof typeof pullStreams];
 
 export interface PullCursor {
   modified: string;
   namesAtModified: string[];
 }
 
-export async function syncStateByErpNextName(tx: Queryable, erpnextName: string): Promise<CustomerSyncState | undefined> {
+export async function syncStateByErpNextName(
+  tx: Queryable,
+  erpnextName: string,
+): Promise<CustomerSyncState | undefined> {
   const [row] = await tx
     .select()
     .from(customerSyncStates)
@@ -25,8 +34,25 @@ export async function syncStateByErpNextName(tx: Queryable, erpnextName: string)
 }
 
 export async function syncStateOf(tx: Queryable, customerId: string): Promise<CustomerSyncState | undefined> {
-  const [row] = await tx.select().from(customerSyncStates).where(eq(customerSyncStates.customerId, customerId));
+  const [row] = await tx
+    .select()
+    .from(customerSyncStates)
+    .where(eq(customerSyncStates.customerId, customerId));
   return row;
+}
+
+/** ERPNext names of the customers whose primary Address or Contact this is, as last synced. */
+export async function customersUsing(
+  tx: Queryable,
+  doctype: 'Address' | 'Contact',
+  name: string,
+): Promise<string[]> {
+  const column = doctype === 'Address' ? customerSyncStates.addressName : customerSyncStates.contactName;
+  const rows = await tx
+    .select({ erpnextName: customerSyncStates.erpnextName })
+    .from(customerSyncStates)
+    .where(eq(column, name));
+  return rows.flatMap((r) => (r.erpnextName ? [r.erpnextName] : []));
 }
 
 export async function saveSyncState(
@@ -40,15 +66,19 @@ export async function saveSyncState(
     .onConflictDoUpdate({ target: customerSyncStates.customerId, set: values });
 }
 
-export async function loadPullCursor(db: Queryable): Promise<PullCursor | undefined> {
-  const [row] = await db.select().from(erpnextPullCursors).where(eq(erpnextPullCursors.stream, customerPullStream));
+export async function loadPullCursor(db: Queryable, stream: PullStream): Promise<PullCursor | undefined> {
+  const [row] = await db.select().from(erpnextPullCursors).where(eq(erpnextPullCursors.stream, stream));
   return row ? { modified: row.modified, namesAtModified: row.namesAtModified } : undefined;
 }
 
-export async function savePullCursor(db: Queryable, cursor: PullCursor): Promise<void> {
-  const values = { modified: cursor.modified, namesAtModified: cursor.namesAtModified, updatedAt: new Date() };
+export async function savePullCursor(db: Queryable, stream: PullStream, cursor: PullCursor): Promise<void> {
+  const values = {
+    modified: cursor.modified,
+    namesAtModified: cursor.namesAtModified,
+    updatedAt: new Date(),
+  };
   await db
     .insert(erpnextPullCursors)
-    .values({ stream: customerPullStream, ...values })
+    .values({ stream, ...values })
     .onConflictDoUpdate({ target: erpnextPullCursors.stream, set: values });
 }

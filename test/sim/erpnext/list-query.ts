@@ -45,10 +45,10 @@ export function parseListParams(query: URLSearchParams, defaultOrder: string): L
   const orderText = query.get('order_by') ?? defaultOrder;
   const orderBy = orderText.split(',').map((part) => {
     const [field, dir] = part.trim().split(/\s+/);
-    return [field!.replace(/`/g, '').replace(/^tab\w+\./, ''), dir?.toLowerCase() === 'desc' ? 'desc' : 'asc'] as [
-      string,
-      'asc' | 'desc',
-    ];
+    return [
+      field!.replace(/`/g, '').replace(/^tab\w+\./, ''),
+      dir?.toLowerCase() === 'desc' ? 'desc' : 'asc',
+    ] as [string, 'asc' | 'desc'];
   });
   const limitText = query.get('limit_page_length') ?? query.get('limit');
   return {
@@ -94,13 +94,22 @@ function matches(row: Record<string, unknown>, [field, op, value]: [string, stri
       return op === 'in' ? found : !found;
     }
     case 'like': {
-      const pattern = new RegExp(`^${String(value).replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/%/g, '.*').replace(/_/g, '.')}$`, 'i');
+      const pattern = new RegExp(
+        `^${String(value)
+          .replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+          .replace(/%/g, '.*')
+          .replace(/_/g, '.')}$`,
+        'i',
+      );
       return pattern.test(String(row[field] ?? ''));
     }
     case 'is':
       return value === 'set' ? have !== null && have !== '' : have === null || have === '';
     default:
-      throw validationError('ValidationError', `Operator must be one of =, !=, >, <, >=, <=, like, in, not in, is: ${op}`);
+      throw validationError(
+        'ValidationError',
+        `Operator must be one of =, !=, >, <, >=, <=, like, in, not in, is: ${op}`,
+      );
   }
 }
 
@@ -120,7 +129,10 @@ function inSet(field: string, value: unknown): Set<unknown> {
 export function runList(rows: Record<string, unknown>[], params: ListParams): Record<string, unknown>[] {
   const filtered = rows.filter((row) => params.filters.every((f) => matches(row, f)));
   // Sort keys computed once per row: parsing a datetime on every comparison made large lists slow.
-  const keyed = filtered.map((row) => ({ row, keys: params.orderBy.map(([field]) => comparable(field, row[field])) }));
+  const keyed = filtered.map((row) => ({
+    row,
+    keys: params.orderBy.map(([field]) => comparable(field, row[field])),
+  }));
   keyed.sort((a, b) => {
     for (const [i, [, dir]] of params.orderBy.entries()) {
       const c = compare(a.keys[i]!, b.keys[i]!);
@@ -129,10 +141,14 @@ export function runList(rows: Record<string, unknown>[], params: ListParams): Re
     return 0;
   });
   const sorted = keyed.map((k) => k.row);
-  const page = params.pageLength > 0 ? sorted.slice(params.start, params.start + params.pageLength) : sorted.slice(params.start);
+  const page =
+    params.pageLength > 0
+      ? sorted.slice(params.start, params.start + params.pageLength)
+      : sorted.slice(params.start);
   const all = params.fields.includes('*');
   return page.map((row) => {
-    if (all) return structuredClone(Object.fromEntries(Object.entries(row).filter(([, v]) => !Array.isArray(v))));
+    if (all)
+      return structuredClone(Object.fromEntries(Object.entries(row).filter(([, v]) => !Array.isArray(v))));
     const out: Record<string, unknown> = {};
     for (const field of params.fields) {
       const [source, alias] = field.split(/\s+as\s+/i);

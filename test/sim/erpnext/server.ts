@@ -58,20 +58,36 @@ export interface ErpNextSimulator {
   close(): Promise<void>;
 }
 
-function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+function send(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+    ...headers,
+  });
   res.end(text);
 }
 
 function errorBody(error: FrappeException, traceback: boolean): Record<string, unknown> {
-  const message = JSON.stringify({ message: error.message, title: 'Message', indicator: 'red', raise_exception: 1 });
+  const message = JSON.stringify({
+    message: error.message,
+    title: 'Message',
+    indicator: 'red',
+    raise_exception: 1,
+  });
   return {
     exc_type: error.excType,
     ...(traceback
       ? {
           exception: `frappe.exceptions.${error.excType}: ${error.message}`,
-          exc: JSON.stringify([`Traceback (most recent call last):\n  ...\nfrappe.exceptions.${error.excType}: ${error.message}\n`]),
+          exc: JSON.stringify([
+            `Traceback (most recent call last):\n  ...\nfrappe.exceptions.${error.excType}: ${error.message}\n`,
+          ]),
         }
       : {}),
     _server_messages: JSON.stringify([message]),
@@ -95,11 +111,15 @@ async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> 
   }
   if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
     throw validationError('ValidationError', 'Request body must be a JSON object');
-  const { doctype: _ignored, ...rest } = parsed as Record<string, unknown>;
+  // frappe/api/v1.py drops the `doctype` key of the body.
+  const rest = { ...(parsed as Record<string, unknown>) };
+  delete rest.doctype;
   return rest;
 }
 
-export async function startErpNextSimulator(options: ErpNextSimulatorOptions = {}): Promise<ErpNextSimulator> {
+export async function startErpNextSimulator(
+  options: ErpNextSimulatorOptions = {},
+): Promise<ErpNextSimulator> {
   const apiKey = options.apiKey ?? 'sim-api-key';
   const apiSecret = options.apiSecret ?? 'sim-api-secret';
   const random = seededRandom(options.seed ?? 1);
@@ -125,7 +145,8 @@ export async function startErpNextSimulator(options: ErpNextSimulatorOptions = {
     if (header.startsWith('token ')) credentials = header.slice(6).trim();
     else if (header.startsWith('Basic ')) {
       credentials = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
-      if (!credentials.includes(':')) throw new FrappeException('InvalidAuthorizationToken', 401, 'Invalid authorization token');
+      if (!credentials.includes(':'))
+        throw new FrappeException('InvalidAuthorizationToken', 401, 'Invalid authorization token');
     }
     if (credentials !== `${apiKey}:${apiSecret}`)
       throw new FrappeException('AuthenticationError', 401, 'Invalid login credentials');
@@ -137,7 +158,11 @@ export async function startErpNextSimulator(options: ErpNextSimulatorOptions = {
     if (window.second !== second) Object.assign(window, { second, count: 0 });
     window.count += 1;
     if (window.count > options.rateLimitPerSecond)
-      throw new FrappeException('TooManyRequestsError', 429, 'You hit the rate limit because of too many requests. Please try after sometime.');
+      throw new FrappeException(
+        'TooManyRequestsError',
+        429,
+        'You hit the rate limit because of too many requests. Please try after sometime.',
+      );
   }
 
   async function route(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
@@ -154,18 +179,29 @@ export async function startErpNextSimulator(options: ErpNextSimulatorOptions = {
       if (childDoctypes.has(doctype)) {
         const parent = url.searchParams.get('parent');
         if (!parent || !site.isDoctype(parent))
-          throw new FrappeException('PermissionError', 403, `Please specify a valid parent DocType for ${doctype}`);
+          throw new FrappeException(
+            'PermissionError',
+            403,
+            `Please specify a valid parent DocType for ${doctype}`,
+          );
         const params = parseListParams(url.searchParams, 'idx asc');
         return send(res, 200, { data: runList(site.childRows(doctype, parent), params) });
       }
-      if (!site.isDoctype(doctype)) throw new FrappeException('DoesNotExistError', 404, `DocType ${doctype} not found`);
-      const params = parseListParams(url.searchParams, doctype === 'Customer' ? 'creation desc' : 'modified desc');
+      if (!site.isDoctype(doctype))
+        throw new FrappeException('DoesNotExistError', 404, `DocType ${doctype} not found`);
+      const params = parseListParams(
+        url.searchParams,
+        doctype === 'Customer' ? 'creation desc' : 'modified desc',
+      );
       return send(res, 200, { data: runList(site.all(doctype), params) });
     }
-    if (!site.isDoctype(doctype)) throw new FrappeException('DoesNotExistError', 404, `DocType ${doctype} not found`);
-    if (name === undefined && req.method === 'POST') return send(res, 200, { data: site.insert(doctype, await readBody(req)) });
+    if (!site.isDoctype(doctype))
+      throw new FrappeException('DoesNotExistError', 404, `DocType ${doctype} not found`);
+    if (name === undefined && req.method === 'POST')
+      return send(res, 200, { data: site.insert(doctype, await readBody(req)) });
     if (name !== undefined && req.method === 'GET') return send(res, 200, { data: site.get(doctype, name) });
-    if (name !== undefined && req.method === 'PUT') return send(res, 200, { data: site.update(doctype, name, await readBody(req)) });
+    if (name !== undefined && req.method === 'PUT')
+      return send(res, 200, { data: site.update(doctype, name, await readBody(req)) });
     if (name !== undefined && req.method === 'DELETE') {
       site.delete(doctype, name);
       return send(res, 202, { data: 'ok' });
@@ -182,11 +218,23 @@ export async function startErpNextSimulator(options: ErpNextSimulatorOptions = {
       route(req, res, url)
         .catch((error: unknown) => {
           const frappe =
-            error instanceof FrappeException ? error : new FrappeException('Exception', 500, String((error as Error).message ?? error));
-          send(res, frappe.status, errorBody(frappe, options.allowErrorTraceback ?? false), frappe.status === 429 ? { 'retry-after': '1' } : {});
+            error instanceof FrappeException
+              ? error
+              : new FrappeException('Exception', 500, String((error as Error).message ?? error));
+          send(
+            res,
+            frappe.status,
+            errorBody(frappe, options.allowErrorTraceback ?? false),
+            frappe.status === 429 ? { 'retry-after': '1' } : {},
+          );
         })
         .finally(() => {
-          requests.push({ method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams), status: res.statusCode });
+          requests.push({
+            method: req.method ?? 'GET',
+            path: url.pathname,
+            query: Object.fromEntries(url.searchParams),
+            status: res.statusCode,
+          });
         });
     });
     s.on('connection', (socket) => {

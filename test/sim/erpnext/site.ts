@@ -8,7 +8,12 @@
 import { randomBytes } from 'node:crypto';
 import { SiteClock } from './clock.js';
 
-export type Doc = Record<string, unknown> & { name: string; doctype: string; modified: string; creation: string };
+export type Doc = Record<string, unknown> & {
+  name: string;
+  doctype: string;
+  modified: string;
+  creation: string;
+};
 export type ChildRow = Record<string, unknown> & { parent: string; parenttype: string; parentfield: string };
 
 export class FrappeException extends Error {
@@ -21,7 +26,8 @@ export class FrappeException extends Error {
   }
 }
 
-export const validationError = (excType: string, message: string) => new FrappeException(excType, 417, message);
+export const validationError = (excType: string, message: string) =>
+  new FrappeException(excType, 417, message);
 
 export type DocEvent = 'after_insert' | 'on_update' | 'on_trash';
 
@@ -36,24 +42,95 @@ interface FieldSpec {
 const specs: Record<string, FieldSpec> = {
   Customer: {
     fields: [
-      'naming_series', 'customer_name', 'customer_type', 'customer_group', 'territory', 'salutation', 'gender',
-      'default_currency', 'default_price_list', 'tax_id', 'tax_category', 'website', 'language', 'market_segment',
-      'industry', 'customer_details', 'payment_terms', 'disabled', 'is_frozen', 'is_internal_customer',
-      'customer_primary_contact', 'customer_primary_address', 'primary_address', 'mobile_no', 'email_id',
+      'naming_series',
+      'customer_name',
+      'customer_type',
+      'customer_group',
+      'territory',
+      'salutation',
+      'gender',
+      'default_currency',
+      'default_price_list',
+      'tax_id',
+      'tax_category',
+      'website',
+      'language',
+      'market_segment',
+      'industry',
+      'customer_details',
+      'payment_terms',
+      'disabled',
+      'is_frozen',
+      'is_internal_customer',
+      'customer_primary_contact',
+      'customer_primary_address',
+      'primary_address',
+      'mobile_no',
+      'email_id',
       'account_manager',
     ],
-    tables: { credit_limits: { doctype: 'Customer Credit Limit', fields: ['company', 'credit_limit', 'bypass_credit_limit_check'] } },
-    links: { customer_group: 'Customer Group', territory: 'Territory', language: 'Language', customer_primary_contact: 'Contact', customer_primary_address: 'Address' },
-    mandatory: [['customer_name', 'Customer Name'], ['customer_type', 'Customer Type']],
+    tables: {
+      credit_limits: {
+        doctype: 'Customer Credit Limit',
+        fields: ['company', 'credit_limit', 'bypass_credit_limit_check'],
+      },
+    },
+    links: {
+      customer_group: 'Customer Group',
+      territory: 'Territory',
+      language: 'Language',
+      customer_primary_contact: 'Contact',
+      customer_primary_address: 'Address',
+    },
+    mandatory: [
+      ['customer_name', 'Customer Name'],
+      ['customer_type', 'Customer Type'],
+    ],
   },
   Address: {
-    fields: ['address_title', 'address_type', 'address_line1', 'address_line2', 'city', 'county', 'state', 'country', 'pincode', 'email_id', 'phone', 'fax', 'is_primary_address', 'is_shipping_address', 'disabled'],
+    fields: [
+      'address_title',
+      'address_type',
+      'address_line1',
+      'address_line2',
+      'city',
+      'county',
+      'state',
+      'country',
+      'pincode',
+      'email_id',
+      'phone',
+      'fax',
+      'is_primary_address',
+      'is_shipping_address',
+      'disabled',
+    ],
     tables: { links: { doctype: 'Dynamic Link', fields: ['link_doctype', 'link_name', 'link_title'] } },
     links: { country: 'Country' },
-    mandatory: [['address_line1', 'Address Line 1'], ['city', 'City/Town'], ['country', 'Country']],
+    mandatory: [
+      ['address_line1', 'Address Line 1'],
+      ['city', 'City/Town'],
+      ['country', 'Country'],
+    ],
   },
   Contact: {
-    fields: ['first_name', 'middle_name', 'last_name', 'full_name', 'email_id', 'user', 'company_name', 'phone', 'mobile_no', 'status', 'salutation', 'designation', 'gender', 'is_primary_contact', 'unsubscribed'],
+    fields: [
+      'first_name',
+      'middle_name',
+      'last_name',
+      'full_name',
+      'email_id',
+      'user',
+      'company_name',
+      'phone',
+      'mobile_no',
+      'status',
+      'salutation',
+      'designation',
+      'gender',
+      'is_primary_contact',
+      'unsubscribed',
+    ],
     tables: {
       email_ids: { doctype: 'Contact Email', fields: ['email_id', 'is_primary'] },
       phone_nos: { doctype: 'Contact Phone', fields: ['phone', 'is_primary_phone', 'is_primary_mobile_no'] },
@@ -64,13 +141,24 @@ const specs: Record<string, FieldSpec> = {
   },
 };
 
-export const childDoctypes = new Set(Object.values(specs).flatMap((s) => Object.values(s.tables).map((t) => t.doctype)));
+export const childDoctypes = new Set(
+  Object.values(specs).flatMap((s) => Object.values(s.tables).map((t) => t.doctype)),
+);
 
 const masters: Record<string, Set<string>> = {
   'Customer Group': new Set(['All Customer Groups', 'Individual', 'Commercial', 'Government', 'Non Profit']),
   Territory: new Set(['All Territories', 'United States', 'Canada', 'Rest Of The World']),
   Language: new Set(['en', 'de', 'fr', 'es', 'fa', 'ar']),
-  Country: new Set(['United States', 'Canada', 'Mexico', 'Germany', 'France', 'United Kingdom', 'Iran', 'India']),
+  Country: new Set([
+    'United States',
+    'Canada',
+    'Mexico',
+    'Germany',
+    'France',
+    'United Kingdom',
+    'Iran',
+    'India',
+  ]),
 };
 
 export interface SiteOptions {
@@ -117,7 +205,9 @@ export class FrappeSite {
   childRows(childDoctype: string, parentDoctype: string): ChildRow[] {
     const spec = this.specs[parentDoctype];
     if (!spec) return [];
-    const fields = Object.entries(spec.tables).filter(([, t]) => t.doctype === childDoctype).map(([f]) => f);
+    const fields = Object.entries(spec.tables)
+      .filter(([, t]) => t.doctype === childDoctype)
+      .map(([f]) => f);
     return [...this.docs.get(parentDoctype)!.values()].flatMap((doc) =>
       fields.flatMap((f) => (doc[f] as ChildRow[] | undefined) ?? []),
     );
@@ -158,7 +248,10 @@ export class FrappeSite {
     const current = this.docs.get(doctype)?.get(name);
     if (!current) throw new FrappeException('DoesNotExistError', 404, `${doctype} ${name} not found`);
     if (typeof data.modified === 'string' && data.modified !== current.modified)
-      throw validationError('TimestampMismatchError', 'Error: Document has been modified after you have opened it');
+      throw validationError(
+        'TimestampMismatchError',
+        'Error: Document has been modified after you have opened it',
+      );
     const spec = this.specs[doctype]!;
     const next = this.accept(doctype, data, structuredClone(current));
     this.validate(doctype, next, spec);
@@ -204,7 +297,8 @@ export class FrappeSite {
     const spec = this.specs[doctype]!;
     for (const [key, value] of Object.entries(data)) {
       if (spec.fields.includes(key)) into[key] = value === '' ? null : value;
-      else if (key in spec.tables) into[key] = Array.isArray(value) ? value.map((row) => ({ ...(row as object) })) : [];
+      else if (key in spec.tables)
+        into[key] = Array.isArray(value) ? value.map((row) => ({ ...(row as object) })) : [];
     }
     return into;
   }
@@ -213,8 +307,14 @@ export class FrappeSite {
     for (const [field, label] of spec.mandatory)
       if (doc[field] === undefined || doc[field] === null || doc[field] === '')
         throw validationError('MandatoryError', `Error: Value missing for ${doctype}: ${label}`);
-    if (doctype === 'Customer' && !['Company', 'Individual', 'Partnership'].includes(String(doc.customer_type)))
-      throw validationError('ValidationError', `Customer Type cannot be "${String(doc.customer_type)}". It should be one of "Company", "Individual", "Partnership"`);
+    if (
+      doctype === 'Customer' &&
+      !['Company', 'Individual', 'Partnership'].includes(String(doc.customer_type))
+    )
+      throw validationError(
+        'ValidationError',
+        `Customer Type cannot be "${String(doc.customer_type)}". It should be one of "Company", "Individual", "Partnership"`,
+      );
     for (const [field, target] of Object.entries(spec.links)) {
       const value = doc[field];
       if (value === undefined || value === null) continue;
@@ -224,11 +324,15 @@ export class FrappeSite {
     for (const row of (doc.links as Record<string, unknown>[] | undefined) ?? []) {
       const target = this.docs.get(String(row.link_doctype));
       if (!target?.has(String(row.link_name)))
-        throw validationError('LinkValidationError', `Could not find ${String(row.link_doctype)}: ${String(row.link_name)}`);
+        throw validationError(
+          'LinkValidationError',
+          `Could not find ${String(row.link_doctype)}: ${String(row.link_name)}`,
+        );
     }
     if (doctype === 'Customer')
       for (const row of (doc.credit_limits as Record<string, unknown>[] | undefined) ?? [])
-        if (!row.company) throw validationError('MandatoryError', 'Error: Value missing for Customer Credit Limit: Company');
+        if (!row.company)
+          throw validationError('MandatoryError', 'Error: Value missing for Customer Credit Limit: Company');
   }
 
   private adoptChildren(doc: Doc, table: string): void {
@@ -282,7 +386,10 @@ export class FrappeSite {
     if (data.address_line1) {
       if (!data.city || !data.country) {
         this.docs.get('Customer')!.delete(customer.name);
-        throw validationError('ValidationError', 'Following fields are mandatory to create address: City, Country');
+        throw validationError(
+          'ValidationError',
+          'Following fields are mandatory to create address: City, Country',
+        );
       }
       const address = this.insert('Address', {
         address_title: customer.customer_name,
@@ -318,7 +425,9 @@ export class FrappeSite {
       doc.full_name = [doc.first_name, doc.last_name].filter(Boolean).join(' ') || null;
     }
     if (doc.doctype === 'Customer') {
-      const contact = doc.customer_primary_contact ? this.docs.get('Contact')!.get(String(doc.customer_primary_contact)) : undefined;
+      const contact = doc.customer_primary_contact
+        ? this.docs.get('Contact')!.get(String(doc.customer_primary_contact))
+        : undefined;
       doc.email_id = contact?.email_id ?? null;
       doc.mobile_no = contact?.mobile_no ?? null;
     }

@@ -81,7 +81,10 @@ export class WebhookSender {
       try {
         const response = await fetch(hook.url, {
           method: 'POST',
-          headers: { ...(hook.headers ?? {}), ...(signature ? { 'X-Frappe-Webhook-Signature': signature } : {}) },
+          headers: {
+            ...(hook.headers ?? {}),
+            ...(signature ? { 'X-Frappe-Webhook-Signature': signature } : {}),
+          },
           // Bytes, not a string: fetch would add "Content-Type: text/plain", and Frappe sends none.
           body: Buffer.from(body, 'utf8'),
           signal: AbortSignal.timeout(this.options.timeoutMs),
