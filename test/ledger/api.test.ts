@@ -6,6 +6,10 @@ import { databaseKinds } from '../helpers/databases.js';
 import { startTestWorker, waitForRun, type TestWorker } from '../helpers/worker.js';
 import { movementCount, purchaseOrder, salesInvoice } from './helpers.js';
 
+/** What the API answers, loosely: the assertions check the shape. */
+type Row = Record<string, string>;
+type Body = Row & { items: Row[]; errors: Row[]; lines: Row[]; movements: Row[]; aliases: Row[]; totals: Row };
+
 describe.each(databaseKinds)('ledger API on %s', (kind) => {
   let tw: TestWorker;
   beforeAll(async () => {
@@ -27,12 +31,12 @@ describe.each(databaseKinds)('ledger API on %s', (kind) => {
 
   const json = async (path: string, init?: Parameters<TestWorker['api']>[1]) => {
     const res = await tw.api(path, init);
-    return { status: res.status, type: res.headers.get('content-type') ?? '', body: (await res.json()) as any };
+    return { status: res.status, type: res.headers.get('content-type') ?? '', body: (await res.json()) as Body };
   };
   const runJob = async (path: string, body?: unknown) => {
     const queued = await json(path, { method: 'POST', json: body ?? {} });
     expect(queued.status).toBe(202);
-    return waitForRun(tw, queued.body.runId);
+    return waitForRun(tw, queued.body.runId!);
   };
 
   it('posts through the job and lists inventory with its filters', async () => {
@@ -40,21 +44,21 @@ describe.each(databaseKinds)('ledger API on %s', (kind) => {
     expect(run.status).toBe('succeeded');
     expect(run).toMatchObject({ created: 3 });
     const all = await json('/api/inventory');
-    expect(all.body.items.map((i: any) => [i.sku, Number(i.onHand)])).toEqual([
+    expect(all.body.items.map((i: Row) => [i.sku, Number(i.onHand)])).toEqual([
       ['HAND SOAP', -4],
       ['SOAP', 36],
       ['TOWEL', 10],
     ]);
     const oversold = await json('/api/inventory?filter=oversold');
-    expect(oversold.body.items.map((i: any) => i.sku)).toEqual(['HAND SOAP']);
+    expect(oversold.body.items.map((i: Row) => i.sku)).toEqual(['HAND SOAP']);
     const unmapped = await json('/api/inventory?filter=unmapped');
     expect(unmapped.body.items).toHaveLength(3);
     const low = await json('/api/inventory?filter=low&threshold=10');
-    expect(low.body.items.map((i: any) => i.sku)).toEqual(['HAND SOAP', 'TOWEL']);
+    expect(low.body.items.map((i: Row) => i.sku)).toEqual(['HAND SOAP', 'TOWEL']);
     const page = await json('/api/inventory?limit=2');
     expect(page.body.items).toHaveLength(2);
     const next = await json(`/api/inventory?limit=2&cursor=${page.body.nextCursor}`);
-    expect(next.body.items.map((i: any) => i.sku)).toEqual(['TOWEL']);
+    expect(next.body.items.map((i: Row) => i.sku)).toEqual(['TOWEL']);
     expect((await json('/api/inventory?filter=nonsense')).status).toBe(400);
   });
 
@@ -65,7 +69,7 @@ describe.each(databaseKinds)('ledger API on %s', (kind) => {
     const mapped = await json('/api/items/aliases/routestar/Hand%20Soap', { method: 'PUT', json: { sku: 'soap' } });
     expect(mapped.status).toBe(200);
     expect(mapped.body).toMatchObject({ code: 'HAND SOAP', sku: 'SOAP', affectedSalesInvoices: 1 });
-    expect((await waitForRun(tw, mapped.body.runId)).status).toBe('succeeded');
+    expect((await waitForRun(tw, mapped.body.runId!)).status).toBe('succeeded');
     const soap = await json('/api/inventory/soap');
     expect(Number(soap.body.onHand)).toBe(32);
     expect(soap.body.aliases).toEqual([{ source: 'routestar', code: 'HAND SOAP' }]);
@@ -79,7 +83,7 @@ describe.each(databaseKinds)('ledger API on %s', (kind) => {
     const before = await movementCount(tw.database.db);
     const bad = await json('/api/inventory/TOWEL/adjustments', { method: 'POST', json: { qty: 0 } });
     expect(bad.status).toBe(400);
-    expect(bad.body.errors.map((e: any) => e.field).sort()).toEqual(['qty', 'reason']);
+    expect(bad.body.errors.map((e: Row) => e.field).sort()).toEqual(['qty', 'reason']);
     expect((await json('/api/inventory/NOPE/adjustments', { method: 'POST', json: { qty: 1, reason: 'count' } })).status).toBe(404);
     expect(await movementCount(tw.database.db)).toBe(before);
     const ok = await json('/api/inventory/towel/adjustments', { method: 'POST', json: { qty: -3, reason: 'water damage' } });
@@ -88,7 +92,7 @@ describe.each(databaseKinds)('ledger API on %s', (kind) => {
     const moves = await json('/api/inventory/TOWEL/movements?limit=1');
     expect(moves.body.items[0]).toMatchObject({ type: 'ADJUST', reason: 'water damage', qty: expect.stringMatching(/^-3/) });
     const older = await json(`/api/inventory/TOWEL/movements?limit=5&cursor=${moves.body.nextCursor}`);
-    expect(older.body.items.map((m: any) => m.type)).toEqual(['OUT', 'IN']);
+    expect(older.body.items.map((m: Row) => m.type)).toEqual(['OUT', 'IN']);
   });
 
   it('describes an item, and reconciles balances through the job', async () => {
@@ -107,14 +111,14 @@ describe.each(databaseKinds)('ledger API on %s', (kind) => {
     expect((await json(`/api/analytics/purchases?${range}`)).body).toMatchObject({ count: 2, total: '96.00', average: '48.00' });
     expect((await json(`/api/analytics/sales?${range}`)).body).toMatchObject({ count: 1, total: '30.00' });
     expect((await json(`/api/analytics/margin?${range}`)).body).toMatchObject({ margin: '-66.00' });
-    expect((await json(`/api/analytics/top-vendors?${range}`)).body.items.map((v: any) => v.name)).toEqual(['Acme', 'Bolt']);
+    expect((await json(`/api/analytics/top-vendors?${range}`)).body.items.map((v: Row) => v.name)).toEqual(['Acme', 'Bolt']);
     expect((await json(`/api/analytics/top-customers?${range}`)).body.items).toEqual([{ name: 'Deli', count: 1, total: '30.00' }]);
     expect((await json(`/api/analytics/top-products?${range}&limit=1`)).body.items).toEqual([
       expect.objectContaining({ sku: 'SOAP', orders: 2 }),
     ]);
-    const summary = (await json('/api/analytics/stock-summary')).body.items.find((r: any) => r.sku === 'TOWEL');
-    expect([summary.in, summary.out, summary.adjust, summary.onHand].map(Number)).toEqual([12, 2, -3, 7]);
-    expect((await json('/api/analytics/low-stock')).body.items.map((i: any) => i.sku)).toContain('TOWEL');
+    const summary = (await json('/api/analytics/stock-summary')).body.items.find((r: Row) => r.sku === 'TOWEL');
+    expect([summary!.in, summary!.out, summary!.adjust, summary!.onHand].map(Number)).toEqual([12, 2, -3, 7]);
+    expect((await json('/api/analytics/low-stock')).body.items.map((i: Row) => i.sku)).toContain('TOWEL');
     const reversed = await json('/api/analytics/sales?from=2026-12-01&to=2026-11-01');
     expect(reversed.status).toBe(400);
     expect((await json('/api/analytics/sales?from=2026-02-30')).status).toBe(400);
@@ -122,15 +126,15 @@ describe.each(databaseKinds)('ledger API on %s', (kind) => {
 
   it('shows documents with their lines and the movements they posted', async () => {
     const list = await json('/api/purchase-orders?limit=1');
-    expect(list.body.items.map((d: any) => d.orderNumber)).toEqual(['7002']);
+    expect(list.body.items.map((d: Row) => d.orderNumber)).toEqual(['7002']);
     const next = await json(`/api/purchase-orders?limit=1&cursor=${list.body.nextCursor}`);
-    expect(next.body.items.map((d: any) => d.orderNumber)).toEqual(['7001']);
+    expect(next.body.items.map((d: Row) => d.orderNumber)).toEqual(['7001']);
     const po = await json('/api/purchase-orders/customerconnect/7001');
-    expect(po.body.lines.map((l: any) => l.itemSku)).toEqual(['TOWEL', 'SOAP']);
+    expect(po.body.lines.map((l: Row) => l.itemSku)).toEqual(['TOWEL', 'SOAP']);
     expect(po.body.movements).toHaveLength(2);
     expect(po.body.posted).toBe(true);
     const invoice = await json('/api/sales-invoices/routestar/NRV10');
-    expect(invoice.body.movements.map((m: any) => [m.sku, Number(m.qty)])).toEqual([
+    expect(invoice.body.movements.map((m: Row) => [m.sku, Number(m.qty)])).toEqual([
       ['TOWEL', -2],
       ['HAND SOAP', -4],
       ['HAND SOAP', 4],
