@@ -42,6 +42,14 @@ export function sameMoney(a: string | null | undefined, b: string | null | undef
   return Math.round(Number(a) * 100) === Math.round(Number(b) * 100);
 }
 
+interface PendingWrite {
+  changes: OpmsChange[];
+  codes: Set<string>;
+  columns: OpmsColumn[];
+  resolve(applied: AppliedChange[]): void;
+  reject(error: unknown): void;
+}
+
 export interface OpmsDatabaseOptions {
   writesPerSecond: number;
   batchSize: number;
@@ -85,26 +93,66 @@ export class OpmsDatabase {
   }
 
   /**
-   * Writes the changes in transactions of at most `batchSize` items. Inside each transaction the rows are read again
-   * under lock, so the old values in the result are what was really replaced and changes already present are dropped.
+   * Writes the changes in transactions of at most `batchSize` items, each taking one slot of the write limit.
+   * Requests arriving while a slot is awaited share the next transaction (webhooks in a burst cost one write, not
+   * one each). Inside each transaction the rows are read again under lock, so the old values returned are what was
+   * really replaced and changes already present are dropped.
    */
   async applyChanges(changes: OpmsChange[], columns: OpmsColumn[]): Promise<AppliedChange[]> {
-    const byCode = new Map<string, OpmsChange[]>();
-    for (const c of changes) byCode.set(c.code, [...(byCode.get(c.code) ?? []), c]);
-    const codes = [...byCode.keys()];
-    const applied: AppliedChange[] = [];
+    const codes = [...new Set(changes.map((c) => c.code))];
+    const chunks: Promise<AppliedChange[]>[] = [];
     for (let i = 0; i < codes.length; i += this.options.batchSize) {
-      const batch = codes.slice(i, i + this.options.batchSize);
-      applied.push(...(await this.limiter.schedule(() => this.writeBatch(batch, byCode, columns))));
+      const chunkCodes = new Set(codes.slice(i, i + this.options.batchSize));
+      const chunk = changes.filter((c) => chunkCodes.has(c.code));
+      chunks.push(
+        new Promise((resolve, reject) => {
+          this.pending.push({ changes: chunk, codes: chunkCodes, columns, resolve, reject });
+        }),
+      );
     }
-    return applied;
+    void this.drain();
+    return (await Promise.all(chunks)).flat();
   }
 
-  private async writeBatch(
-    codes: string[],
-    byCode: Map<string, OpmsChange[]>,
-    columns: OpmsColumn[],
-  ): Promise<AppliedChange[]> {
+  private readonly pending: PendingWrite[] = [];
+  private draining = false;
+
+  private async drain(): Promise<void> {
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      while (this.pending.length > 0) {
+        await this.limiter.schedule(async () => {
+          const taken: PendingWrite[] = [];
+          const codes = new Set<string>();
+          while (this.pending.length > 0) {
+            const next = this.pending[0]!;
+            const added = [...next.codes].filter((c) => !codes.has(c)).length;
+            if (taken.length > 0 && codes.size + added > this.options.batchSize) break;
+            taken.push(this.pending.shift()!);
+            for (const c of next.codes) codes.add(c);
+          }
+          try {
+            const applied = await this.writeBatch(taken);
+            taken.forEach((request, i) => request.resolve(applied[i]!));
+          } catch (error) {
+            for (const request of taken) request.reject(error);
+          }
+        });
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  /** One transaction for the requests taken together; returns what was applied for each request. */
+  private async writeBatch(requests: PendingWrite[]): Promise<AppliedChange[][]> {
+    const columnsByKey = new Map<string, OpmsColumn>();
+    for (const r of requests) for (const c of r.columns) columnsByKey.set(columnKey(c), c);
+    for (const r of requests)
+      for (const c of r.changes) columnsByKey.set(columnKey(c), { table: c.table, column: c.column });
+    const columns = [...columnsByKey.values()];
+    const codes = [...new Set(requests.flatMap((r) => [...r.codes]))];
     const conn = await this.pool.getConnection();
     try {
       await conn.beginTransaction();
@@ -113,25 +161,41 @@ export class OpmsDatabase {
         codes,
       );
       const current = this.toItems(rows, columns);
-      const applied: AppliedChange[] = [];
-      for (const code of codes) {
-        const item = current.get(code);
-        if (!item) continue;
-        for (const change of byCode.get(code) ?? []) {
+      const products = new Map<number, Map<string, string | null>>();
+      for (const item of current.values()) products.set(item.productId, item.values);
+      const touched = { price: new Set<number>(), cost: new Set<number>() };
+      const applied = requests.map((request) =>
+        request.changes.flatMap((change): AppliedChange[] => {
+          const item = current.get(change.code);
+          if (!item) return [];
+          // Siblings share the product's values: the first item's change is seen by the second in this batch.
+          const values = products.get(item.productId)!;
           const key = columnKey(change);
-          const old = item.values.get(key) ?? null;
-          if (sameMoney(old, change.value)) continue;
-          const t = this.schema[change.table];
-          await conn.query(
-            `INSERT INTO ${ident(t.table)} (${ident(t.product)}, ${ident(change.column)}) VALUES (?, ?) ON DUPLICATE KEY UPDATE ${ident(change.column)} = VALUES(${ident(change.column)})`,
-            [item.productId, change.value],
-          );
-          // Siblings of the product read the new value from here on, so a second item of the same product in this
-          // batch does not record the same change twice.
-          for (const other of current.values())
-            if (other.productId === item.productId) other.values.set(key, change.value);
-          applied.push({ ...change, productId: item.productId, oldValue: old });
-        }
+          const old = values.get(key) ?? null;
+          if (sameMoney(old, change.value)) return [];
+          values.set(key, change.value);
+          touched[change.table].add(item.productId);
+          return [{ ...change, productId: item.productId, oldValue: old }];
+        }),
+      );
+      for (const table of ['price', 'cost'] as const) {
+        if (touched[table].size === 0) continue;
+        const t = this.schema[table];
+        const tableColumns = columns.filter((c) => c.table === table);
+        // One statement per table: every mapped column of each changed product, unchanged ones with their current
+        // value, so MariaDB rewrites nothing that did not change.
+        const rowsSql = [...touched[table]].map(
+          () => `(${['?', ...tableColumns.map(() => '?')].join(', ')})`,
+        );
+        const params = [...touched[table]].flatMap((productId) => [
+          productId,
+          ...tableColumns.map((c) => products.get(productId)!.get(columnKey(c)) ?? null),
+        ]);
+        await conn.query(
+          `INSERT INTO ${ident(t.table)} (${[t.product, ...tableColumns.map((c) => c.column)].map(ident).join(', ')}) VALUES ${rowsSql.join(', ')} ` +
+            `ON DUPLICATE KEY UPDATE ${tableColumns.map((c) => `${ident(c.column)} = VALUES(${ident(c.column)})`).join(', ')}`,
+          params,
+        );
       }
       await conn.commit();
       this.writesCommitted++;

@@ -116,6 +116,12 @@ export async function startMariaDb(options: { database?: string } = {}): Promise
     }
     await conn.query(`CREATE DATABASE \`${database}\``);
     await conn.end();
+    // A test process that dies without close() must not leave a server behind.
+    const killOnExit = () => {
+      child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    };
+    process.once('exit', killOnExit);
     return {
       host: '127.0.0.1',
       port,
@@ -123,6 +129,7 @@ export async function startMariaDb(options: { database?: string } = {}): Promise
       database,
       url: `mysql://root@127.0.0.1:${port}/${database}`,
       async close() {
+        process.removeListener('exit', killOnExit);
         if (child.exitCode === null) {
           const exited = new Promise((r) => child.once('exit', r));
           child.kill('SIGTERM');
