@@ -148,7 +148,8 @@ export class CustomerConnectNavigator {
     try {
       page = await this.acquire();
       await this.settings.artefacts.startStep(page.context());
-      const response = await page.goto(url, { waitUntil: 'domcontentloaded' });
+      const { waitUntil } = this.settings.profile.pageLoad;
+      const response = await page.goto(url, { waitUntil });
       this.stats.pages++;
       this.pagesInContext++;
       const status = response?.status() ?? 0;
@@ -163,7 +164,8 @@ export class CustomerConnectNavigator {
           retryAfterMs: Number.isFinite(retryAfter) ? retryAfter * 1000 : undefined,
         };
       }
-      html = await page.content();
+      // At "commit" the DOM is still being built, so the bytes as they arrived are the page; later, the DOM is.
+      html = waitUntil === 'commit' && response ? await response.text() : await page.content();
       if (this.session.isLoginUrl(page.url()) || isLoginPage(html, this.settings.profile)) {
         this.stats.relogins++;
         this.settings.log.info(

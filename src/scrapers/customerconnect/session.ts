@@ -53,6 +53,7 @@ export class CustomerConnectSession {
     const context = await this.browser.newContext({
       storageState: saved,
       viewport: { width: 1280, height: 900 },
+      javaScriptEnabled: this.settings.profile.pageLoad.javaScript,
     });
     context.setDefaultNavigationTimeout(this.settings.navigationTimeoutMs);
     context.setDefaultTimeout(Math.min(this.settings.navigationTimeoutMs, 30_000));

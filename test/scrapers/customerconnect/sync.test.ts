@@ -15,7 +15,10 @@ import { beginRun, runEvents } from '../../../src/jobs/runs.js';
 import { purchaseOrderLines, purchaseOrders, stockMovements } from '../../../src/models/index.js';
 import { launchBrowser } from '../../../src/scrapers/browser.js';
 import { LoginRejectedError, MarkupChangedError } from '../../../src/scrapers/customerconnect/errors.js';
-import { defaultCustomerConnectProfile } from '../../../src/scrapers/customerconnect/profile.js';
+import {
+  applyProfileOverride,
+  defaultCustomerConnectProfile,
+} from '../../../src/scrapers/customerconnect/profile.js';
 import {
   syncCustomerConnect,
   type CustomerConnectSyncOptions,
@@ -60,7 +63,12 @@ function settingsFor(
   );
 }
 
-async function run(db: TestDatabase, settings: PortalSettings, options: CustomerConnectSyncOptions) {
+async function run(
+  db: TestDatabase,
+  settings: PortalSettings,
+  options: CustomerConnectSyncOptions,
+  profile = defaultCustomerConnectProfile,
+) {
   const recorder = await beginRun(db.db, log, {
     job: 'customerconnect.sync',
     trigger: 'manual',
@@ -71,7 +79,7 @@ async function run(db: TestDatabase, settings: PortalSettings, options: Customer
   try {
     summary = await syncCustomerConnect(
       recorder,
-      { db: db.db, settings, profile: defaultCustomerConnectProfile, browser: async () => browser },
+      { db: db.db, settings, profile, browser: async () => browser },
       options,
     );
   } catch (e) {
@@ -270,6 +278,16 @@ describe('CustomerConnect sync when the portal misbehaves', () => {
       (again!.details as { artefacts: { firstOccurrence: boolean; dir: string } }).artefacts,
     ).toMatchObject({ firstOccurrence: false, dir: link.dir });
     expect(readdirSync(join(dir, 'artefacts', 'customerconnect'))).toHaveLength(1);
+  });
+
+  it('reads the same orders when the profile asks for fully rendered pages with scripts on', async () => {
+    const { settings } = await fresh({ seed: 8, orders: 4, oddRows: false, newestOrderId: 84000 });
+    const rendered = applyProfileOverride(defaultCustomerConnectProfile, {
+      pageLoad: { waitUntil: 'domcontentloaded', javaScript: true },
+    });
+    const result = await run(db, settings, { mode: 'orders' }, rendered);
+    expect(result.error).toBeUndefined();
+    expect(result.counters).toMatchObject({ created: 4, failed: 0 });
   });
 
   it('refuses to retry a rejected login and keeps the session file private', async () => {
