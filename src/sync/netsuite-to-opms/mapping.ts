@@ -44,10 +44,17 @@ export function parsePrice(raw: unknown, maxValue: number): { value: string } | 
   if (text.startsWith('-')) return { problem: `is negative (${text})` };
   const plain = /e/i.test(text) && Number.isFinite(Number(text)) ? Number(text).toFixed(6) : text;
   if (!decimal.test(plain)) return { problem: `is "${text}", not a decimal number` };
-  const n = Number(plain);
-  if (n > maxValue)
+  if (Number(plain) > maxValue)
     return { problem: `is ${text}, above the allowed maximum ${maxValue} (NETSUITE_OPMS_MAX_PRICE)` };
-  return { value: (Math.round(n * 100) / 100).toFixed(2) };
+  return { value: toCents(plain) };
+}
+
+/** Half-up rounding to cents on the decimal digits themselves: binary floats would turn 10.005 into 10.00. */
+function toCents(decimalText: string): string {
+  const [whole = '0', fraction = ''] = decimalText.split('.');
+  let cents = BigInt(whole) * 100n + BigInt((fraction + '00').slice(0, 2));
+  if ((fraction[2] ?? '0') >= '5') cents += 1n;
+  return `${cents / 100n}.${String(cents % 100n).padStart(2, '0')}`;
 }
 
 export function mapPriceSnapshot(snapshot: PriceSnapshot, rules: MappingRules): MappedItem {
