@@ -15,11 +15,7 @@ import { customerWebhookRoutes } from '../sync/erpnext-customers/webhook.js';
 import { CustomerEvents } from './events.js';
 import { customerRoutes } from './routes.js';
 
-/** Builds the sync for an app context; exposed so tests and benches reach the same wiring the worker uses. */
-export function createCustomerSync(
-  app: AppContext,
-  events = new CustomerEvents(),
-): { sync: CustomerSync; client: ErpNextClient | null } {
+function createCustomerSync(app: AppContext): { sync: CustomerSync; client: ErpNextClient | null } {
   const settings = customerSyncSettings(app.config);
   const client = settings.connection ? new ErpNextClient(settings.connection) : null;
   const sync: CustomerSync = {
@@ -27,7 +23,7 @@ export function createCustomerSync(
     settings,
     remote: client ? new ErpNextCustomers(client, settings.mapping) : null,
     missingSettings: missingErpNextSettings(app.config),
-    events,
+    events: new CustomerEvents(),
     jobs: app.jobs,
     log: app.log.child({ feature: 'customers' }),
   };
