@@ -108,6 +108,16 @@ export function purchaseOrderInput(row: OrderListRow, detail: OrderDetail | unde
   };
 }
 
+/** The calendar day (YYYY-MM-DD) that `at` falls on in the time zone. */
+function dayIn(timeZone: string, at: Date): string {
+  return new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).format(at);
+}
+
 /**
  * Runs database work one piece at a time. Detail pages finish in any order, but the embedded database has a single
  * backend and concurrent statements from several pool connections have failed there ("unnamed prepared statement
@@ -194,6 +204,9 @@ export async function syncCustomerConnect(
     signal: ctx.signal,
   });
 
+  // The portal prints business days in its own time zone; a date past tomorrow there means a misread date format.
+  const latestPlausibleDate = dayIn(profile.formats.timeZone, new Date(Date.now() + 24 * 60 * 60 * 1000));
+
   async function recordFailure(orderNumber: string | null, what: string, error: unknown): Promise<void> {
     const link = artefactsOf(error);
     counted('failed');
@@ -252,6 +265,13 @@ export async function syncCustomerConnect(
         level: 'warn',
         entity: entity(row.orderNumber),
         message: `Order ${row.orderNumber} shows total ${row.total.toFixed(2)} on the list but ${detail.total.toFixed(2)} on its page; the page's total is kept.`,
+      });
+    }
+    if (row.orderDate > latestPlausibleDate) {
+      await ctx.event({
+        level: 'warn',
+        entity: entity(row.orderNumber),
+        message: `Order ${row.orderNumber} is dated ${row.orderDate}, after today in ${profile.formats.timeZone}. If dates look swapped, check the profile's date format (${profile.formats.date}).`,
       });
     }
     await store(row, detail);

@@ -280,14 +280,17 @@ describe('CustomerConnect sync when the portal misbehaves', () => {
     expect(readdirSync(join(dir, 'artefacts', 'customerconnect'))).toHaveLength(1);
   });
 
-  it('reads the same orders when the profile asks for fully rendered pages with scripts on', async () => {
-    const { settings } = await fresh({ seed: 8, orders: 4, oddRows: false, newestOrderId: 84000 });
+  it('reads the same orders with fully rendered pages, and warns of an order dated in the future', async () => {
+    const { sim, settings } = await fresh({ seed: 8, orders: 4, oddRows: false, newestOrderId: 84000 });
+    const [future] = sim.addOrders(1, '2099-01-01');
     const rendered = applyProfileOverride(defaultCustomerConnectProfile, {
       pageLoad: { waitUntil: 'domcontentloaded', javaScript: true },
     });
     const result = await run(db, settings, { mode: 'orders' }, rendered);
     expect(result.error).toBeUndefined();
-    expect(result.counters).toMatchObject({ created: 4, failed: 0 });
+    expect(result.counters).toMatchObject({ created: 5, failed: 0 });
+    const warning = result.events.find((e) => e.entity === `purchase_order:${future}`);
+    expect(warning?.message).toMatch(/dated 2099-01-01, after today in America\/New_York/);
   });
 
   it('refuses to retry a rejected login and keeps the session file private', async () => {
