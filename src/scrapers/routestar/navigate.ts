@@ -160,7 +160,11 @@ async function clickPast(page: Page, profile: RouteStarProfile, target: ReturnTy
  */
 export async function goToNextPage(page: Page, profile: RouteStarProfile, step: string): Promise<PageTurn> {
   const pager = page.locator(profile.pager.container).first();
-  if ((await pager.count()) === 0) return 'last-page';
+  if ((await pager.count()) === 0) {
+    // No pager is normal for an empty list only; taking a missing one for "last page" would end every read at page 1.
+    if ((await page.locator(`${profile.grid.table} tbody tr`).count()) === 0) return 'last-page';
+    throw new MarkupChangedError(step, [`the pager (${profile.pager.container}) was not found although the grid shows rows`]);
+  }
   const current = await activePageNumber(page, profile);
   if (current === null) throw new MarkupChangedError(step, [`active page (${profile.pager.active}) not found in the pager`]);
   const target = current + 1;

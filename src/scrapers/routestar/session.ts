@@ -36,6 +36,8 @@ export class RouteStarSession {
   private readonly pages = new Map<string, Page>();
   private pageLoads = 0;
   private readonly limiter: Bottleneck;
+  /** A login under way: tabs that find the session expired at the same time wait for it instead of racing it. */
+  private relogin: Promise<void> | null = null;
   /** How many times this session logged in (a reused saved login counts zero). */
   logins = 0;
 
@@ -122,7 +124,8 @@ export class RouteStarSession {
       const url = new URL(path, this.options.baseUrl).toString();
       for (let login = 0; ; login++) {
         this.pageLoads += 1;
-        const response = await this.limiter.schedule(() => page.goto(url, { waitUntil: 'load' }));
+        // The document and its scripts are enough: the grid is drawn later anyway and is waited for on its own.
+        const response = await this.limiter.schedule(() => page.goto(url, { waitUntil: 'domcontentloaded' }));
         const status = response?.status() ?? 0;
         if (status >= 500) throw new PortalUnavailableError(step, `HTTP ${status} for ${path}`);
         if (!onLoginPage(page, this.options.profile)) {
@@ -146,7 +149,12 @@ export class RouteStarSession {
         if (error instanceof SessionExpiredError && !relogged) {
           relogged = true;
           this.options.log.info({ step }, 'RouteStar session expired; logging in again');
-          await this.login(await this.tab('login'));
+          this.relogin ??= this.tab('login')
+            .then((page) => this.login(page))
+            .finally(() => {
+              this.relogin = null;
+            });
+          await this.relogin;
           attempt -= 1;
           continue;
         }

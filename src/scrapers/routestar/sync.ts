@@ -177,8 +177,14 @@ export async function syncRouteStar(
   const full = request.full ?? false;
   let processed = 0;
 
+  const recorded = new WeakSet<object>();
+
   /** Saves the evidence of a failure (first occurrence only) and reports it on the run with links to the files. */
   async function recordFailure(step: string, error: unknown, who: string | undefined, page?: Page, html?: string) {
+    if (typeof error === 'object' && error !== null) {
+      if (recorded.has(error)) return;
+      recorded.add(error);
+    }
     const link = await artefacts.capture({ step, error, page, html }).catch(() => undefined);
     await ctx.event({
       level: 'error',
@@ -213,7 +219,8 @@ export async function syncRouteStar(
           page = await session.open(tab, detailUrl ?? detailPath(profile, invoiceNumber), `${step} ${invoiceNumber}`);
           await openLineItems(page, profile, `${step} ${invoiceNumber}`);
           await snapshotFormState(page);
-          html = await page.content();
+          // The body only: the head holds the grid library's style sheets, a large share of the page to parse.
+          html = await page.locator('body').evaluate((body) => body.outerHTML);
           return parseInvoiceDetail(html, invoiceNumber, profile);
         }),
       );
@@ -410,7 +417,7 @@ export async function syncRouteStar(
       }
       if (page && !page.isClosed()) await artefacts.endStep(page.context());
     } catch (error) {
-      if (!(error instanceof MarkupChangedError)) await recordFailure(step, error, undefined, page);
+      await recordFailure(step, error, undefined, page);
       throw error;
     }
     return { seen: [...seen], summary: result };

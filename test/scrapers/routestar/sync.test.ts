@@ -47,13 +47,20 @@ describe.each(databaseKinds)('RouteStar sync against the simulator on %s', (kind
   let sim: RouteStarSim;
   let dataDir: string;
 
-  beforeEach(async () => {
+  // One database for the suite (creating one is the slowest part of a test); every test starts from empty tables.
+  beforeAll(async () => {
     database = await createTestDatabase(kind);
+  });
+  afterAll(async () => {
+    await database?.close();
+  });
+  beforeEach(async () => {
+    const { rows } = await database.db.execute<{ tablename: string }>(sql`SELECT tablename FROM pg_tables WHERE schemaname = 'public'`);
+    await database.db.execute(sql.raw(`TRUNCATE ${rows.map((r) => `"${r.tablename}"`).join(', ')} RESTART IDENTITY CASCADE`));
     dataDir = mkdtempSync(join(tmpdir(), 'routestar-test-'));
   });
   afterEach(async () => {
     await sim?.close();
-    await database.close();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -241,6 +248,16 @@ describe.each(databaseKinds)('RouteStar sync against the simulator on %s', (kind
       firstOccurrence: false,
       html: artefacts.html,
     });
+  });
+
+  it('fails instead of reading one page when the pager is renamed', async () => {
+    sim = await startRouteStarSimulator(simDefaults);
+    sim.setMarkup({ renamePagerClass: true });
+    const result = await run({ mode: 'pending' });
+    expect(result.status).toBe('failed');
+    expect((result.error as Error).message).toContain('the pager (ul.pagination.bootpag) was not found although the grid shows rows');
+    expect(result.events.some((e) => (e.details as { artefacts?: unknown } | null)?.artefacts)).toBe(true);
+    expect(result.summary).toBeUndefined();
   });
 
   it('stops the details step when the detail page changed, naming the missing field', async () => {

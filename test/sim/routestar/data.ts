@@ -134,8 +134,10 @@ export interface DatasetOptions {
   pendingInvoices: number;
   closedInvoices: number;
   items: number;
-  /** YYYY-MM-DD in America/New_York; closed invoices are spread over the 60 days before it. */
+  /** YYYY-MM-DD in America/New_York. */
   today: string;
+  /** Closed invoices were completed within this many days before today. */
+  closedWithinDays: number;
 }
 
 export class RouteStarDataset {
@@ -162,7 +164,7 @@ export class RouteStarDataset {
       });
     }
     // Oldest first so invoice numbers grow with time, as RouteStar's do.
-    const closedAges = Array.from({ length: options.closedInvoices }, () => 1 + Math.floor(this.random() * 55)).sort(
+    const closedAges = Array.from({ length: options.closedInvoices }, () => 1 + Math.floor(this.random() * (options.closedWithinDays - 1))).sort(
       (a, b) => b - a,
     );
     for (const age of closedAges) {

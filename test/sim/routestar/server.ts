@@ -19,6 +19,8 @@ export interface RouteStarSimOptions {
   pendingInvoices?: number;
   closedInvoices?: number;
   items?: number;
+  /** Closed invoices were completed within this many days before today (default 56, wider than the 30-day window). */
+  closedWithinDays?: number;
   /** YYYY-MM-DD, America/New_York. Default: today there. */
   today?: string;
   username?: string;
@@ -47,7 +49,7 @@ export interface MarkupChange {
   renameHeaders?: Record<string, string>;
   /** Totals inputs on the detail page get new ids (inv_subtotal → invoice_subtotal …). */
   renameDetailInputs?: boolean;
-  /** The pager's class changes from "bootpag" to something else. */
+  /** The pager list loses its Bootstrap "pagination" class (renamed "pager-v2"). */
   renamePagerClass?: boolean;
 }
 
@@ -215,6 +217,7 @@ export async function startRouteStarSimulator(options: RouteStarSimOptions = {})
     closedInvoices: options.closedInvoices ?? 20,
     items: options.items ?? 16,
     today,
+    closedWithinDays: options.closedWithinDays ?? 56,
   });
   const username = options.username ?? 'dispatch';
   const password = options.password ?? 'route-secret';
@@ -309,7 +312,7 @@ export async function startRouteStarSimulator(options: RouteStarSimOptions = {})
   const countPage = (name: string) => {
     stats.pages[name] = (stats.pages[name] ?? 0) + 1;
   };
-  const pagerClass = () => (markup.renamePagerClass ? 'pagination pager-v2' : 'pagination');
+  const pagerClass = () => (markup.renamePagerClass ? 'pager-v2' : 'pagination');
 
   app.get('/web/invoices/', async (_req, res) => {
     countPage('invoices');

@@ -1,0 +1,123 @@
+/**
+ * RouteStar: time for one routestar.sync run (mode full) to read 300 invoices — 150 pending and 150 closed, every one
+ * with its detail page — from the simulator in Chromium into a fresh worker on PGlite, next to the simulator's own
+ * latency floor: the lists' delays (read one page after another) plus the detail pages' delays divided by the tabs
+ * allowed at once. Also the peak resident memory of the worker process plus its Chromium processes.
+ */
+import { readdirSync, readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { routeStarFeature } from '../src/scrapers/routestar/feature.js';
+import { startTestWorker } from '../test/helpers/worker.js';
+import { startRouteStarSimulator } from '../test/sim/routestar/server.js';
+import type { Benchmark, BenchRow } from './types.js';
+
+const pending = 150;
+const closed = 150;
+const rowsPerPage = 10;
+const pageDelayMs = 100;
+const gridDelayMs = 200;
+const tabs = 4;
+const timeLimitMs = 20 * 60 * 1000;
+
+/** Resident memory (bytes) of a process and all its descendants, read from /proc. */
+function treeRss(rootPid: number): number {
+  const children = new Map<number, number[]>();
+  const rss = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const status = readFileSync(`/proc/${entry}/status`, 'utf8');
+      const ppid = Number(/^PPid:\s+(\d+)/m.exec(status)?.[1]);
+      const kb = Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+      rss.set(Number(entry), kb * 1024);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  let total = 0;
+  const stack = [rootPid];
+  while (stack.length > 0) {
+    const pid = stack.pop()!;
+    total += rss.get(pid) ?? 0;
+    stack.push(...(children.get(pid) ?? []));
+  }
+  return total;
+}
+
+const benchmark: Benchmark = {
+  name: 'routestar',
+  async run(): Promise<BenchRow[]> {
+    const sim = await startRouteStarSimulator({
+      seed: 11,
+      pendingInvoices: pending,
+      closedInvoices: closed,
+      closedWithinDays: 25,
+      rowsPerPage,
+      pageDelayMs,
+      gridDelayMs,
+    });
+    const profileDir = mkdtempSync(join(tmpdir(), 'routestar-bench-'));
+    const profileFile = join(profileDir, 'profile.json');
+    writeFileSync(profileFile, JSON.stringify({ waits: { gridMs: 30_000, pollMs: 25, pageChangeMs: 10_000 } }));
+    const tw = await startTestWorker('pglite', {
+      features: [routeStarFeature],
+      env: {
+        ROUTESTAR_BASE_URL: sim.url,
+        ROUTESTAR_USERNAME: sim.username,
+        ROUTESTAR_PASSWORD: sim.password,
+        ROUTESTAR_CONCURRENCY: String(tabs),
+        ROUTESTAR_MIN_SPACING_MS: '0',
+        ROUTESTAR_PROFILE_FILE: profileFile,
+        PORTAL_TRACE: 'false',
+      },
+    });
+    let peak = 0;
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, treeRss(process.pid));
+    }, 250);
+    try {
+      const started = performance.now();
+      let timer: NodeJS.Timeout | undefined;
+      const run = await Promise.race([
+        tw.worker.runner.runNow('routestar.sync', { mode: 'full' }, 'cli'),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`the sync did not finish within ${timeLimitMs / 60_000} minutes`)), timeLimitMs);
+        }),
+      ]).finally(() => clearTimeout(timer));
+      const seconds = (performance.now() - started) / 1000;
+      if (run.status !== 'succeeded') throw new Error(`the sync ended ${run.status}: ${run.error ?? ''}`);
+
+      const listPages = Math.ceil(pending / rowsPerPage) + Math.ceil(closed / rowsPerPage);
+      // Each list: its HTML page and first data load; the closed list loads again for each of the two date inputs.
+      const listFloor = (2 * (pageDelayMs + gridDelayMs) + 2 * gridDelayMs + (listPages - 2) * gridDelayMs) / 1000;
+      const detailFloor = ((pending + closed) * (pageDelayMs + gridDelayMs)) / tabs / 1000;
+      const floor = listFloor + detailFloor;
+      return [
+        {
+          benchmark: 'routestar',
+          database: 'pglite',
+          measure: `sync ${pending + closed} invoices with details (${tabs} tabs)`,
+          value: `${seconds.toFixed(1)} s`,
+          goal: `≤ ${(1.5 * floor).toFixed(1)} s (1.5 × floor)`,
+          note: `floor ${floor.toFixed(1)} s = lists ${listFloor.toFixed(1)} s + details ${detailFloor.toFixed(1)} s; ratio ${(seconds / floor).toFixed(2)}; created ${run.created}`,
+        },
+        {
+          benchmark: 'routestar',
+          database: 'pglite',
+          measure: 'peak RSS, worker + Chromium',
+          value: `${Math.round(peak / 1024 / 1024)} MiB`,
+          note: `sampled every 250 ms; context recycled every ${tw.worker.config.PORTAL_CONTEXT_RECYCLE_PAGES} pages`,
+        },
+      ];
+    } finally {
+      clearInterval(sampler);
+      await tw.stop();
+      await sim.close();
+      rmSync(profileDir, { recursive: true, force: true });
+    }
+  },
+};
+
+export default benchmark;
