@@ -51,7 +51,7 @@ interface DocumentKind {
   numberColumn: string;
   dateColumn: string;
   completeColumn: string | null;
-  verdict(rules: PostingRules, doc: SelectedDocument): StatusVerdict;
+  verdict(rules: PostingRules, doc: { status: string; is_complete: boolean }): StatusVerdict;
   statusesVariable: string;
 }
 
@@ -119,16 +119,24 @@ const units = (value: string) => Math.round(Number(value) * 10_000);
 
 const entityOf = (kind: DocumentKind, doc: SelectedDocument) => `${kind.type}:${doc.source}/${doc.number}`;
 
+/** Documents changed since their last posting, plus those a full re-check found differing from the ledger. */
+function toPost(alsoIds: string[] | undefined) {
+  return alsoIds?.length
+    ? sql`(posting_revision <> posted_revision
+           OR id IN (SELECT value::uuid FROM jsonb_array_elements_text(${JSON.stringify(alsoIds)}::jsonb)))`
+    : sql`posting_revision <> posted_revision`;
+}
+
 // No row locks: the ledger lock already keeps posting runs apart, and a document edited while its batch is posted
 // keeps a posting_revision above the one recorded here, so the next run posts the rest. Upserts never wait on posting.
 async function selectDocuments(
   tx: Transaction,
   kind: DocumentKind,
   after: string,
-  options: Required<Pick<PostStockOptions, 'full' | 'batchSize'>> & { source?: string },
+  options: { batchSize: number; source?: string; alsoIds?: string[] },
 ): Promise<SelectedDocument[]> {
   const table = sql.raw(kind.table);
-  const pending = options.full ? sql`true` : sql`posting_revision <> posted_revision`;
+  const pending = toPost(options.alsoIds);
   const source = options.source === undefined ? sql`true` : sql`source = ${options.source}`;
   const { rows } = await tx.execute<SelectedDocument>(sql`
     SELECT id, source, ${sql.raw(kind.numberColumn)} AS number, status,
@@ -341,6 +349,41 @@ async function postBatch(
   };
 }
 
+/**
+ * The full re-check: every document of this kind whose lines differ from what the ledger holds, found in one
+ * set-based pass over all lines and movements (far cheaper than comparing batch by batch). Only a shortlist: each
+ * of them is compared again, under the ledger lock, before anything is posted.
+ */
+async function documentsDifferingFromLedger(
+  db: Database,
+  kind: DocumentKind,
+  rules: PostingRules,
+  source: string | undefined,
+): Promise<string[]> {
+  const { rows: docs } = await db.execute<{ id: string; status: string; is_complete: boolean }>(sql`
+    SELECT id, status, ${sql.raw(kind.completeColumn ?? 'true')} AS is_complete FROM ${sql.raw(kind.table)}
+     WHERE ${source === undefined ? sql`true` : sql`source = ${source}`}`);
+  const notPosting = docs
+    .filter((doc) => kind.verdict(rules, doc) !== 'posts')
+    .map((doc) => doc.id);
+  const sign = kind.movementType === 'IN' ? sql`` : sql`-`;
+  const { rows } = await db.execute<{ id: string }>(sql`
+    WITH desired AS (
+      SELECT l.${sql.raw(kind.linesKey)} AS document_id, l.line_no, l.item_id, ${sign}l.qty AS qty
+        FROM ${sql.raw(kind.linesTable)} l
+       WHERE l.${sql.raw(kind.linesKey)} NOT IN (SELECT value::uuid FROM jsonb_array_elements_text(${JSON.stringify(notPosting)}::jsonb))
+    ), held AS (
+      SELECT document_id, line_no, item_id, sum(qty) AS qty
+        FROM stock_movements WHERE document_type = ${kind.type}
+       GROUP BY document_id, line_no, item_id
+    )
+    SELECT DISTINCT coalesce(w.document_id, h.document_id) AS id
+      FROM desired w
+      FULL JOIN held h ON h.document_id = w.document_id AND h.line_no = w.line_no AND h.item_id = w.item_id
+     WHERE coalesce(w.qty, 0) <> coalesce(h.qty, 0)`);
+  return rows.map((r) => r.id);
+}
+
 const firstId = '00000000-0000-0000-0000-000000000000';
 
 /** Posts every document whose desired movements differ from the ledger; records counters and events on the run. */
@@ -361,9 +404,14 @@ export async function postStock(db: Database, ctx: RunContext, options: PostStoc
   };
   const warnedUnmapped = new Set<string>();
   const warnedOversold = new Set<string>();
-  const total = await countToPost(db, selection);
+  const kinds = [purchaseOrderKind, salesInvoiceKind];
+  const alsoIds = new Map<DocumentKind, string[]>();
+  if (selection.full)
+    for (const kind of kinds) alsoIds.set(kind, await documentsDifferingFromLedger(db, kind, rules, selection.source));
+  let total = 0;
+  for (const kind of kinds) total += await countToPost(db, kind, selection.source, alsoIds.get(kind));
 
-  for (const kind of [purchaseOrderKind, salesInvoiceKind]) {
+  for (const kind of kinds) {
     let after = firstId;
     for (;;) {
       if (ctx.signal.aborted) {
@@ -375,7 +423,7 @@ export async function postStock(db: Database, ctx: RunContext, options: PostStoc
         return result;
       }
       const batch = await inLedgerTransaction(db, async (tx) => {
-        const docs = await selectDocuments(tx, kind, after, selection);
+        const docs = await selectDocuments(tx, kind, after, { ...selection, alsoIds: alsoIds.get(kind) });
         return docs.length === 0 ? null : postBatch(tx, kind, ctx, rules, docs);
       });
       if (batch === null) break;
@@ -433,11 +481,10 @@ export async function postStock(db: Database, ctx: RunContext, options: PostStoc
   return result;
 }
 
-async function countToPost(db: Database, selection: { full: boolean; source?: string }): Promise<number> {
-  const pending = selection.full ? sql`true` : sql`posting_revision <> posted_revision`;
-  const source = selection.source === undefined ? sql`true` : sql`source = ${selection.source}`;
+async function countToPost(db: Database, kind: DocumentKind, source: string | undefined, alsoIds?: string[]): Promise<number> {
+  const pending = toPost(alsoIds);
   const { rows } = await db.execute<{ n: number }>(sql`
-    SELECT (SELECT count(*) FROM purchase_orders WHERE ${pending} AND ${source})
-         + (SELECT count(*) FROM sales_invoices WHERE ${pending} AND ${source}) AS n`);
+    SELECT count(*) AS n FROM ${sql.raw(kind.table)}
+     WHERE ${pending} AND ${source === undefined ? sql`true` : sql`source = ${source}`}`);
   return Number(rows[0]!.n);
 }

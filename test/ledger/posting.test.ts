@@ -37,7 +37,7 @@ describe.each(databaseKinds)('posting stock on %s', (kind) => {
     expect(await onHandBySku(db())).toEqual({ 'WID-1': 10, 'GAD-2': 4 });
 
     expect((await post()).result).toMatchObject({ documents: 0, movements: 0 });
-    expect((await post({ full: true })).result).toMatchObject({ unchanged: 1, movements: 0 });
+    expect((await post({ full: true })).result).toMatchObject({ documents: 0, movements: 0 });
 
     const edited = await upsertPurchaseOrder(db(), purchaseOrder('A1', [{ sku: 'WID-1', qty: 7 }, { sku: 'GAD-2', qty: 4 }]));
     expect(edited.outcome).toBe('updated');
@@ -136,6 +136,17 @@ describe.each(databaseKinds)('posting stock on %s', (kind) => {
     const covered = await post({ rules });
     expect(covered.result.quarantinedInvoices).toEqual([]);
     expect((await onHandBySku(db())).RARE).toBe(6);
+  });
+
+  it('catches up with changed posting rules on a full re-check, and only then', async () => {
+    const narrow = { purchaseOrderStatuses: ['Complete'], salesInvoiceStatuses: ['Closed'], negativeStock: 'allow' as const };
+    await upsertPurchaseOrder(db(), purchaseOrder('A7', [{ sku: 'MOP', qty: 9 }], { status: 'Shipped' }));
+    await post({ rules: narrow });
+    expect((await onHandBySku(db())).MOP).toBeUndefined();
+    expect((await post()).result.movements).toBe(0);
+    const full = await post({ full: true });
+    expect(full.result).toMatchObject({ documents: 1, created: 1, movements: 1 });
+    expect((await onHandBySku(db())).MOP).toBe(9);
   });
 
   it('adjusts by hand with a reason, and reconcile repairs a balance that drifted', async () => {
