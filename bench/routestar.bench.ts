@@ -60,7 +60,10 @@ const benchmark: Benchmark = {
     });
     const profileDir = mkdtempSync(join(tmpdir(), 'routestar-bench-'));
     const profileFile = join(profileDir, 'profile.json');
-    writeFileSync(profileFile, JSON.stringify({ waits: { gridMs: 30_000, pollMs: 25, pageChangeMs: 10_000 } }));
+    writeFileSync(
+      profileFile,
+      JSON.stringify({ waits: { gridMs: 30_000, pollMs: 25, pageChangeMs: 10_000 } }),
+    );
     const tw = await startTestWorker('pglite', {
       features: [routeStarFeature],
       env: {
@@ -83,7 +86,10 @@ const benchmark: Benchmark = {
       const run = await Promise.race([
         tw.worker.runner.runNow('routestar.sync', { mode: 'full' }, 'cli'),
         new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`the sync did not finish within ${timeLimitMs / 60_000} minutes`)), timeLimitMs);
+          timer = setTimeout(
+            () => reject(new Error(`the sync did not finish within ${timeLimitMs / 60_000} minutes`)),
+            timeLimitMs,
+          );
         }),
       ]).finally(() => clearTimeout(timer));
       const seconds = (performance.now() - started) / 1000;
@@ -91,7 +97,8 @@ const benchmark: Benchmark = {
 
       const listPages = Math.ceil(pending / rowsPerPage) + Math.ceil(closed / rowsPerPage);
       // Each list: its HTML page and first data load; the closed list loads again for each of the two date inputs.
-      const listFloor = (2 * (pageDelayMs + gridDelayMs) + 2 * gridDelayMs + (listPages - 2) * gridDelayMs) / 1000;
+      const listFloor =
+        (2 * (pageDelayMs + gridDelayMs) + 2 * gridDelayMs + (listPages - 2) * gridDelayMs) / 1000;
       const detailFloor = ((pending + closed) * (pageDelayMs + gridDelayMs)) / tabs / 1000;
       const floor = listFloor + detailFloor;
       return [

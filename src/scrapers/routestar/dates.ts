@@ -102,7 +102,12 @@ export function zonedToIso(parts: DateParts, timeZone: string): string {
 
 /** Today's calendar date in `timeZone`. */
 export function todayIn(timeZone: string, now = new Date()): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
+  return new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).format(now);
 }
 
 export function shiftDate(isoDay: string, days: number): string {

@@ -23,7 +23,9 @@ import { routeStarSyncModes, SOURCE, syncRouteStar, type RouteStarSyncRequest } 
 
 export const JOB_NAME = 'routestar.sync';
 
-const invoiceNumber = z.string().regex(/^[A-Za-z]{1,8}\d+$/, { message: 'expected an invoice number such as NRV5289' });
+const invoiceNumber = z
+  .string()
+  .regex(/^[A-Za-z]{1,8}\d+$/, { message: 'expected an invoice number such as NRV5289' });
 
 export const routeStarSyncData = z
   .object({
@@ -37,7 +39,9 @@ export const routeStarSyncData = z
     path: ['invoiceNumber'],
   });
 
-const syncOptions = z.object({ full: z.boolean().optional(), limit: z.number().int().min(1).max(100_000).optional() }).strict();
+const syncOptions = z
+  .object({ full: z.boolean().optional(), limit: z.number().int().min(1).max(100_000).optional() })
+  .strict();
 
 function notConfiguredMessage(settings: PortalSettings): string {
   return `RouteStar is not configured: set ${settings.missing.join(', ')} to scrape it.`;
@@ -81,7 +85,8 @@ export const routeStarFeature: FeatureFactory = (app: AppContext): Feature => {
 
   const job: JobDefinition<z.infer<typeof routeStarSyncData>> = {
     name: JOB_NAME,
-    description: 'Reads RouteStar sales invoices (pending and closed lists, details) and takes their lines out of stock.',
+    description:
+      'Reads RouteStar sales invoices (pending and closed lists, details) and takes their lines out of stock.',
     data: routeStarSyncData,
     schedule: () => (configured ? settings.schedule : undefined),
     concurrency: 1,
@@ -91,7 +96,11 @@ export const routeStarFeature: FeatureFactory = (app: AppContext): Feature => {
         {
           db: app.db,
           session: await newSession(),
-          artefacts: failureArtefactStore({ dataDir: settings.dataDir, portal: 'routestar', trace: settings.trace }),
+          artefacts: failureArtefactStore({
+            dataDir: settings.dataDir,
+            portal: 'routestar',
+            trace: settings.trace,
+          }),
           baseUrl: settings.baseUrl!,
           stopAfterKnown: settings.stopAfterKnown,
           detailTabs: settings.concurrency,
@@ -170,7 +179,11 @@ export const routeStarFeature: FeatureFactory = (app: AppContext): Feature => {
     if (query.cursor) {
       const [n, number] = decodeCursor(query.cursor);
       if (typeof n !== 'number' || typeof number !== 'string') {
-        throw new HttpProblem(400, 'Bad Request', 'The cursor is not valid; use the nextCursor of a previous page');
+        throw new HttpProblem(
+          400,
+          'Bad Request',
+          'The cursor is not valid; use the nextCursor of a previous page',
+        );
       }
       filters.push(sql`(${numberKey}, ${salesInvoices.invoiceNumber}) < (${n}, ${number})`);
     }
@@ -209,7 +222,9 @@ export const routeStarFeature: FeatureFactory = (app: AppContext): Feature => {
     const [invoice] = await app.db
       .select()
       .from(salesInvoices)
-      .where(and(eq(salesInvoices.source, SOURCE), eq(salesInvoices.invoiceNumber, req.params.invoiceNumber)));
+      .where(
+        and(eq(salesInvoices.source, SOURCE), eq(salesInvoices.invoiceNumber, req.params.invoiceNumber)),
+      );
     if (!invoice) throw notFound(`RouteStar invoice ${req.params.invoiceNumber}`);
     const lines = await app.db
       .select({
@@ -247,13 +262,23 @@ export const routeStarFeature: FeatureFactory = (app: AppContext): Feature => {
       .select({
         invoices: count(),
         missing: count(salesInvoices.missingSince),
-        withoutLines: sql<number>`count(*) filter (where ${salesInvoices.linesChecksum} is null)`.mapWith(Number),
-        awaitingPosting: sql<number>`count(*) filter (where ${salesInvoices.postingRevision} <> ${salesInvoices.postedRevision})`.mapWith(Number),
+        withoutLines: sql<number>`count(*) filter (where ${salesInvoices.linesChecksum} is null)`.mapWith(
+          Number,
+        ),
+        awaitingPosting:
+          sql<number>`count(*) filter (where ${salesInvoices.postingRevision} <> ${salesInvoices.postedRevision})`.mapWith(
+            Number,
+          ),
       })
       .from(salesInvoices)
       .where(eq(salesInvoices.source, SOURCE));
     const [lastRun] = await app.db
-      .select({ id: syncRuns.id, status: syncRuns.status, queuedAt: syncRuns.queuedAt, finishedAt: syncRuns.finishedAt })
+      .select({
+        id: syncRuns.id,
+        status: syncRuns.status,
+        queuedAt: syncRuns.queuedAt,
+        finishedAt: syncRuns.finishedAt,
+      })
       .from(syncRuns)
       .where(and(eq(syncRuns.job, JOB_NAME), ne(syncRuns.status, 'queued')))
       .orderBy(desc(syncRuns.queuedAt))

@@ -43,7 +43,12 @@ export async function dismissModals(page: Page, profile: RouteStarProfile): Prom
  * Waits until the grid under `scope` has been drawn. The portal first serves an empty shell and fills the grid from
  * a request that can take minutes; a redirect to the login page or the page's own error banner end the wait early.
  */
-export async function waitForGrid(page: Page, profile: RouteStarProfile, step: string, scope = ''): Promise<void> {
+export async function waitForGrid(
+  page: Page,
+  profile: RouteStarProfile,
+  step: string,
+  scope = '',
+): Promise<void> {
   const table = page.locator(`${scope} ${profile.grid.table}`.trim()).first();
   const deadline = Date.now() + profile.waits.gridMs;
   for (;;) {
@@ -57,7 +62,7 @@ export async function waitForGrid(page: Page, profile: RouteStarProfile, step: s
       throw new PortalUnavailableError(
         step,
         `the grid (${profile.grid.table}) did not appear within ${Math.round(profile.waits.gridMs / 1000)} s; ` +
-          'if the page shows data in a browser, the profile\'s grid selector is out of date',
+          "if the page shows data in a browser, the profile's grid selector is out of date",
       );
     }
     await sleep(profile.waits.pollMs);
@@ -97,14 +102,20 @@ export async function captureGrid(page: Page, profile: RouteStarProfile, scope =
   const master = `${scope} ${profile.grid.master}`.trim();
   const scroller = `${scope} ${profile.grid.scroller}`.trim();
   const snapshots: string[] = [];
-  const html = () => page.locator(master).first().evaluate((el) => el.outerHTML);
+  const html = () =>
+    page
+      .locator(master)
+      .first()
+      .evaluate((el) => el.outerHTML);
   const holder = page.locator(scroller).first();
   if ((await holder.count()) === 0) return [await html()];
   await holder.evaluate((el) => {
     el.scrollTop = 0;
   });
   for (let guard = 0; guard < 200; guard++) {
-    await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+    await page.evaluate(
+      () => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))),
+    );
     await snapshotFormState(page);
     snapshots.push(await html());
     const moved = await holder.evaluate((el) => {
@@ -138,7 +149,11 @@ async function activePageNumber(page: Page, profile: RouteStarProfile): Promise<
 
 export type PageTurn = 'moved' | 'last-page' | 'unchanged';
 
-async function clickPast(page: Page, profile: RouteStarProfile, target: ReturnType<Page['locator']>): Promise<void> {
+async function clickPast(
+  page: Page,
+  profile: RouteStarProfile,
+  target: ReturnType<Page['locator']>,
+): Promise<void> {
   // Short attempts: a pop-up that opens (or is still fading out) intercepts the click, and waiting the whole click
   // timeout for it to go away by itself would be waiting for nothing. The last attempt gets the full timeout.
   const attempts = 6;
@@ -163,15 +178,21 @@ export async function goToNextPage(page: Page, profile: RouteStarProfile, step: 
   if ((await pager.count()) === 0) {
     // No pager is normal for an empty list only; taking a missing one for "last page" would end every read at page 1.
     if ((await page.locator(`${profile.grid.table} tbody tr`).count()) === 0) return 'last-page';
-    throw new MarkupChangedError(step, [`the pager (${profile.pager.container}) was not found although the grid shows rows`]);
+    throw new MarkupChangedError(step, [
+      `the pager (${profile.pager.container}) was not found although the grid shows rows`,
+    ]);
   }
   const current = await activePageNumber(page, profile);
-  if (current === null) throw new MarkupChangedError(step, [`active page (${profile.pager.active}) not found in the pager`]);
+  if (current === null)
+    throw new MarkupChangedError(step, [`active page (${profile.pager.active}) not found in the pager`]);
   const target = current + 1;
   const next = pager.locator(profile.pager.next).first();
-  const numbered = pager.locator(`li[data-lp="${target}"]:not(${profile.pager.next}):not(.prev):not(.first):not(.last) a`);
+  const numbered = pager.locator(
+    `li[data-lp="${target}"]:not(${profile.pager.next}):not(.prev):not(.first):not(.last) a`,
+  );
   const nextDisabled =
-    (await next.count()) === 0 || (await next.evaluate((li, cls) => li.classList.contains(cls), profile.pager.disabledClass));
+    (await next.count()) === 0 ||
+    (await next.evaluate((li, cls) => li.classList.contains(cls), profile.pager.disabledClass));
   const numberShown = (await numbered.count()) > 0 && (await numbered.first().isVisible());
   if (!numberShown && nextDisabled) return 'last-page';
   const before = await firstRowKey(page, profile);
@@ -184,7 +205,9 @@ export async function goToNextPage(page: Page, profile: RouteStarProfile, step: 
     }
     const now = await activePageNumber(page, profile);
     if (now !== null && now !== target && now !== current) {
-      throw new MarkupChangedError(step, [`the pager went from page ${current} to ${now} instead of ${target}`]);
+      throw new MarkupChangedError(step, [
+        `the pager went from page ${current} to ${now} instead of ${target}`,
+      ]);
     }
     if (now === target && (await firstRowKey(page, profile)) !== before) return 'moved';
     if (Date.now() > deadline) return 'unchanged';
@@ -221,9 +244,13 @@ export async function setDateWindow(
     // Each change reloads the grid; waiting for the page's requests to end means the last load is the one shown.
     if (changed) await page.waitForLoadState('networkidle', { timeout: profile.waits.gridMs });
   }
-  const shown = await inputs.evaluateAll((els) => els.slice(0, 2).map((el) => (el as HTMLInputElement).value));
+  const shown = await inputs.evaluateAll((els) =>
+    els.slice(0, 2).map((el) => (el as HTMLInputElement).value),
+  );
   if (shown[0] !== window.from || shown[1] !== window.to) {
-    throw new MarkupChangedError(step, [`the date inputs show ${shown.join(' to ')} after setting ${window.from} to ${window.to}`]);
+    throw new MarkupChangedError(step, [
+      `the date inputs show ${shown.join(' to ')} after setting ${window.from} to ${window.to}`,
+    ]);
   }
   await waitForGrid(page, profile, step);
 }

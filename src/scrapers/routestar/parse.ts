@@ -133,7 +133,9 @@ function fieldSchemas(profile: RouteStarProfile) {
   const instant = z.string().transform((v, ctx) => {
     if (v === '') return null;
     const parts = parseWithFormat(v, dateTime) ?? parseWithFormat(v, date);
-    return parts ? zonedToIso(parts, timeZone) : custom(ctx, `"${v}" is not a date and time in the format ${dateTime}`);
+    return parts
+      ? zonedToIso(parts, timeZone)
+      : custom(ctx, `"${v}" is not a date and time in the format ${dateTime}`);
   });
   const wholeNumber = z.string().transform((v, ctx) => {
     if (v === '') return null;
@@ -329,7 +331,11 @@ export interface InvoiceDetail {
 }
 
 /** Parses an invoice detail page whose "Line Items" tab has been opened (form values copied into attributes). */
-export function parseInvoiceDetail(html: string, invoiceNumber: string, profile: RouteStarProfile): InvoiceDetail {
+export function parseInvoiceDetail(
+  html: string,
+  invoiceNumber: string,
+  profile: RouteStarProfile,
+): InvoiceDetail {
   const where = `invoice detail page of ${invoiceNumber}`;
   const $ = cheerio.load(html);
   const fieldSelectors = profile.detail.fields;
@@ -362,7 +368,12 @@ export function parseInvoiceDetail(html: string, invoiceNumber: string, profile:
   };
 
   const grid = readGrid($, table);
-  const columns = locateColumns(grid.headers, profile.columns.lines, profile.requiredColumns.lines, `line items of ${invoiceNumber}`);
+  const columns = locateColumns(
+    grid.headers,
+    profile.columns.lines,
+    profile.requiredColumns.lines,
+    `line items of ${invoiceNumber}`,
+  );
   const schema = lineSchema(profile);
   const glyph = profile.grid.dropdownGlyph;
   const lines: InvoiceLine[] = [];
@@ -388,7 +399,12 @@ export function parseInvoiceDetail(html: string, invoiceNumber: string, profile:
     if (Object.values(values).every((v) => v === '')) continue;
     const parsed = schema.safeParse(values);
     if (parsed.success) lines.push({ ...parsed.data, lineNo: lines.length + 1 });
-    else quarantined.push({ key: `${invoiceNumber} row ${row.rowHeader}`, reason: zodReason(parsed.error), html: row.html });
+    else
+      quarantined.push({
+        key: `${invoiceNumber} row ${row.rowHeader}`,
+        reason: zodReason(parsed.error),
+        html: row.html,
+      });
   }
   return {
     subtotal: amount(fieldSelectors.subtotal, 'subtotal'),

@@ -126,7 +126,19 @@ export const routeStarProfileSchema = z.object({
       phone: z.string(),
     }),
     /** Header fields without which a detail page is not what we expect. */
-    requiredFields: z.array(z.enum(['subtotal', 'tax', 'total', 'signedBy', 'memo', 'serviceNotes', 'salesTaxRate', 'email', 'phone'])),
+    requiredFields: z.array(
+      z.enum([
+        'subtotal',
+        'tax',
+        'total',
+        'signedBy',
+        'memo',
+        'serviceNotes',
+        'salesTaxRate',
+        'email',
+        'phone',
+      ]),
+    ),
     /** Item text of the editable grid's empty spare row. */
     placeholderItems: z.array(z.string()),
   }),
@@ -263,8 +275,26 @@ export const defaultRouteStarProfile: RouteStarProfile = {
     },
   },
   requiredColumns: {
-    pending: ['invoiceNumber', 'invoiceDate', 'customer', 'status', 'isComplete', 'isPosted', 'total', 'lastModified'],
-    closed: ['invoiceNumber', 'invoiceDate', 'customer', 'status', 'isComplete', 'isPosted', 'total', 'dateCompleted'],
+    pending: [
+      'invoiceNumber',
+      'invoiceDate',
+      'customer',
+      'status',
+      'isComplete',
+      'isPosted',
+      'total',
+      'lastModified',
+    ],
+    closed: [
+      'invoiceNumber',
+      'invoiceDate',
+      'customer',
+      'status',
+      'isComplete',
+      'isPosted',
+      'total',
+      'dateCompleted',
+    ],
     lines: ['itemName', 'qty'],
   },
   formats: {
@@ -308,7 +338,9 @@ export function buildRouteStarProfile(override: unknown = {}): RouteStarProfile 
   const result = routeStarProfileSchema.safeParse(merge(defaultRouteStarProfile, override));
   if (result.success) return result.data;
   const problems = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-  throw new ProfileError(`The RouteStar profile override is not valid (${problems}). Fix the file or remove the keys.`);
+  throw new ProfileError(
+    `The RouteStar profile override is not valid (${problems}). Fix the file or remove the keys.`,
+  );
 }
 
 /** The default profile, with the JSON file's keys laid over it when a file is named. */

@@ -56,7 +56,9 @@ export class RouteStarSession {
   async currentContext(): Promise<BrowserContext> {
     if (this.context) return this.context;
     const storageState = await this.options.sessionStore.load(this.who, this.options.sessionMaxAgeMs);
-    this.context = await (await this.options.browser()).newContext({
+    this.context = await (
+      await this.options.browser()
+    ).newContext({
       viewport: { width: 1920, height: 1080 },
       storageState,
     });
@@ -99,14 +101,25 @@ export class RouteStarSession {
   async login(page: Page): Promise<void> {
     const { profile } = this.options;
     if (!onLoginPage(page, profile)) {
-      await this.limiter.schedule(() => page.goto(new URL(profile.routes.login, this.options.baseUrl).toString()));
+      await this.limiter.schedule(() =>
+        page.goto(new URL(profile.routes.login, this.options.baseUrl).toString()),
+      );
     }
     await page.locator(profile.login.username).waitFor({ state: 'attached' });
     await page.fill(profile.login.username, this.options.username);
     await page.fill(profile.login.password, this.options.password);
-    await this.limiter.schedule(() => Promise.all([page.waitForEvent('load'), page.click(profile.login.submit)]));
+    await this.limiter.schedule(() =>
+      Promise.all([page.waitForEvent('load'), page.click(profile.login.submit)]),
+    );
     if (onLoginPage(page, profile) && (await page.locator(profile.login.username).count()) > 0) {
-      const message = (await page.locator(profile.login.error).first().textContent().catch(() => ''))?.trim() ?? '';
+      const message =
+        (
+          await page
+            .locator(profile.login.error)
+            .first()
+            .textContent()
+            .catch(() => '')
+        )?.trim() ?? '';
       await this.options.sessionStore.clear();
       throw new LoginRejectedError(message);
     }
@@ -161,7 +174,10 @@ export class RouteStarSession {
         if (!isRetryable(error) || attempt >= this.options.retryAttempts) throw error;
         const delay = this.options.retryBaseMs * 2 ** (attempt - 1);
         const jittered = delay / 2 + Math.random() * delay;
-        this.options.log.warn({ step, attempt, delayMs: Math.round(jittered), err: (error as Error).message }, 'RouteStar step failed; retrying');
+        this.options.log.warn(
+          { step, attempt, delayMs: Math.round(jittered), err: (error as Error).message },
+          'RouteStar step failed; retrying',
+        );
         await sleep(jittered);
       }
     }

@@ -23,8 +23,21 @@ import { salesInvoices } from '../../models/index.js';
 import type { FailureArtefactStore } from '../artefacts.js';
 import { closedWindow } from './dates.js';
 import { MarkupChangedError, SessionExpiredError } from './errors.js';
-import { captureGrid, goToNextPage, openLineItems, setDateWindow, snapshotFormState, waitForGrid } from './navigate.js';
-import { parseInvoiceDetail, parseInvoiceList, type InvoiceDetail, type InvoiceListRow, type ListType } from './parse.js';
+import {
+  captureGrid,
+  goToNextPage,
+  openLineItems,
+  setDateWindow,
+  snapshotFormState,
+  waitForGrid,
+} from './navigate.js';
+import {
+  parseInvoiceDetail,
+  parseInvoiceList,
+  type InvoiceDetail,
+  type InvoiceListRow,
+  type ListType,
+} from './parse.js';
 import { detailPath } from './profile.js';
 import type { RouteStarSession } from './session.js';
 
@@ -144,7 +157,11 @@ const entity = (invoiceNumber: string) => `sales_invoice:${SOURCE}/${invoiceNumb
  * Runs `work` over the items with at most `width` at once, each worker keeping its slot number (its browser tab).
  * After a failure no new item is started; the first failure is rethrown once the running ones have ended.
  */
-async function inParallel<T, R>(items: T[], width: number, work: (item: T, slot: number) => Promise<R>): Promise<R[]> {
+async function inParallel<T, R>(
+  items: T[],
+  width: number,
+  work: (item: T, slot: number) => Promise<R>,
+): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
   let failed = false;
@@ -173,14 +190,25 @@ export async function syncRouteStar(
 ): Promise<RouteStarSyncSummary> {
   const { db, session, artefacts } = deps;
   const profile = session.profile;
-  const summary: RouteStarSyncSummary = { lists: {}, detailsFetched: 0, detailsFailed: 0, flaggedMissing: [] };
+  const summary: RouteStarSyncSummary = {
+    lists: {},
+    detailsFetched: 0,
+    detailsFailed: 0,
+    flaggedMissing: [],
+  };
   const full = request.full ?? false;
   let processed = 0;
 
   const recorded = new WeakSet<object>();
 
   /** Saves the evidence of a failure (first occurrence only) and reports it on the run with links to the files. */
-  async function recordFailure(step: string, error: unknown, who: string | undefined, page?: Page, html?: string) {
+  async function recordFailure(
+    step: string,
+    error: unknown,
+    who: string | undefined,
+    page?: Page,
+    html?: string,
+  ) {
     if (typeof error === 'object' && error !== null) {
       if (recorded.has(error)) return;
       recorded.add(error);
@@ -194,7 +222,13 @@ export async function syncRouteStar(
         step,
         error: error instanceof Error ? error.name : 'Error',
         artefacts: link
-          ? { dir: link.dir, screenshot: link.screenshot, html: link.html, trace: link.trace, firstOccurrence: link.firstOccurrence }
+          ? {
+              dir: link.dir,
+              screenshot: link.screenshot,
+              html: link.html,
+              trace: link.trace,
+              firstOccurrence: link.firstOccurrence,
+            }
           : undefined,
       },
     });
@@ -209,14 +243,22 @@ export async function syncRouteStar(
   }
 
   /** Detail page of one invoice, parsed; null (and reported) when it could not be read completely. */
-  async function readDetail(invoiceNumber: string, detailUrl: string | null, tab: string): Promise<InvoiceDetail | null> {
+  async function readDetail(
+    invoiceNumber: string,
+    detailUrl: string | null,
+    tab: string,
+  ): Promise<InvoiceDetail | null> {
     const step = 'invoice detail';
     let page: Page | undefined;
     let html: string | undefined;
     try {
       const detail = await traced(step, () =>
         session.withRetry(step, async () => {
-          page = await session.open(tab, detailUrl ?? detailPath(profile, invoiceNumber), `${step} ${invoiceNumber}`);
+          page = await session.open(
+            tab,
+            detailUrl ?? detailPath(profile, invoiceNumber),
+            `${step} ${invoiceNumber}`,
+          );
           await openLineItems(page, profile, `${step} ${invoiceNumber}`);
           await snapshotFormState(page);
           // The body only: the head holds the grid library's style sheets, a large share of the page to parse.
@@ -312,7 +354,10 @@ export async function syncRouteStar(
   async function readList(listType: ListType): Promise<{ seen: string[]; summary: ListSummary }> {
     const step = `${listType} invoices list`;
     const route = listType === 'pending' ? profile.routes.pending : profile.routes.closed;
-    const window = listType === 'closed' ? closedWindow(deps.closedWindowDays, profile.formats.timeZone, deps.now?.()) : undefined;
+    const window =
+      listType === 'closed'
+        ? closedWindow(deps.closedWindowDays, profile.formats.timeZone, deps.now?.())
+        : undefined;
     const seen = new Set<string>();
     const result: ListSummary = { read: 0, pages: 0, stoppedBy: 'last-page', window };
     let page: Page | undefined;
@@ -325,7 +370,9 @@ export async function syncRouteStar(
       if (window) await setDateWindow(page, profile, window, step);
       for (let n = 1; n < target; n++) {
         if ((await goToNextPage(page, profile, step)) !== 'moved') {
-          throw new MarkupChangedError(step, [`could not page forward to page ${target} again after logging in`]);
+          throw new MarkupChangedError(step, [
+            `could not page forward to page ${target} again after logging in`,
+          ]);
         }
       }
     };
@@ -388,7 +435,10 @@ export async function syncRouteStar(
         if (newRows === 0 && parsed.rows.length > 0) {
           // Every row was already read: the pager is stuck on a page we have seen.
           result.stoppedBy = 'no-new-rows';
-          await ctx.event({ level: 'warn', message: `The ${listType} list showed page ${pageNo} again; stopped reading it there.` });
+          await ctx.event({
+            level: 'warn',
+            message: `The ${listType} list showed page ${pageNo} again; stopped reading it there.`,
+          });
           break;
         }
         // Details were read in another tab; a recycled context means the list must be opened again at this page.
@@ -444,7 +494,9 @@ export async function syncRouteStar(
       ? await db
           .select()
           .from(salesInvoices)
-          .where(and(eq(salesInvoices.source, SOURCE), eq(salesInvoices.invoiceNumber, request.invoiceNumber)))
+          .where(
+            and(eq(salesInvoices.source, SOURCE), eq(salesInvoices.invoiceNumber, request.invoiceNumber)),
+          )
       : await db
           .select()
           .from(salesInvoices)

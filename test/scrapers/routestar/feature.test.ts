@@ -20,7 +20,13 @@ describe.each(databaseKinds)('RouteStar feature on %s', (kind) => {
   let profileDir: string;
 
   beforeAll(async () => {
-    sim = await startRouteStarSimulator({ seed: 5, pendingInvoices: 6, closedInvoices: 4, rowsPerPage: 4, gridDelayMs: 40 });
+    sim = await startRouteStarSimulator({
+      seed: 5,
+      pendingInvoices: 6,
+      closedInvoices: 4,
+      rowsPerPage: 4,
+      gridDelayMs: 40,
+    });
     profileDir = mkdtempSync(join(tmpdir(), 'routestar-profile-'));
     const profileFile = join(profileDir, 'routestar.json');
     writeFileSync(profileFile, JSON.stringify({ waits: { gridMs: 8000, pollMs: 40, pageChangeMs: 4000 } }));
@@ -55,18 +61,27 @@ describe.each(databaseKinds)('RouteStar feature on %s', (kind) => {
     do {
       const res = await worker.api(`/api/routestar/invoices?limit=3${cursor ? `&cursor=${cursor}` : ''}`);
       expect(res.status).toBe(200);
-      const page = (await res.json()) as { items: { invoiceNumber: string; lineCount: number }[]; nextCursor: string | null };
+      const page = (await res.json()) as {
+        items: { invoiceNumber: string; lineCount: number }[];
+        nextCursor: string | null;
+      };
       expect(page.items.length).toBeLessThanOrEqual(3);
       numbers.push(...page.items.map((i) => i.invoiceNumber));
       cursor = page.nextCursor;
     } while (cursor);
-    const stats = (await (await worker.api('/api/routestar/stats')).json()) as { invoices: number; withoutLines: number; lastRun: { id: string } };
+    const stats = (await (await worker.api('/api/routestar/stats')).json()) as {
+      invoices: number;
+      withoutLines: number;
+      lastRun: { id: string };
+    };
     expect(numbers).toHaveLength(stats.invoices);
     expect(numbers).toEqual([...numbers].sort((a, b) => Number(b.slice(3)) - Number(a.slice(3))));
     expect(stats).toMatchObject({ withoutLines: 0, lastRun: { id: runId } });
 
     const newest = sim.data.pending()[0]!;
-    const detail = (await (await worker.api(`/api/routestar/invoices/${newest.number}`)).json()) as { lines: { itemName: string }[] };
+    const detail = (await (await worker.api(`/api/routestar/invoices/${newest.number}`)).json()) as {
+      lines: { itemName: string }[];
+    };
     expect(detail.lines.map((l) => l.itemName)).toEqual(newest.lines.map((l) => l.item));
     expect((await worker.api('/api/routestar/invoices/NRV1')).status).toBe(404);
   });
@@ -81,7 +96,10 @@ describe.each(databaseKinds)('RouteStar feature on %s', (kind) => {
 
   it('checks the credentials by logging in', async () => {
     const res = await worker.api('/api/connections/routestar');
-    expect(await res.json()).toMatchObject({ ok: true, detail: expect.stringContaining(`as ${sim.username}`) });
+    expect(await res.json()).toMatchObject({
+      ok: true,
+      detail: expect.stringContaining(`as ${sim.username}`),
+    });
   });
 });
 
@@ -90,12 +108,19 @@ describe('RouteStar feature without configuration', () => {
     const config = loadConfig({ DATA_DIR: tmpdir() });
     const log = createLogger({ level: 'silent', destination: process.stderr });
     const queue = { enqueue: () => Promise.reject(new Error('must not be called')) };
-    const feature = await routeStarFeature({ config, log, jobs: queue, db: undefined as never, pool: undefined as never });
+    const feature = await routeStarFeature({
+      config,
+      log,
+      jobs: queue,
+      db: undefined as never,
+      pool: undefined as never,
+    });
     expect(feature.jobs![0]!.schedule!(config)).toBeUndefined();
     const check = await feature.connections![0]!.check();
     expect(check).toEqual({
       ok: false,
-      detail: 'RouteStar is not configured: set ROUTESTAR_BASE_URL, ROUTESTAR_USERNAME, ROUTESTAR_PASSWORD to scrape it.',
+      detail:
+        'RouteStar is not configured: set ROUTESTAR_BASE_URL, ROUTESTAR_USERNAME, ROUTESTAR_PASSWORD to scrape it.',
     });
     await feature.stop!();
   });

@@ -8,8 +8,17 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { closedWindow, parseWithFormat, zonedToIso } from '../../../src/scrapers/routestar/dates.js';
 import { MarkupChangedError } from '../../../src/scrapers/routestar/errors.js';
-import { normaliseStatus, parseInvoiceDetail, parseInvoiceList, parseMoney } from '../../../src/scrapers/routestar/parse.js';
-import { buildRouteStarProfile, defaultRouteStarProfile as profile, ProfileError } from '../../../src/scrapers/routestar/profile.js';
+import {
+  normaliseStatus,
+  parseInvoiceDetail,
+  parseInvoiceList,
+  parseMoney,
+} from '../../../src/scrapers/routestar/parse.js';
+import {
+  buildRouteStarProfile,
+  defaultRouteStarProfile as profile,
+  ProfileError,
+} from '../../../src/scrapers/routestar/profile.js';
 
 const dir = join(import.meta.dirname, '../../fixtures/routestar');
 const read = (name: string) => readFileSync(join(dir, name), 'utf8');
@@ -18,7 +27,9 @@ const snapshots = (list: string) => [1, 2, 3].map((n) => read(`${list}-grid.${n}
 
 describe('RouteStar list grids', () => {
   it('parses the pending list to its golden JSON', () => {
-    expect(parseInvoiceList(snapshots('pending'), 'pending', profile)).toEqual(json('pending-grid.expected.json'));
+    expect(parseInvoiceList(snapshots('pending'), 'pending', profile)).toEqual(
+      json('pending-grid.expected.json'),
+    );
   });
 
   it('parses the 21-column closed list, including the 0.1px Posted column, to its golden JSON', () => {
@@ -56,7 +67,9 @@ describe('RouteStar list grids', () => {
     expect((error as Error).message).toContain('column "Total" (total) not found');
     expect((error as Error).message).toContain('headers seen: Invoice #, Arrival Time, Payment');
 
-    const lenient = buildRouteStarProfile({ requiredColumns: { pending: ['invoiceNumber', 'invoiceDate', 'status'] } });
+    const lenient = buildRouteStarProfile({
+      requiredColumns: { pending: ['invoiceNumber', 'invoiceDate', 'status'] },
+    });
     const reordered = parseInvoiceList([changed], 'pending', lenient).rows;
     const golden = parseInvoiceList(snapshots('pending').slice(0, 1), 'pending', profile).rows;
     expect(reordered.map((r) => [r.invoiceNumber, r.customer, r.lastModified, r.status])).toEqual(
@@ -73,13 +86,19 @@ describe('RouteStar list grids', () => {
     expect(page.rows.map((r) => r.invoiceNumber)).not.toContain(victim.invoiceNumber);
     expect(page.rows).toHaveLength(golden.rows.length - 1);
     expect(page.quarantined).toEqual([
-      { key: victim.invoiceNumber, reason: 'total: "$12.3.4" is not an amount', html: expect.stringContaining(victim.invoiceNumber) },
+      {
+        key: victim.invoiceNumber,
+        reason: 'total: "$12.3.4" is not an amount',
+        html: expect.stringContaining(victim.invoiceNumber),
+      },
     ]);
   });
 
   it('says the grid itself is missing when the table class changed', () => {
     const renamed = snapshots('pending').map((html) => html.replaceAll('htCore', 'htGrid'));
-    expect(() => parseInvoiceList(renamed, 'pending', profile)).toThrow(/grid table \(div\.ht_master table\.htCore\) not found/);
+    expect(() => parseInvoiceList(renamed, 'pending', profile)).toThrow(
+      /grid table \(div\.ht_master table\.htCore\) not found/,
+    );
   });
 
   it('follows a profile override for renamed captions', () => {
@@ -105,7 +124,10 @@ describe('RouteStar invoice detail', () => {
   it('names the missing totals input and the line grid that was never drawn', () => {
     const html = read('invoice-detail.html')
       .replace('id="inv_subtotal"', 'id="invoice_subtotal"')
-      .replace(/<div id="line-grid"[\s\S]*?<div class="tab-pane" id="tab_history">/, '<div class="tab-pane" id="tab_history">');
+      .replace(
+        /<div id="line-grid"[\s\S]*?<div class="tab-pane" id="tab_history">/,
+        '<div class="tab-pane" id="tab_history">',
+      );
     let error: unknown;
     try {
       parseInvoiceDetail(html, 'NRV1', profile);
@@ -132,13 +154,20 @@ describe('RouteStar formats', () => {
   });
 
   it('converts New York wall-clock times to UTC across daylight saving time', () => {
-    expect(zonedToIso(parseWithFormat('7/4/2026 1:21 PM', 'M/D/YYYY h:mm A')!, 'America/New_York')).toBe('2026-07-04T17:21:00.000Z');
-    expect(zonedToIso(parseWithFormat('12/4/2026 12:05 AM', 'M/D/YYYY h:mm A')!, 'America/New_York')).toBe('2026-12-04T05:05:00.000Z');
+    expect(zonedToIso(parseWithFormat('7/4/2026 1:21 PM', 'M/D/YYYY h:mm A')!, 'America/New_York')).toBe(
+      '2026-07-04T17:21:00.000Z',
+    );
+    expect(zonedToIso(parseWithFormat('12/4/2026 12:05 AM', 'M/D/YYYY h:mm A')!, 'America/New_York')).toBe(
+      '2026-12-04T05:05:00.000Z',
+    );
   });
 
   it('computes the closed window in New York days, not UTC ones', () => {
     // 02:00 UTC on Nov 21 is still Nov 20 in New York.
-    expect(closedWindow(30, 'America/New_York', new Date('2026-11-21T02:00:00Z'))).toEqual({ from: '2026-10-22', to: '2026-11-20' });
+    expect(closedWindow(30, 'America/New_York', new Date('2026-11-21T02:00:00Z'))).toEqual({
+      from: '2026-10-22',
+      to: '2026-11-20',
+    });
   });
 
   it('rejects an override that breaks the profile, naming the key', () => {

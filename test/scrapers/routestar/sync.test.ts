@@ -21,7 +21,11 @@ import { RouteStarSession } from '../../../src/scrapers/routestar/session.js';
 import { syncRouteStar, type RouteStarSyncRequest } from '../../../src/scrapers/routestar/sync.js';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../helpers/databases.js';
 import { invoiceTotals } from '../../sim/routestar/data.js';
-import { startRouteStarSimulator, type RouteStarSim, type RouteStarSimOptions } from '../../sim/routestar/server.js';
+import {
+  startRouteStarSimulator,
+  type RouteStarSim,
+  type RouteStarSimOptions,
+} from '../../sim/routestar/server.js';
 
 const silent = createLogger({ level: 'silent', destination: process.stderr });
 const profile = buildRouteStarProfile({ waits: { gridMs: 8_000, pollMs: 40, pageChangeMs: 4_000 } });
@@ -55,8 +59,12 @@ describe.each(databaseKinds)('RouteStar sync against the simulator on %s', (kind
     await database?.close();
   });
   beforeEach(async () => {
-    const { rows } = await database.db.execute<{ tablename: string }>(sql`SELECT tablename FROM pg_tables WHERE schemaname = 'public'`);
-    await database.db.execute(sql.raw(`TRUNCATE ${rows.map((r) => `"${r.tablename}"`).join(', ')} RESTART IDENTITY CASCADE`));
+    const { rows } = await database.db.execute<{ tablename: string }>(
+      sql`SELECT tablename FROM pg_tables WHERE schemaname = 'public'`,
+    );
+    await database.db.execute(
+      sql.raw(`TRUNCATE ${rows.map((r) => `"${r.tablename}"`).join(', ')} RESTART IDENTITY CASCADE`),
+    );
     dataDir = mkdtempSync(join(tmpdir(), 'routestar-test-'));
   });
   afterEach(async () => {
@@ -64,8 +72,20 @@ describe.each(databaseKinds)('RouteStar sync against the simulator on %s', (kind
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  async function run(request: RouteStarSyncRequest, options: { password?: string; stopAfterKnown?: number; navigationTimeoutMs?: number; trace?: boolean } = {}) {
-    const ctx = await beginRun(database.db, silent, { job: 'routestar.sync', trigger: 'manual', signal: new AbortController().signal });
+  async function run(
+    request: RouteStarSyncRequest,
+    options: {
+      password?: string;
+      stopAfterKnown?: number;
+      navigationTimeoutMs?: number;
+      trace?: boolean;
+    } = {},
+  ) {
+    const ctx = await beginRun(database.db, silent, {
+      job: 'routestar.sync',
+      trigger: 'manual',
+      signal: new AbortController().signal,
+    });
     const session = new RouteStarSession({
       browser: async () => browser,
       baseUrl: sim.url,
@@ -106,7 +126,14 @@ describe.each(databaseKinds)('RouteStar sync against the simulator on %s', (kind
   }
 
   async function stored() {
-    const { rows } = await database.db.execute<{ invoice_number: string; list_type: string; status: string; line_count: number; lines_checksum: string | null; missing_since: Date | null }>(
+    const { rows } = await database.db.execute<{
+      invoice_number: string;
+      list_type: string;
+      status: string;
+      line_count: number;
+      lines_checksum: string | null;
+      missing_since: Date | null;
+    }>(
       sql`SELECT invoice_number, list_type, status, line_count, lines_checksum, missing_since FROM sales_invoices ORDER BY invoice_number`,
     );
     return new Map(rows.map((r) => [r.invoice_number, r]));
@@ -120,7 +147,9 @@ describe.each(databaseKinds)('RouteStar sync against the simulator on %s', (kind
   }
 
   async function movementCount(): Promise<number> {
-    const { rows } = await database.db.execute<{ n: string }>(sql`SELECT count(*)::text AS n FROM stock_movements`);
+    const { rows } = await database.db.execute<{ n: string }>(
+      sql`SELECT count(*)::text AS n FROM stock_movements`,
+    );
     return Number(rows[0]!.n);
   }
 
@@ -139,10 +168,15 @@ describe.each(databaseKinds)('RouteStar sync against the simulator on %s', (kind
     const expected = [...sim.data.pending(), ...expectedClosed];
     expect([...invoices.keys()].sort()).toEqual(expected.map((i) => i.number).sort());
     for (const invoice of expected) {
-      expect(await linesOf(invoice.number)).toEqual(invoice.lines.map((l) => ({ item: l.item, qty: l.qty, truck: l.truck })));
+      expect(await linesOf(invoice.number)).toEqual(
+        invoice.lines.map((l) => ({ item: l.item, qty: l.qty, truck: l.truck })),
+      );
     }
     expect(first.summary!.lists.pending).toMatchObject({ read: 9, pages: 3, stoppedBy: 'last-page' });
-    expect(first.summary!.lists.closed).toMatchObject({ read: expectedClosed.length, stoppedBy: 'last-page' });
+    expect(first.summary!.lists.closed).toMatchObject({
+      read: expectedClosed.length,
+      stoppedBy: 'last-page',
+    });
     expect(first.counters.created).toBeGreaterThanOrEqual(expected.length);
     expect(first.logins).toBe(1);
     const movements = await movementCount();
@@ -174,14 +208,22 @@ describe.each(databaseKinds)('RouteStar sync against the simulator on %s', (kind
     const invoices = await stored();
     expect(invoices.get(added)).toMatchObject({ list_type: 'pending', status: 'Pending' });
     expect(invoices.get(newest!.number)).toMatchObject({ status: 'Cancelled' });
-    expect(invoices.get(third!.number)).toMatchObject({ list_type: 'closed', status: 'Closed', missing_since: null });
+    expect(invoices.get(third!.number)).toMatchObject({
+      list_type: 'closed',
+      status: 'Closed',
+      missing_since: null,
+    });
     expect(invoices.get(fifth!.number)!.missing_since).not.toBeNull();
     expect(next.summary!.flaggedMissing).toEqual([fifth!.number]);
     expect((await linesOf(second!.number))[0]!.qty).toBe(42);
     expect(next.counters.created).toBeGreaterThanOrEqual(1);
     expect(next.counters.updated).toBeGreaterThanOrEqual(3);
     expect(await movementCount()).toBe(movementsBefore + third!.lines.length);
-    expect(next.events.some((e) => e.level === 'warn' && e.message.includes(`Invoice ${fifth!.number} is no longer`))).toBe(true);
+    expect(
+      next.events.some(
+        (e) => e.level === 'warn' && e.message.includes(`Invoice ${fifth!.number} is no longer`),
+      ),
+    ).toBe(true);
   });
 
   it('logs in again when the session expires while paging and while reading details', async () => {
@@ -220,7 +262,9 @@ describe.each(databaseKinds)('RouteStar sync against the simulator on %s', (kind
     await Promise.all([probe.waitForEvent('load'), probe.click('button[type="submit"]')]);
     await probe.locator('.jconfirm').waitFor();
     // The pop-up really blocks: a click on the pager would land on its overlay.
-    await expect(probe.locator('ul.bootpag li[data-lp="2"]:not(.next) a').click({ trial: true, timeout: 500 })).rejects.toThrow();
+    await expect(
+      probe.locator('ul.bootpag li[data-lp="2"]:not(.next) a').click({ trial: true, timeout: 500 }),
+    ).rejects.toThrow();
     await probe.close();
 
     const result = await run({ mode: 'pending' });
@@ -237,14 +281,25 @@ describe.each(databaseKinds)('RouteStar sync against the simulator on %s', (kind
     expect((result.error as Error).name).toBe('MarkupChangedError');
     expect((result.error as Error).message).toContain('column "Total" (total) not found');
     expect((await stored()).size).toBe(0);
-    const failure = result.events.find((e) => e.level === 'error' && (e.details as { artefacts?: unknown })?.artefacts);
-    const artefacts = (failure!.details as { artefacts: { screenshot: string; html: string; trace: string; firstOccurrence: boolean } }).artefacts;
+    const failure = result.events.find(
+      (e) => e.level === 'error' && (e.details as { artefacts?: unknown })?.artefacts,
+    );
+    const artefacts = (
+      failure!.details as {
+        artefacts: { screenshot: string; html: string; trace: string; firstOccurrence: boolean };
+      }
+    ).artefacts;
     expect(artefacts.firstOccurrence).toBe(true);
-    for (const file of [artefacts.screenshot, artefacts.html, artefacts.trace]) expect(existsSync(file)).toBe(true);
+    for (const file of [artefacts.screenshot, artefacts.html, artefacts.trace])
+      expect(existsSync(file)).toBe(true);
 
     const again = await run({ mode: 'pending' }, { trace: true });
-    const repeat = again.events.find((e) => (e.details as { artefacts?: { firstOccurrence: boolean } })?.artefacts);
-    expect((repeat!.details as { artefacts: { firstOccurrence: boolean; html: string } }).artefacts).toMatchObject({
+    const repeat = again.events.find(
+      (e) => (e.details as { artefacts?: { firstOccurrence: boolean } })?.artefacts,
+    );
+    expect(
+      (repeat!.details as { artefacts: { firstOccurrence: boolean; html: string } }).artefacts,
+    ).toMatchObject({
       firstOccurrence: false,
       html: artefacts.html,
     });
@@ -255,7 +310,9 @@ describe.each(databaseKinds)('RouteStar sync against the simulator on %s', (kind
     sim.setMarkup({ renamePagerClass: true });
     const result = await run({ mode: 'pending' });
     expect(result.status).toBe('failed');
-    expect((result.error as Error).message).toContain('the pager (ul.pagination.bootpag) was not found although the grid shows rows');
+    expect((result.error as Error).message).toContain(
+      'the pager (ul.pagination.bootpag) was not found although the grid shows rows',
+    );
     expect(result.events.some((e) => (e.details as { artefacts?: unknown } | null)?.artefacts)).toBe(true);
     expect(result.summary).toBeUndefined();
   });
@@ -265,7 +322,9 @@ describe.each(databaseKinds)('RouteStar sync against the simulator on %s', (kind
     sim.setMarkup({ renameDetailInputs: true });
     const result = await run({ mode: 'pending' });
     expect(result.status).toBe('failed');
-    expect((result.error as Error).message).toMatch(/invoice detail page of NRV\d+ no longer matches the profile: field subtotal \(#inv_subtotal\) not found/);
+    expect((result.error as Error).message).toMatch(
+      /invoice detail page of NRV\d+ no longer matches the profile: field subtotal \(#inv_subtotal\) not found/,
+    );
     expect(sim.stats.pages.invoicedetails).toBe(1);
   });
 

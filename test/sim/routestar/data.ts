@@ -164,9 +164,10 @@ export class RouteStarDataset {
       });
     }
     // Oldest first so invoice numbers grow with time, as RouteStar's do.
-    const closedAges = Array.from({ length: options.closedInvoices }, () => 1 + Math.floor(this.random() * (options.closedWithinDays - 1))).sort(
-      (a, b) => b - a,
-    );
+    const closedAges = Array.from(
+      { length: options.closedInvoices },
+      () => 1 + Math.floor(this.random() * (options.closedWithinDays - 1)),
+    ).sort((a, b) => b - a);
     for (const age of closedAges) {
       const invoice = this.makeInvoice(addDays(options.today, -age - 1));
       this.close(invoice, addDays(options.today, -age));

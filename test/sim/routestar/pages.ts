@@ -89,7 +89,11 @@ export interface DetailPageOptions {
 export function detailPage(o: DetailPageOptions): string {
   const input = (id: string, label: string) =>
     `<div class="form-group col-sm-3"><label for="${id}">${label}</label><input class="form-control" id="${id}" readonly></div>`;
-  const config = { api: `/web/api/invoicedetails/${o.invoiceNumber}`, linesTab: o.linesTab, popupOnLoad: o.popupOnLoad };
+  const config = {
+    api: `/web/api/invoicedetails/${o.invoiceNumber}`,
+    linesTab: o.linesTab,
+    popupOnLoad: o.popupOnLoad,
+  };
   return `${head(`Invoice ${o.invoiceNumber}`)}<body>${nav}<div class="container-fluid">
 <h3>Invoice <span id="invoice_number">${escapeHtml(o.invoiceNumber)}</span> <small>${escapeHtml(o.customer)}</small></h3>
 <div class="alert alert-danger" id="grid-error" style="display:none"></div>

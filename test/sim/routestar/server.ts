@@ -157,8 +157,10 @@ const invoiceLink: ColumnDef = {
   kind: 'html',
   value: (i) => `<a href="/web/invoicedetails/${i.number}">${i.number}</a>`,
 };
-const customerLink = (i: SimInvoice) => `<a href="/web/customerdetail/${i.customerId}">${escapeHtml(i.customer)}</a>`;
-const statusCell = (i: SimInvoice) => `<span class="label ${statusLabel[i.status] ?? 'label-default'}">${i.status}</span>`;
+const customerLink = (i: SimInvoice) =>
+  `<a href="/web/customerdetail/${i.customerId}">${escapeHtml(i.customer)}</a>`;
+const statusCell = (i: SimInvoice) =>
+  `<span class="label ${statusLabel[i.status] ?? 'label-default'}">${i.status}</span>`;
 
 const pendingColumns: ColumnDef[] = [
   invoiceLink,
@@ -173,7 +175,13 @@ const pendingColumns: ColumnDef[] = [
   { header: 'Complete', key: 'complete', kind: 'checkbox', width: 70, value: (i) => i.complete },
   { header: 'Posted', key: 'posted', kind: 'checkbox', width: 70, value: (i) => i.posted },
   { header: 'Total', key: 'total', kind: 'text', value: (i) => money(invoiceTotals(i).total) },
-  { header: 'Last Modified', key: 'lastModified', kind: 'text', width: 150, value: (i) => usDateTime(i.lastModified) },
+  {
+    header: 'Last Modified',
+    key: 'lastModified',
+    kind: 'text',
+    width: 150,
+    value: (i) => usDateTime(i.lastModified),
+  },
   { header: 'Payment', key: 'payment', kind: 'text', value: (i) => i.payment },
   { header: 'Arrival Time', key: 'arrival', kind: 'text', value: (i) => i.arrival },
 ];
@@ -190,13 +198,31 @@ const closedColumns: ColumnDef[] = [
   { header: 'Complete', key: 'complete', kind: 'checkbox', width: 70, value: (i) => i.complete },
   // The real portal keeps this column in the DOM but 0.1 px wide, so it is invisible yet readable.
   { header: 'Posted', key: 'posted', kind: 'checkbox', width: 0.1, value: (i) => i.posted },
-  { header: 'Subtotal', key: 'subtotal', kind: 'text', width: 90, value: (i) => money(invoiceTotals(i).subtotal) },
+  {
+    header: 'Subtotal',
+    key: 'subtotal',
+    kind: 'text',
+    width: 90,
+    value: (i) => money(invoiceTotals(i).subtotal),
+  },
   { header: 'Total', key: 'total', kind: 'text', width: 90, value: (i) => money(invoiceTotals(i).total) },
   { header: 'Date Completed', key: 'dateCompleted', kind: 'text', value: (i) => usDate(i.dateCompleted) },
-  { header: 'Last Modified', key: 'lastModified', kind: 'text', width: 150, value: (i) => usDateTime(i.lastModified) },
+  {
+    header: 'Last Modified',
+    key: 'lastModified',
+    kind: 'text',
+    width: 150,
+    value: (i) => usDateTime(i.lastModified),
+  },
   { header: 'Arrival Time', key: 'arrival', kind: 'text', width: 80, value: (i) => i.arrival },
   { header: 'Departure Time', key: 'departure', kind: 'text', width: 80, value: (i) => i.departure },
-  { header: 'Elapsed Time', key: 'elapsed', kind: 'text', width: 70, value: (i) => elapsed(i.arrival, i.departure) },
+  {
+    header: 'Elapsed Time',
+    key: 'elapsed',
+    kind: 'text',
+    width: 70,
+    value: (i) => elapsed(i.arrival, i.departure),
+  },
   { header: 'Customer Grouping', key: 'grouping', kind: 'text', width: 90, value: (i) => i.customerGrouping },
   { header: 'Posted By', key: 'postedBy', kind: 'text', width: 70, value: (i) => i.postedBy },
   {
@@ -239,7 +265,9 @@ export async function startRouteStarSimulator(options: RouteStarSimOptions = {})
   app.use(express.urlencoded({ extended: false }));
 
   app.use(async (req: Request, res: Response, next: NextFunction) => {
-    for (const expiry of faults.filter((f) => f.kind === 'expire' && f.remaining > 0 && f.match.test(req.path))) {
+    for (const expiry of faults.filter(
+      (f) => f.kind === 'expire' && f.remaining > 0 && f.match.test(req.path),
+    )) {
       expiry.remaining -= 1;
       if (expiry.remaining === 0) sessions.clear();
     }
@@ -289,7 +317,10 @@ export async function startRouteStarSimulator(options: RouteStarSimOptions = {})
     const body = req.body as Record<string, string | undefined>;
     if (body.username !== username || body.password !== password) {
       stats.failedLogins += 1;
-      res.status(200).type('html').send(loginPage('Invalid username or password.', body.next ?? ''));
+      res
+        .status(200)
+        .type('html')
+        .send(loginPage('Invalid username or password.', body.next ?? ''));
       return;
     }
     stats.logins += 1;
@@ -503,7 +534,17 @@ export async function startRouteStarSimulator(options: RouteStarSimOptions = {})
       location: l.location,
     }));
     // The editable grid always ends with an empty spare row whose item reads "Choose..".
-    rows.push({ item: 'Choose..', description: '', qty: '', rate: '', amount: '', truck: '', warehouse: '', taxCode: '', location: '' });
+    rows.push({
+      item: 'Choose..',
+      description: '',
+      qty: '',
+      rate: '',
+      amount: '',
+      truck: '',
+      warehouse: '',
+      taxCode: '',
+      location: '',
+    });
     res.json({
       fields: {
         [`#${ids.subtotal}`]: totals.subtotal.toFixed(2),

@@ -16,7 +16,9 @@
       .done(done)
       .fail(function (xhr) {
         if (xhr.status === 401) return goToLogin();
-        $('#grid-error').text('The server could not load the data (' + xhr.status + '). Try again later.').show();
+        $('#grid-error')
+          .text('The server could not load the data (' + xhr.status + '). Try again later.')
+          .show();
       });
   }
 
@@ -63,7 +65,10 @@
       title: 'QuickBooks',
       content: 'Some invoices are waiting to be sent to QuickBooks.',
       backgroundDismiss: false,
-      buttons: { fix: { text: 'FIX', btnClass: 'btn-primary' }, cancel: { text: 'CANCEL', btnClass: 'btn-default' } },
+      buttons: {
+        fix: { text: 'FIX', btnClass: 'btn-primary' },
+        cancel: { text: 'CANCEL', btnClass: 'btn-default' },
+      },
     });
   }
 
@@ -72,7 +77,12 @@
     var hot = null;
     var filters = function () {
       if (!options.dateFilter) return '';
-      return '&from=' + encodeURIComponent($('#from_date').val()) + '&to=' + encodeURIComponent($('#to_date').val());
+      return (
+        '&from=' +
+        encodeURIComponent($('#from_date').val()) +
+        '&to=' +
+        encodeURIComponent($('#to_date').val())
+      );
     };
     var load = function (page, first) {
       fetchJson(options.api + '?page=' + page + filters(), function (payload) {
