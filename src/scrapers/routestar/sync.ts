@@ -397,11 +397,13 @@ export async function syncRouteStar(
         }
         result.pages += 1;
         for (const q of parsed.quarantined) {
+          // Still on the list, only unreadable: it must not look vanished to the missing-invoice check.
+          if (new RegExp(profile.formats.invoiceNumber).test(q.key)) seen.add(q.key);
           ctx.count('failed');
           await ctx.event({
             level: 'warn',
             message: `A row of the ${listType} invoices list (${q.key}) could not be read: ${q.reason}. It was not stored.`,
-            entity: /^[A-Z]+\d+$/.test(q.key) ? entity(q.key) : undefined,
+            entity: seen.has(q.key) ? entity(q.key) : undefined,
             details: { reason: q.reason, html: q.html, page: pageNo },
           });
         }
