@@ -149,6 +149,7 @@ async function webhookLatency(rows: BenchRow[], kind: DatabaseKind): Promise<voi
   const pool = mysql.createPool({ uri: maria.url, connectionLimit: 4 });
   try {
     const latencies: number[] = [];
+    const failures: string[] = [];
     const pending: Promise<void>[] = [];
     for (let n = 0; n < webhookCount; n++) {
       const item = sim.items[n]!;
@@ -185,14 +186,11 @@ async function webhookLatency(rows: BenchRow[], kind: DatabaseKind): Promise<voi
             await new Promise((r) => setTimeout(r, 20));
           }
           latencies.push(performance.now() - sentAt);
-        })(),
+        })().catch((error: Error) => void failures.push(error.message)),
       );
       await new Promise((r) => setTimeout(r, 1000 / webhooksPerSecond));
     }
-    const failures = (await Promise.allSettled(pending)).flatMap((r) =>
-      r.status === 'rejected' ? [String(r.reason)] : [],
-    );
-    if (failures.length > 0) throw new Error(`${failures.length} webhooks failed, first: ${failures[0]}`);
+    await Promise.all(pending);
     latencies.sort((a, b) => a - b);
     rows.push(
       {
@@ -208,6 +206,14 @@ async function webhookLatency(rows: BenchRow[], kind: DatabaseKind): Promise<voi
         measure: 'webhook → OPMS p99',
         value: `${Math.round(percentile(latencies, 99))} ms`,
         goal: '< 2000 ms (seed: 30 s)',
+      },
+      {
+        benchmark: 'netsuite-opms',
+        database: kind,
+        measure: 'webhooks refused by the worker',
+        value: failures.length,
+        goal: '0',
+        note: failures[0]?.slice(0, 160) ?? '',
       },
     );
   } finally {

@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import mysql from 'mysql2/promise';
@@ -161,18 +163,11 @@ describe.each(databaseKinds)('NetSuite → OPMS price sync on %s', (kind) => {
   });
 
   it('resumes an interrupted initial sync after the last committed page without re-reading finished pages', async () => {
-    // A NetSuite failure the client does not retry stops the pass while page 3 is being read.
+    // A NetSuite failure the client does not retry stops the pass at page 3 (its request is the third).
     const failing = oauth2Client(sim, { retry: { maxRetries: 0, baseDelayMs: 1, maxDelayMs: 1 } });
     const failingDeps = { ...deps, netsuite: failing, pageSize: 10 };
-    let pagesRead = 0;
-    const first = await run(db, 'netsuite-to-opms.initial', async (ctx) => {
-      const progress = ctx.progress.bind(ctx);
-      ctx.progress = async (p) => {
-        await progress(p);
-        if (++pagesRead === 2) sim.refuseNext(1, 429);
-      };
-      await runInitialSync(failingDeps, ctx);
-    });
+    sim.refuseNext(1, 429, 2);
+    const first = await run(db, 'netsuite-to-opms.initial', (ctx) => runInitialSync(failingDeps, ctx));
     expect(first.status).toBe('failed');
     const saved = await readCheckpoint<InitialCheckpoint>(db.db, checkpointNames.initial);
     expect(saved).toMatchObject({
@@ -201,6 +196,52 @@ describe.each(databaseKinds)('NetSuite → OPMS price sync on %s', (kind) => {
     expect(perItem.rows).toEqual([]);
     expect(await initialSyncStatus(db.db)).toMatchObject({ state: 'finished', processed: 60, total: 60 });
     await failing.stop();
+  });
+
+  it.runIf(kind === 'postgres')('resumes after the worker process is killed mid-pass (SIGKILL)', async () => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', fileURLToPath(new URL('./initial-sync-process.ts', import.meta.url))],
+      {
+        env: {
+          ...process.env,
+          CRASH_DATABASE_URL: db.url,
+          CRASH_NETSUITE_URL: sim.url,
+          CRASH_ACCOUNT_ID: sim.accountId,
+          CRASH_OPMS_URL: opmsUrl,
+        },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+      child.once('exit', (_code, signal) => resolve(signal)),
+    );
+    // Killed as soon as two pages are committed, while it works on the next.
+    for (;;) {
+      const cp = await readCheckpoint<InitialCheckpoint>(db.db, checkpointNames.initial);
+      if (cp && cp.pages >= 2) break;
+      if (child.exitCode !== null) throw new Error('the sync process ended before it could be killed');
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    child.kill('SIGKILL');
+    expect(await exited).toBe('SIGKILL');
+    const crashed = (await readCheckpoint<InitialCheckpoint>(db.db, checkpointNames.initial))!;
+    expect(crashed.status).toBe('running');
+    expect(crashed.processed).toBeLessThan(60);
+
+    const resumed = await run(db, 'netsuite-to-opms.initial', (ctx) =>
+      runInitialSync({ ...deps, pageSize: 10 }, ctx),
+    );
+    expect(resumed.status).toBe('succeeded');
+    expect(client.requestsSent).toBe(Math.ceil((60 - crashed.processed) / 10));
+    for (const item of sim.items.filter((i) => !i.custitemf3_lisa_item))
+      await expectOpmsMatches(opmsUrl, item);
+    // Items of committed pages were not written again by the resumed run.
+    const rewritten = await db.db.execute<{ n: number }>(
+      sql`SELECT count(*)::int AS n FROM netsuite_opms_price_changes WHERE run_id = ${resumed.runId} AND item_id::int <= ${crashed.lastItemId}`,
+    );
+    expect(rewritten.rows[0]!.n).toBe(0);
+    expect(await initialSyncStatus(db.db)).toMatchObject({ state: 'finished', processed: 60 });
   });
 
   it('stops at a page boundary when the worker shuts down, and continues from there', async () => {

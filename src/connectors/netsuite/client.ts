@@ -82,12 +82,21 @@ export class NetSuiteClient {
     return suiteQlPageSchema.parse(body);
   }
 
-  /** Every page of one query by offset, until `hasMore` is false or the 100,000-row cap is reached. */
+  /**
+   * Every page of one query by offset, until `hasMore` is false or the 100,000-row cap is reached. The next page is
+   * asked for before this one is handed over, so the account's request slots are used while the caller works.
+   */
   async *suiteqlPages(query: string, limit = suiteQlMaxPageSize): AsyncGenerator<SuiteQlPage> {
-    for (let offset = 0; offset < this.resultCap; offset += limit) {
-      const page = await this.suiteql(query, { limit, offset });
+    let next: Promise<SuiteQlPage> | undefined = this.suiteql(query, { limit, offset: 0 });
+    for (let offset = 0; next; offset += limit) {
+      const page: SuiteQlPage = await next;
+      next = undefined;
+      if (page.hasMore && offset + limit < this.resultCap) {
+        next = this.suiteql(query, { limit, offset: offset + limit });
+        // Its failure surfaces when awaited; a caller that stops early must not leave an unhandled rejection.
+        next.catch(() => undefined);
+      }
       yield page;
-      if (!page.hasMore) return;
     }
   }
 

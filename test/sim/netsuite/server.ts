@@ -55,8 +55,11 @@ export interface NetSuiteSim {
   ): SimItem;
   /** Deterministic edits of `count` items, as a day of price changes would bring. */
   driftPrices(count: number): SimItem[];
-  /** The next `count` requests are refused as over the concurrency limit (status 429, or 400 as some accounts answer). */
-  refuseNext(count: number, status?: 429 | 400): void;
+  /**
+   * The next `count` requests (after `afterRequests` more are answered) are refused as over the concurrency limit
+   * (status 429, or 400 as some accounts answer).
+   */
+  refuseNext(count: number, status?: 429 | 400, afterRequests?: number): void;
   /** Every access token issued so far stops working, as 60 minutes passing would do. */
   expireAccessTokens(): void;
   close(): Promise<void>;
@@ -136,7 +139,7 @@ export async function startNetSuiteSim(options: NetSuiteSimOptions = {}): Promis
     requestTimes: [],
   };
   let inFlight = 0;
-  let refuse: { count: number; status: 429 | 400 } = { count: 0, status: 429 };
+  let refuse: { count: number; status: 429 | 400; after: number } = { count: 0, status: 429, after: 0 };
   let baseUrl = '';
 
   const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
@@ -366,8 +369,9 @@ export async function startNetSuiteSim(options: NetSuiteSimOptions = {}): Promis
       const url = new URL(req.url ?? '/', baseUrl);
       if (options.latencyMs) await new Promise((r) => setTimeout(r, options.latencyMs));
       if (req.method === 'POST' && url.pathname === tokenPath) return tokenEndpoint(body, res);
-      if (refuse.count > 0 || inFlight > limit) {
-        if (refuse.count > 0) refuse.count--;
+      const refusing = refuse.count > 0 && refuse.after-- <= 0;
+      if (refusing || inFlight > limit) {
+        if (refusing) refuse.count--;
         stats.refusedForConcurrency++;
         return fail(
           res,
@@ -428,8 +432,8 @@ export async function startNetSuiteSim(options: NetSuiteSimOptions = {}): Promis
       }
       return changed;
     },
-    refuseNext(count, status = 429) {
-      refuse = { count, status };
+    refuseNext(count, status = 429, afterRequests = 0) {
+      refuse = { count, status, after: afterRequests };
     },
     expireAccessTokens() {
       for (const token of accessTokens.keys()) accessTokens.set(token, 0);
