@@ -1,36 +1,170 @@
 /**
  * The embedded PostgreSQL: PGlite with its files under DATA_DIR, served over a loopback socket so that `pg`, Drizzle
- * and Agenda reach it exactly as they reach a real server. PGlite has one backend; the socket server multiplexes our
- * connections onto it and keeps a transaction's statements together, so concurrent writers are serialised, not mixed.
+ * and Agenda reach it exactly as they reach a real server.
+ *
+ * PGlite has one backend, so every connection's messages are run on it one at a time. What must never happen is that
+ * one connection's messages land in the middle of another's unit of work: inside an open transaction, or inside an
+ * extended-protocol exchange (Parse, Bind, Describe, Execute … up to Sync), where the unnamed statement and portal
+ * belong to whoever sent them. The off-the-shelf socket server only guards transactions and so mixed concurrent
+ * parameterised queries (failed or wrong results); this server gives the backend to one connection from the first
+ * message of such a unit until it is over.
  */
 import { mkdirSync } from 'node:fs';
+import net from 'node:net';
 import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 
 export interface EmbeddedDatabase {
   url: string;
   stop(): Promise<void>;
 }
 
+const sslRequestCode = 80877103;
+const cancelRequestCode = 80877102;
+const protocolVersion3 = 196608;
+/** Extended-protocol messages after which the backend expects more of the same exchange, up to a Sync. */
+const extendedProtocol = new Set(['P', 'B', 'D', 'E', 'C', 'H']);
+const syncMessage = new Uint8Array([0x53, 0, 0, 0, 4]);
+
+interface Connection {
+  socket: net.Socket;
+  buffer: Buffer;
+  /** Inside an extended-protocol exchange that has not reached its Sync yet. */
+  inExchange: boolean;
+  closed: boolean;
+}
+
+interface Pending {
+  connection: Connection;
+  message: Uint8Array;
+}
+
+/** Splits complete frontend messages off the front of a buffer; answers SSL and cancel requests itself. */
+function takeMessages(connection: Connection): Uint8Array[] {
+  const messages: Uint8Array[] = [];
+  for (;;) {
+    const buf = connection.buffer;
+    if (buf.length < 5) break;
+    const untypedLength = buf.readInt32BE(0);
+    const code = buf.length >= 8 ? buf.readInt32BE(4) : -1;
+    if (untypedLength === 8 && (code === sslRequestCode || code === cancelRequestCode)) {
+      // No TLS on a loopback socket; cancellation is not supported by PGlite.
+      if (code === sslRequestCode) connection.socket.write('N');
+      connection.buffer = buf.subarray(8);
+      continue;
+    }
+    const untyped = code === protocolVersion3;
+    const length = untyped ? untypedLength : 1 + buf.readInt32BE(1);
+    if (buf.length < length) break;
+    messages.push(new Uint8Array(buf.subarray(0, length)));
+    connection.buffer = buf.subarray(length);
+  }
+  return messages;
+}
+
+class SerialisingServer {
+  private readonly pending: Pending[] = [];
+  /** The connection that holds the backend for the rest of its transaction or exchange. */
+  private owner: Connection | undefined;
+  private draining = false;
+  private readonly server: net.Server;
+
+  constructor(private readonly db: PGlite) {
+    this.server = net.createServer((socket) => this.attach(socket));
+  }
+
+  listen(): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(0, '127.0.0.1', () => resolve((this.server.address() as net.AddressInfo).port));
+    });
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private attach(socket: net.Socket): void {
+    socket.setNoDelay(true);
+    const connection: Connection = { socket, buffer: Buffer.alloc(0), inExchange: false, closed: false };
+    socket.on('data', (chunk: Buffer) => {
+      connection.buffer = connection.buffer.length === 0 ? chunk : Buffer.concat([connection.buffer, chunk]);
+      for (const message of takeMessages(connection)) {
+        if (message[0] === 0x58 /* X: Terminate */) {
+          socket.end();
+          continue;
+        }
+        this.pending.push({ connection, message });
+      }
+      void this.drain();
+    });
+    socket.on('error', () => socket.destroy());
+    socket.on('close', () => {
+      connection.closed = true;
+      void this.drain();
+    });
+  }
+
+  private next(): Pending | undefined {
+    const owner = this.owner;
+    const index = owner ? this.pending.findIndex((p) => p.connection === owner) : 0;
+    return index >= 0 ? this.pending.splice(index, 1)[0] : undefined;
+  }
+
+  private async drain(): Promise<void> {
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      for (;;) {
+        if (this.owner?.closed) await this.release(this.owner);
+        const item = this.next();
+        if (!item) break;
+        if (item.connection.closed) continue;
+        await this.run(item);
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private async run({ connection, message }: Pending): Promise<void> {
+    const type = String.fromCharCode(message[0]!);
+    try {
+      await this.db.runExclusive(() =>
+        this.db.execProtocolRawStream(message, {
+          onRawData: (data) => {
+            if (!connection.closed && data.length > 0) connection.socket.write(data);
+          },
+        }),
+      );
+    } catch {
+      connection.socket.destroy();
+    }
+    if (extendedProtocol.has(type)) connection.inExchange = true;
+    else if (type === 'S' || type === 'Q') connection.inExchange = false;
+    this.owner = connection.inExchange || this.db.isInTransaction() ? connection : undefined;
+  }
+
+  /** A connection that left in the middle of its unit: end its exchange and roll back what it left open. */
+  private async release(connection: Connection): Promise<void> {
+    this.owner = undefined;
+    await this.db.runExclusive(async () => {
+      if (connection.inExchange) await this.db.execProtocolRaw(syncMessage);
+      if (this.db.isInTransaction()) await this.db.exec('ROLLBACK');
+    });
+    connection.inExchange = false;
+  }
+}
+
 /** dataDir undefined: an in-memory database (tests). */
-export async function startEmbeddedDatabase(options: {
-  dataDir?: string;
-  maxConnections?: number;
-}): Promise<EmbeddedDatabase> {
+export async function startEmbeddedDatabase(options: { dataDir?: string }): Promise<EmbeddedDatabase> {
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
   const db = await PGlite.create(options.dataDir ? { dataDir: options.dataDir } : {});
-  const server = new PGLiteSocketServer({
-    db,
-    host: '127.0.0.1',
-    port: 0,
-    maxConnections: options.maxConnections ?? 32,
-  });
-  await server.start();
-  const address = server.getServerConn();
+  const server = new SerialisingServer(db);
+  const port = await server.listen();
   return {
-    url: `postgres://postgres@${address}/postgres?sslmode=disable`,
+    url: `postgres://postgres@127.0.0.1:${port}/postgres?sslmode=disable`,
     async stop() {
-      await server.stop();
+      await server.close();
       await db.close();
     },
   };

@@ -55,3 +55,52 @@ describe('embedded database under concurrent transactions', () => {
     expect((await other).rows[0]).toEqual({ n: 1 });
   });
 });
+
+describe('embedded database under concurrent extended-protocol queries', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase('pglite', { migrate: false });
+  });
+  afterAll(async () => {
+    await db?.close();
+  });
+
+  // node-postgres sends a parameterised query as Parse, Bind, Describe, Execute, Sync. After an error the backend
+  // skips every message until that Sync; had another connection's messages run in between, they would be skipped or
+  // bound to the wrong statement, and that connection would fail or get another's result.
+  it('answers every connection with its own result, also while others fail mid-exchange', async () => {
+    const clients = await Promise.all(Array.from({ length: 8 }, () => db.pool.connect()));
+    try {
+      const mismatches: string[] = [];
+      await Promise.all(
+        clients.map(async (client, c) => {
+          for (let i = 0; i < 150; i++) {
+            if (c % 3 === 2) {
+              const error = await client.query('SELECT 1 / $1::int AS v', [0]).then(
+                () => undefined,
+                (e: Error) => e.message,
+              );
+              if (error !== 'division by zero')
+                mismatches.push(`${c}:${i} expected division by zero, got ${error}`);
+              continue;
+            }
+            const odd = c % 3 === 1;
+            const expected = `${c}:${i}${odd ? ':odd' : ''}`;
+            const result = await client
+              .query<{ v: string }>(odd ? "SELECT $1::text || ':odd' AS v" : 'SELECT $1::text AS v', [
+                `${c}:${i}`,
+              ])
+              .then(
+                (r) => r.rows[0]?.v,
+                (e: Error) => `error ${e.message}`,
+              );
+            if (result !== expected) mismatches.push(`${expected} got ${result}`);
+          }
+        }),
+      );
+      expect(mismatches).toEqual([]);
+    } finally {
+      for (const client of clients) client.release();
+    }
+  });
+});
