@@ -8,6 +8,7 @@ import type { Config } from './config/index.js';
 import type { Database } from './db/database.js';
 import type pg from 'pg';
 import type { AnyJobDefinition, JobQueue } from './jobs/types.js';
+import type { SharedBrowser } from './scrapers/browser.js';
 
 export interface AppContext {
   config: Config;
@@ -15,6 +16,8 @@ export interface AppContext {
   pool: pg.Pool;
   log: Logger;
   jobs: JobQueue;
+  /** The one Chromium the portal scrapers share, launched on first use. */
+  browser: SharedBrowser;
 }
 
 export interface ConnectionCheckResult {

@@ -15,6 +15,7 @@ import { featureFactories } from './features.js';
 import { pruneHistoryJob } from './jobs/prune-history.js';
 import { JobRunner } from './jobs/runner.js';
 import { failOrphanedRuns } from './jobs/runs.js';
+import { SharedBrowser } from './scrapers/browser.js';
 
 export const version = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -63,6 +64,7 @@ export async function startWorker(config: Config, options: StartOptions): Promis
     db: database.db,
     pool: database.pool,
     log,
+    browser: new SharedBrowser({ executablePath: config.CHROMIUM_PATH }),
     jobs: {
       enqueue: (name, data, trigger) => {
         if (!runner) throw new Error('The job runner is not started yet');

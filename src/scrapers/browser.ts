@@ -39,7 +39,9 @@ export function findChromium(explicitPath = process.env.CHROMIUM_PATH): string |
   return bundled && existsSync(bundled) ? bundled : undefined;
 }
 
-export async function launchBrowser(options: { executablePath?: string; headless?: boolean } = {}): Promise<Browser> {
+export async function launchBrowser(
+  options: { executablePath?: string; headless?: boolean } = {},
+): Promise<Browser> {
   const executablePath = options.executablePath ?? findChromium();
   if (!executablePath) throw new BrowserNotFoundError();
   return chromium.launch({ executablePath, headless: options.headless ?? true, args: quietFlags });
@@ -67,6 +69,23 @@ export class SharedBrowser {
       this.users -= 1;
       this.launching = undefined;
       throw error;
+    }
+  }
+
+  /**
+   * Lends Chromium to `work`, launched only if `work` asks for it, and gives it back afterwards, whatever happens.
+   * Between scheduled runs hours apart no Chromium is left holding memory.
+   */
+  async lend<T>(work: (browser: () => Promise<Browser>) => Promise<T>): Promise<T> {
+    let acquired: Promise<Browser> | undefined;
+    try {
+      return await work(() => (acquired ??= this.acquire()));
+    } finally {
+      if (acquired)
+        await acquired.then(
+          () => this.release(),
+          () => undefined,
+        );
     }
   }
 

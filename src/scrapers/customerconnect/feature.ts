@@ -15,7 +15,6 @@ import type { AppContext, Feature, FeatureFactory } from '../../feature.js';
 import type { JobDefinition } from '../../jobs/types.js';
 import { postingRulesFrom } from '../../ledger/index.js';
 import { purchaseOrderLines, purchaseOrders, syncRuns } from '../../models/index.js';
-import { SharedBrowser } from '../browser.js';
 import { portalSessionStore } from '../portal-session-store.js';
 import { loadCustomerConnectProfile } from './profile.js';
 import { CustomerConnectSession } from './session.js';
@@ -51,23 +50,6 @@ export const customerConnectFeature: FeatureFactory = (app: AppContext): Feature
   const settings = portalSettings(app.config, 'customerconnect');
   const log = app.log.child({ portal: 'customerconnect' });
   const configured = settings.missing.length === 0;
-  // Chromium runs only while a run or a check needs it: between scheduled runs hours apart it holds no memory.
-  const browser = new SharedBrowser({ executablePath: settings.chromiumPath });
-
-  /** Lends Chromium to `work` and gives it back afterwards, whatever happens. */
-  async function withBrowser<T>(work: (browser: () => Promise<Browser>) => Promise<T>): Promise<T> {
-    let acquired: Promise<Browser> | undefined;
-    try {
-      return await work(() => (acquired ??= browser.acquire()));
-    } finally {
-      if (acquired)
-        await acquired.then(
-          () => browser.release(),
-          () => undefined,
-        );
-    }
-  }
-
   const job: JobDefinition<CustomerConnectSyncData> = {
     name: JOB_NAME,
     description:
@@ -78,7 +60,7 @@ export const customerConnectFeature: FeatureFactory = (app: AppContext): Feature
     async run(ctx, data) {
       // Read at every run, so a profile fixed after a site change applies without a restart.
       const profile = await loadCustomerConnectProfile(settings.profileFile);
-      const summary = await withBrowser((lend) =>
+      const summary = await app.browser.lend((lend) =>
         syncCustomerConnect(
           ctx,
           { db: app.db, settings, profile, browser: lend, postingRules: postingRulesFrom(app.config) },
@@ -283,7 +265,7 @@ export const customerConnectFeature: FeatureFactory = (app: AppContext): Feature
         async check() {
           if (!configured) return { ok: false, detail: notConfiguredMessage(settings) };
           const profile = await loadCustomerConnectProfile(settings.profileFile);
-          return withBrowser(async (lend) => {
+          return app.browser.lend(async (lend) => {
             const session = new CustomerConnectSession(await lend(), {
               baseUrl: settings.baseUrl!,
               email: settings.username!,

@@ -51,22 +51,10 @@ export const routeStarFeature: FeatureFactory = (app: AppContext): Feature => {
   const settings = portalSettings(app.config, 'routestar');
   const log = app.log.child({ portal: 'routestar' });
   const configured = settings.missing.length === 0;
-  let browser: Promise<Browser> | null = null;
-
-  /** One Chromium for every run, relaunched if it crashed. */
-  async function sharedBrowser(): Promise<Browser> {
-    if (browser) {
-      const current = await browser.catch(() => null);
-      if (current?.isConnected()) return current;
-    }
-    browser = launchBrowser({ executablePath: settings.chromiumPath });
-    return browser;
-  }
-
-  async function newSession(): Promise<RouteStarSession> {
+  async function newSession(browser: () => Promise<Browser>): Promise<RouteStarSession> {
     if (!configured) throw new Error(notConfiguredMessage(settings));
     return new RouteStarSession({
-      browser: sharedBrowser,
+      browser,
       baseUrl: settings.baseUrl!,
       username: settings.username!,
       password: settings.password!,
@@ -91,23 +79,25 @@ export const routeStarFeature: FeatureFactory = (app: AppContext): Feature => {
     schedule: () => (configured ? settings.schedule : undefined),
     concurrency: 1,
     async run(ctx, data) {
-      const summary = await syncRouteStar(
-        ctx,
-        {
-          db: app.db,
-          session: await newSession(),
-          artefacts: failureArtefactStore({
-            dataDir: settings.dataDir,
-            portal: 'routestar',
-            trace: settings.trace,
-          }),
-          baseUrl: settings.baseUrl!,
-          stopAfterKnown: settings.stopAfterKnown,
-          detailTabs: settings.concurrency,
-          closedWindowDays: app.config.ROUTESTAR_CLOSED_WINDOW_DAYS,
-          postingRules: postingRulesFrom(app.config),
-        },
-        data as RouteStarSyncRequest,
+      const summary = await app.browser.lend(async (browser) =>
+        syncRouteStar(
+          ctx,
+          {
+            db: app.db,
+            session: await newSession(browser),
+            artefacts: failureArtefactStore({
+              dataDir: settings.dataDir,
+              portal: 'routestar',
+              trace: settings.trace,
+            }),
+            baseUrl: settings.baseUrl!,
+            stopAfterKnown: settings.stopAfterKnown,
+            detailTabs: settings.concurrency,
+            closedWindowDays: app.config.ROUTESTAR_CLOSED_WINDOW_DAYS,
+            postingRules: postingRulesFrom(app.config),
+          },
+          data as RouteStarSyncRequest,
+        ),
       );
       await ctx.event({ level: 'info', message: 'RouteStar sync finished', details: summary });
     },
@@ -295,23 +285,20 @@ export const routeStarFeature: FeatureFactory = (app: AppContext): Feature => {
         system: 'routestar',
         async check() {
           if (!configured) return { ok: false, detail: notConfiguredMessage(settings) };
-          const session = await newSession();
-          try {
-            const page = await session.tab('check');
-            await session.login(page);
-            return { ok: true, detail: `logged in to ${settings.baseUrl} as ${settings.username}` };
-          } catch (error) {
-            return { ok: false, detail: (error as Error).message };
-          } finally {
-            await session.close();
-          }
+          return app.browser.lend(async (browser) => {
+            const session = await newSession(browser);
+            try {
+              const page = await session.tab('check');
+              await session.login(page);
+              return { ok: true, detail: `logged in to ${settings.baseUrl} as ${settings.username}` };
+            } catch (error) {
+              return { ok: false, detail: (error as Error).message };
+            } finally {
+              await session.close();
+            }
+          });
         },
       },
     ],
-    async stop() {
-      const running = browser;
-      browser = null;
-      if (running) await (await running.catch(() => null))?.close();
-    },
   };
 };

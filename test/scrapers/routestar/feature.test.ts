@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SharedBrowser } from '../../../src/scrapers/browser.js';
 import { loadConfig } from '../../../src/config/index.js';
 import { createLogger } from '../../../src/log.js';
 import { routeStarFeature } from '../../../src/scrapers/routestar/feature.js';
@@ -114,6 +115,7 @@ describe('RouteStar feature without configuration', () => {
       jobs: queue,
       db: undefined as never,
       pool: undefined as never,
+      browser: new SharedBrowser(),
     });
     expect(feature.jobs![0]!.schedule!(config)).toBeUndefined();
     const check = await feature.connections![0]!.check();
@@ -122,6 +124,5 @@ describe('RouteStar feature without configuration', () => {
       detail:
         'RouteStar is not configured: set ROUTESTAR_BASE_URL, ROUTESTAR_USERNAME, ROUTESTAR_PASSWORD to scrape it.',
     });
-    await feature.stop!();
   });
 });
