@@ -6,6 +6,11 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
+    // SuiteScript 2.1 runs inside NetSuite, where define() is the module loader.
+    files: ['netsuite/**/*.js'],
+    languageOptions: { globals: { define: 'readonly' } },
+  },
+  {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
     },

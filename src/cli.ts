@@ -23,6 +23,16 @@ Commands:
   check <system>             Test the credentials of an external system (e.g. netsuite, erpnext)
 `;
 
+const invalidJson = Symbol('invalid JSON');
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return invalidJson;
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
     args: argv,
@@ -86,10 +96,8 @@ async function main(argv: string[]): Promise<number> {
         process.stderr.write(`run needs a job name\n\n${usage}`);
         return 2;
       }
-      let data: unknown = {};
-      try {
-        data = values.data ? JSON.parse(values.data) : {};
-      } catch {
+      const data = parseJson(values.data ?? '{}');
+      if (data === invalidJson) {
         process.stderr.write(`--data is not valid JSON: ${values.data}\n`);
         return 2;
       }

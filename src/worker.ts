@@ -58,7 +58,8 @@ export async function startWorker(config: Config, options: StartOptions): Promis
   await applyMigrations(database.db);
   log.info({ embedded: database.embedded }, database.embedded ? 'embedded database ready' : 'database ready');
 
-  let runner: JobRunner | undefined;
+  // Features are built before the runner (it needs their jobs) but may enqueue only once it exists.
+  const pending: { runner?: JobRunner } = {};
   const app: AppContext = {
     config,
     db: database.db,
@@ -67,18 +68,19 @@ export async function startWorker(config: Config, options: StartOptions): Promis
     browser: new SharedBrowser({ executablePath: config.CHROMIUM_PATH }),
     jobs: {
       enqueue: (name, data, trigger) => {
-        if (!runner) throw new Error('The job runner is not started yet');
-        return runner.enqueue(name, data, trigger);
+        if (!pending.runner) throw new Error('The job runner is not started yet');
+        return pending.runner.enqueue(name, data, trigger);
       },
     },
   };
   const features: Feature[] = [];
   for (const factory of options.features ?? featureFactories) features.push(await factory(app));
 
-  runner = new JobRunner({ config, db: database.db, pool: database.pool, log }, [
+  const runner = new JobRunner({ config, db: database.db, pool: database.pool, log }, [
     pruneHistoryJob({ config, db: database.db, pool: database.pool }),
     ...features.flatMap((f) => f.jobs ?? []),
   ]);
+  pending.runner = runner;
   // A run still "running" past the lock lifetime belongs to a process that died: no worker holds it any more.
   const orphans = await failOrphanedRuns(
     database.db,
@@ -116,7 +118,7 @@ export async function startWorker(config: Config, options: StartOptions): Promis
         ? new Promise<void>((resolve) => server!.close(() => resolve()))
         : Promise.resolve();
       server?.closeIdleConnections();
-      const result = await runner!.stop(config.SHUTDOWN_TIMEOUT_MS);
+      const result = await runner.stop(config.SHUTDOWN_TIMEOUT_MS);
       server?.closeAllConnections();
       await closed;
       for (const feature of features.reverse())

@@ -5,7 +5,6 @@
  */
 import { and, count, desc, eq, ne, sql } from 'drizzle-orm';
 import { Router } from 'express';
-import type { Browser } from 'playwright';
 import { z } from 'zod';
 import { documentRoute } from '../../api/openapi.js';
 import { decodeCursor, pageQuery, toPage } from '../../api/pagination.js';

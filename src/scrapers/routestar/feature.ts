@@ -15,7 +15,6 @@ import type { JobDefinition } from '../../jobs/types.js';
 import { postingRulesFrom } from '../../ledger/index.js';
 import { salesInvoiceLines, salesInvoices, syncRuns } from '../../models/index.js';
 import { failureArtefactStore } from '../artefacts.js';
-import { launchBrowser } from '../browser.js';
 import { portalSessionStore } from '../portal-session-store.js';
 import { loadRouteStarProfile } from './profile.js';
 import { RouteStarSession } from './session.js';
