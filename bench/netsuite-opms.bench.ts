@@ -210,7 +210,7 @@ async function webhookLatency(rows: BenchRow[], kind: DatabaseKind): Promise<voi
       {
         benchmark: 'netsuite-opms',
         database: kind,
-        measure: 'webhooks refused by the worker',
+        measure: 'webhooks refused or not applied within 60 s',
         value: failures.length,
         goal: '0',
         note: failures[0]?.slice(0, 160) ?? '',
