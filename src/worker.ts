@@ -76,10 +76,13 @@ export async function startWorker(config: Config, options: StartOptions): Promis
   const features: Feature[] = [];
   for (const factory of options.features ?? featureFactories) features.push(await factory(app));
 
-  const runner = new JobRunner({ config, db: database.db, pool: database.pool, log }, [
-    pruneHistoryJob({ config, db: database.db, pool: database.pool }),
-    ...features.flatMap((f) => f.jobs ?? []),
-  ]);
+  const runner = new JobRunner(
+    { config, db: database.db, pool: database.pool, log, embedded: database.embedded },
+    [
+      pruneHistoryJob({ config, db: database.db, pool: database.pool }),
+      ...features.flatMap((f) => f.jobs ?? []),
+    ],
+  );
   pending.runner = runner;
   // A run still "running" past the lock lifetime belongs to a process that died: no worker holds it any more.
   const orphans = await failOrphanedRuns(

@@ -4,7 +4,7 @@
  * ones may finish within the allowed time, then they are told to stop, their runs are marked and their locks released.
  */
 import { PostgresBackend } from '@agendajs/postgres-backend';
-import { Agenda, exponential, type Job } from 'agenda';
+import { Agenda, exponential, InMemoryNotificationChannel, type Job } from 'agenda';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
@@ -59,6 +59,8 @@ export interface RunnerDeps {
   db: Database;
   pool: pg.Pool;
   log: Logger;
+  /** The database is this process's embedded PGlite: no other process can queue jobs in it. */
+  embedded?: boolean;
 }
 
 export class JobRunner implements JobQueue {
@@ -87,6 +89,9 @@ export class JobRunner implements JobQueue {
     );
     this.agenda = new Agenda({
       backend,
+      // PGlite has one backend, so LISTEN/NOTIFY cannot wake another connection; as only this process can reach the
+      // embedded database, an in-process channel wakes the runner as soon as a job is queued instead of at the poll.
+      ...(deps.embedded ? { notificationChannel: new InMemoryNotificationChannel() } : {}),
       processEvery: deps.config.JOB_PROCESS_EVERY,
       defaultLockLifetime: deps.config.JOB_LOCK_LIFETIME_MS,
       maxConcurrency: 20,
