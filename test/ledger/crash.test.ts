@@ -66,7 +66,7 @@ describe.each(databaseKinds)('posting survives being killed on %s', (kind) => {
     await database?.close();
   });
 
-  it('loses and doubles nothing when killed at 22 distinct points and restarted', { timeout: 600_000 }, async () => {
+  it('loses and doubles nothing when killed at 22 distinct points and restarted', { timeout: 300_000 }, async () => {
     const db = database.db;
     const rand = random(20261121);
     const skus = ['K1', 'K2', 'K3', 'K4', 'K5'];
