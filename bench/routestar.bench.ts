@@ -12,8 +12,10 @@ import { startTestWorker } from '../test/helpers/worker.js';
 import { startRouteStarSimulator } from '../test/sim/routestar/server.js';
 import type { Benchmark, BenchRow } from './types.js';
 
-const pending = 150;
-const closed = 150;
+// BENCH_ROUTESTAR_INVOICES=40 measures a smaller sample (half pending, half closed) to compare changes quickly.
+const invoices = Number(process.env.BENCH_ROUTESTAR_INVOICES ?? 300);
+const pending = Math.ceil(invoices / 2);
+const closed = invoices - pending;
 const rowsPerPage = 10;
 const pageDelayMs = 100;
 const gridDelayMs = 200;

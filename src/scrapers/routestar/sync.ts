@@ -387,6 +387,9 @@ export async function syncRouteStar(
         }
         // A trace chunk per list page: when this page fails, its trace is the one kept with the artefacts.
         await artefacts.startStep(page!.context());
+        // The detail tabs opened after the list push it to the back, where Chromium throttles its timers and
+        // animation frames: scrolling the grid and turning pages then cost about a second per step.
+        await page!.bringToFront();
         const snapshots = await captureGrid(page!, profile);
         let parsed;
         try {
@@ -445,6 +448,7 @@ export async function syncRouteStar(
         }
         // Details were read in another tab; a recycled context means the list must be opened again at this page.
         if (page!.isClosed()) await session.withRetry(step, () => openAt(pageNo));
+        await page!.bringToFront();
         let turn;
         try {
           turn = await goToNextPage(page!, profile, step);
