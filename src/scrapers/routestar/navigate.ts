@@ -49,9 +49,23 @@ export async function waitForGrid(
   step: string,
   scope = '',
 ): Promise<void> {
-  const table = page.locator(`${scope} ${profile.grid.table}`.trim()).first();
+  const selector = `${scope} ${profile.grid.table}`.trim();
+  const table = page.locator(selector).first();
   const deadline = Date.now() + profile.waits.gridMs;
   for (;;) {
+    if (onLoginPage(page, profile)) throw new SessionExpiredError(step);
+    // Polled inside the page, a second at a time, between the checks below: polling from here costs two browser
+    // round trips per poll, and on a busy machine those round trips are a large share of a detail page's time.
+    // A failed wait (the page navigated away, or the selector is not plain CSS) is settled by the checks below.
+    const drawn = await page
+      .waitForFunction((css) => document.querySelector(css) !== null, selector, {
+        timeout: Math.max(1, Math.min(1_000, deadline - Date.now())),
+        polling: profile.waits.pollMs,
+      })
+      .then(
+        () => true,
+        () => false,
+      );
     if (onLoginPage(page, profile)) throw new SessionExpiredError(step);
     if ((await table.count()) > 0) return;
     if ((await page.locator(profile.grid.errorBanner).count()) > 0) {
@@ -65,7 +79,7 @@ export async function waitForGrid(
           "if the page shows data in a browser, the profile's grid selector is out of date",
       );
     }
-    await sleep(profile.waits.pollMs);
+    if (!drawn) await sleep(profile.waits.pollMs);
   }
 }
 
