@@ -1,0 +1,122 @@
+/**
+ * CustomerConnect: time for one customerconnect.sync run (mode full) to read 300 purchase orders with their order
+ * info pages from the simulator in Chromium into a fresh worker on PGlite, next to the simulator's own latency floor:
+ * login and account page, the list pages' delays (read one after another) and the order pages' delays divided by the
+ * pages allowed at once. Also the peak resident memory of the worker process plus its Chromium processes.
+ * BENCH_CUSTOMERCONNECT_ORDERS=40 measures a smaller sample to compare changes quickly.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { customerConnectFeature } from '../src/scrapers/customerconnect/feature.js';
+import { startTestWorker } from '../test/helpers/worker.js';
+import { startCustomerConnectSimulator } from '../test/sim/customerconnect/server.js';
+import type { Benchmark, BenchRow } from './types.js';
+
+const orders = Number(process.env.BENCH_CUSTOMERCONNECT_ORDERS ?? 300);
+const ordersPerPage = 10;
+const pageDelayMs = 100;
+const concurrency = 4;
+const timeLimitMs = 20 * 60 * 1000;
+
+/** Resident memory (bytes) of a process and all its descendants, read from /proc. */
+function treeRss(rootPid: number): number {
+  const children = new Map<number, number[]>();
+  const rss = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const status = readFileSync(`/proc/${entry}/status`, 'utf8');
+      const ppid = Number(/^PPid:\s+(\d+)/m.exec(status)?.[1]);
+      const kb = Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+      rss.set(Number(entry), kb * 1024);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  let total = 0;
+  const stack = [rootPid];
+  while (stack.length > 0) {
+    const pid = stack.pop()!;
+    total += rss.get(pid) ?? 0;
+    stack.push(...(children.get(pid) ?? []));
+  }
+  return total;
+}
+
+const benchmark: Benchmark = {
+  name: 'customerconnect',
+  async run(): Promise<BenchRow[]> {
+    const sim = await startCustomerConnectSimulator({
+      seed: 11,
+      orders,
+      oddRows: false,
+      delays: {
+        login: pageDelayMs,
+        account: pageDelayMs,
+        'order-list': pageDelayMs,
+        'order-info': pageDelayMs,
+      },
+    });
+    const tw = await startTestWorker('pglite', {
+      features: [customerConnectFeature],
+      env: {
+        CUSTOMERCONNECT_BASE_URL: sim.url,
+        CUSTOMERCONNECT_EMAIL: sim.email,
+        CUSTOMERCONNECT_PASSWORD: sim.password,
+        CUSTOMERCONNECT_CONCURRENCY: String(concurrency),
+        CUSTOMERCONNECT_MIN_SPACING_MS: '0',
+        PORTAL_TRACE: 'false',
+      },
+    });
+    let peak = 0;
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, treeRss(process.pid));
+    }, 250);
+    try {
+      const started = performance.now();
+      const cpuBefore = process.cpuUsage();
+      let timer: NodeJS.Timeout | undefined;
+      const run = await Promise.race([
+        tw.worker.runner.runNow('customerconnect.sync', { mode: 'full' }, 'cli'),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error(`the sync did not finish within ${timeLimitMs / 60_000} minutes`)),
+            timeLimitMs,
+          );
+        }),
+      ]).finally(() => clearTimeout(timer));
+      const seconds = (performance.now() - started) / 1000;
+      const cpu = process.cpuUsage(cpuBefore);
+      const workerCpu = (cpu.user + cpu.system) / 1e6;
+      if (run.status !== 'succeeded') throw new Error(`the sync ended ${run.status}: ${run.error ?? ''}`);
+
+      const listPages = Math.ceil(orders / ordersPerPage);
+      const listFloor = (2 * pageDelayMs + listPages * pageDelayMs) / 1000;
+      const detailFloor = (orders * pageDelayMs) / concurrency / 1000;
+      const floor = listFloor + detailFloor;
+      return [
+        {
+          benchmark: 'customerconnect',
+          database: 'pglite',
+          measure: `sync ${orders} orders with details (${concurrency} pages at once)`,
+          value: `${seconds.toFixed(1)} s`,
+          goal: `≤ ${(1.5 * floor).toFixed(1)} s (1.5 × floor)`,
+          note: `floor ${floor.toFixed(1)} s = login and lists ${listFloor.toFixed(1)} s + details ${detailFloor.toFixed(1)} s; ratio ${(seconds / floor).toFixed(2)}; worker CPU ${workerCpu.toFixed(1)} s; created ${run.created}`,
+        },
+        {
+          benchmark: 'customerconnect',
+          database: 'pglite',
+          measure: 'peak RSS, worker + Chromium',
+          value: `${Math.round(peak / 1024 / 1024)} MiB`,
+          note: 'sampled every 250 ms',
+        },
+      ];
+    } finally {
+      clearInterval(sampler);
+      await tw.stop();
+      await sim.close();
+    }
+  },
+};
+
+export default benchmark;
