@@ -25,6 +25,17 @@ const protocolVersion3 = 196608;
 const extendedProtocol = new Set(['P', 'B', 'D', 'E', 'C', 'H']);
 const syncMessage = new Uint8Array([0x53, 0, 0, 0, 4]);
 
+/** A simple-protocol Query message. */
+function queryMessage(text: string): Uint8Array {
+  const body = Buffer.from(`${text}\0`, 'utf8');
+  const message = Buffer.alloc(5 + body.length);
+  message.write('Q', 0, 'ascii');
+  message.writeInt32BE(4 + body.length, 1);
+  body.copy(message, 5);
+  return new Uint8Array(message);
+}
+const rollbackMessage = queryMessage('ROLLBACK');
+
 interface Connection {
   socket: net.Socket;
   buffer: Buffer;
@@ -147,9 +158,10 @@ class SerialisingServer {
   /** A connection that left in the middle of its unit: end its exchange and roll back what it left open. */
   private async release(connection: Connection): Promise<void> {
     this.owner = undefined;
+    // Raw protocol only: exec() would wait for the very lock runExclusive holds.
     await this.db.runExclusive(async () => {
       if (connection.inExchange) await this.db.execProtocolRaw(syncMessage);
-      if (this.db.isInTransaction()) await this.db.exec('ROLLBACK');
+      if (this.db.isInTransaction()) await this.db.execProtocolRaw(rollbackMessage);
     });
     connection.inExchange = false;
   }

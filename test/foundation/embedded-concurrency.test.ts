@@ -104,3 +104,28 @@ describe('embedded database under concurrent extended-protocol queries', () => {
     }
   });
 });
+
+describe('embedded database when a client dies mid-transaction', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase('pglite', { migrate: false });
+    await db.pool.query('CREATE TABLE t (n int)');
+  });
+  afterAll(async () => {
+    await db?.close();
+  });
+
+  it('rolls back what the dead client left open and serves the others', async () => {
+    const { default: pg } = await import('pg');
+    const doomed = new pg.Client({ connectionString: db.url });
+    doomed.on('error', () => undefined);
+    await doomed.connect();
+    await doomed.query('BEGIN');
+    await doomed.query('INSERT INTO t VALUES ($1)', [1]);
+    const waiting = db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM t');
+    (doomed as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
+    expect((await waiting).rows[0]!.n).toBe(0);
+    await db.pool.query('INSERT INTO t VALUES (2)');
+    expect((await db.pool.query('SELECT n FROM t')).rows).toEqual([{ n: 2 }]);
+  });
+});
