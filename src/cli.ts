@@ -6,7 +6,10 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, loadDotEnv, type Config } from './config/index.js';
 import { applyMigrations } from './db/migrations.js';
 import { InvalidJobDataError, UnknownJobError } from './jobs/runner.js';
-import { listRuns, runEvents } from './jobs/runs.js';
+import type { Database } from './db/database.js';
+import { renderProgressBar } from './jobs/progress-bar.js';
+import { getRun, listRuns, runEvents } from './jobs/runs.js';
+import type { RunProgress } from './jobs/types.js';
 import { createLogger } from './log.js';
 import { secretValues } from './config/index.js';
 import { openConfiguredDatabase, startWorker, stopOnSignals } from './worker.js';
@@ -22,6 +25,42 @@ Commands:
                              List recent runs
   check <system>             Test the credentials of an external system (e.g. netsuite, erpnext)
 `;
+
+/**
+ * While a run works, its recorded progress as a live bar on a terminal (a line every 10 s otherwise, so logs of
+ * long runs stay readable).
+ */
+function showProgress(db: Database, runId: string): NodeJS.Timeout {
+  const tty = process.stderr.isTTY === true;
+  let lastLine = 0;
+  return setInterval(
+    () => {
+      void getRun(db, runId).then((run) => {
+        const progress = run?.progress as RunProgress | null | undefined;
+        if (!run?.startedAt || !progress) return;
+        const seconds = (Date.now() - run.startedAt.getTime()) / 1000;
+        const perSecond = seconds > 0 ? Math.round((progress.processed / seconds) * 10) / 10 : undefined;
+        const line = renderProgressBar({
+          processed: progress.processed,
+          total: progress.total,
+          perSecond,
+          etaSeconds:
+            progress.total !== undefined && perSecond
+              ? (progress.total - progress.processed) / perSecond
+              : undefined,
+          unit: 'records',
+          state: progress.note ? `${run.status}: ${progress.note}` : run.status,
+        });
+        if (tty) process.stderr.write(`\r${line}\x1b[K`);
+        else if (Date.now() - lastLine >= 10_000) {
+          lastLine = Date.now();
+          process.stderr.write(`${line}\n`);
+        }
+      });
+    },
+    tty ? 500 : 1000,
+  );
+}
 
 const invalidJson = Symbol('invalid JSON');
 
@@ -103,7 +142,15 @@ async function main(argv: string[]): Promise<number> {
       }
       const worker = await startWorker(config, { log, http: false, processJobs: false });
       try {
-        const run = await worker.runner.runNow(name, data, 'cli');
+        let ticker: NodeJS.Timeout | undefined;
+        const run = await worker.runner
+          .runNow(name, data, 'cli', (runId) => {
+            ticker = showProgress(worker.database.db, runId);
+          })
+          .finally(() => {
+            clearInterval(ticker);
+            if (ticker && process.stderr.isTTY) process.stderr.write('\n');
+          });
         const events = await runEvents(worker.database.db, run.id);
         for (const e of events)
           process.stdout.write(`  [${e.level}] ${e.entity ? `${e.entity}: ` : ''}${e.message}\n`);

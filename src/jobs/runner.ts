@@ -164,10 +164,16 @@ export class JobRunner implements JobQueue {
   }
 
   /** Runs a job in this process right now, outside the queue (CLI, tests), and returns its finished run. */
-  async runNow(name: string, data: unknown, trigger: Trigger = 'cli'): Promise<SyncRun> {
+  async runNow(
+    name: string,
+    data: unknown,
+    trigger: Trigger = 'cli',
+    onCreated?: (runId: string) => void,
+  ): Promise<SyncRun> {
     const def = this.definition(name);
     const parsed = this.parseData(name, data);
     const runId = await createRun(this.deps.db, { job: name, trigger, data: parsed });
+    onCreated?.(runId);
     await this.execute(def, { runId, trigger, data: parsed }).catch(() => undefined);
     return (await getRun(this.deps.db, runId))!;
   }
@@ -235,7 +241,11 @@ export class JobRunner implements JobQueue {
    * failed with the reason, and release their locks so the next worker can take them.
    */
   async stop(timeoutMs: number): Promise<{ interrupted: number }> {
-    if (!this.started) return { interrupted: 0 };
+    if (!this.started) {
+      // Agenda connects its backend as soon as it is built; let that finish before the pool goes away.
+      await this.agenda.ready.catch(() => undefined);
+      return { interrupted: 0 };
+    }
     this.started = false;
     const result = await this.agenda.drain({ timeout: timeoutMs, closeConnection: false });
     let interrupted = 0;

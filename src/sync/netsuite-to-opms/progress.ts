@@ -1,5 +1,6 @@
 /** Progress of the initial bulk sync, for the API (processed / total, rate, ETA) and as a one-line CLI progress bar. */
 import type { Database } from '../../db/database.js';
+import { renderProgressBar } from '../../jobs/progress-bar.js';
 import { getRun } from '../../jobs/runs.js';
 import { checkpointNames, readCheckpoint, type InitialCheckpoint } from './store.js';
 
@@ -60,28 +61,17 @@ export async function initialSyncStatus(db: Database): Promise<InitialSyncStatus
   return initialStatusFrom(cp, run?.status === 'running' || run?.status === 'queued');
 }
 
-const duration = (s: number) => {
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const sec = Math.floor(s % 60);
-  return h > 0
-    ? `${h}:${String(m).padStart(2, '0')}:${String(sec).padStart(2, '0')}`
-    : `${m}:${String(sec).padStart(2, '0')}`;
-};
-
-/** One line for a terminal, e.g. `[██████░░░░░░] 50.0% 4000/8000 items · 812.5/s · ETA 0:05 · running`. */
+/** The initial sync as one terminal line (see renderProgressBar). */
 export function renderInitialProgress(status: InitialSyncStatus, width = 30): string {
-  const fraction = status.percent !== undefined ? status.percent / 100 : 0;
-  const filled = Math.round(fraction * width);
-  const bar = `[${'█'.repeat(filled)}${'░'.repeat(width - filled)}]`;
-  const percent = status.percent !== undefined ? `${status.percent.toFixed(1)}%` : '?%';
-  const details = [
-    `${status.processed}/${status.total ?? '?'} items`,
-    ...(status.itemsPerSecond !== undefined ? [`${status.itemsPerSecond}/s`] : []),
-    ...(status.etaSeconds !== undefined && status.state === 'running'
-      ? [`ETA ${duration(status.etaSeconds)}`]
-      : []),
-    status.state,
-  ];
-  return `${bar} ${percent} ${details.join(' · ')}`;
+  return renderProgressBar(
+    {
+      processed: status.processed,
+      total: status.total,
+      perSecond: status.itemsPerSecond,
+      etaSeconds: status.etaSeconds,
+      unit: 'items',
+      state: status.state,
+    },
+    width,
+  );
 }
