@@ -2,8 +2,18 @@
  * The inventory ledger: append-only stock movements, and the on-hand balance per item kept equal to their sum in the
  * same transaction. The posting key (document, line, item, seq) makes posting the same change twice impossible.
  */
-import { sql } from 'drizzle-orm';
-import { bigserial, date, index, integer, numeric, pgTable, text, timestamp, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import {
+  bigserial,
+  date,
+  index,
+  integer,
+  numeric,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
 import { items } from './items.js';
 
 export const movementTypes = ['IN', 'OUT', 'ADJUST'] as const;
