@@ -5,10 +5,10 @@
  * pages allowed at once. Also the peak resident memory of the worker process plus its Chromium processes.
  * BENCH_CUSTOMERCONNECT_ORDERS=40 measures a smaller sample to compare changes quickly.
  */
-import { readdirSync, readFileSync } from 'node:fs';
 import { customerConnectFeature } from '../src/scrapers/customerconnect/feature.js';
 import { startTestWorker } from '../test/helpers/worker.js';
 import { startCustomerConnectSimulator } from '../test/sim/customerconnect/server.js';
+import { treeRss } from './process-memory.js';
 import type { Benchmark, BenchRow } from './types.js';
 
 const orders = Number(process.env.BENCH_CUSTOMERCONNECT_ORDERS ?? 300);
@@ -16,32 +16,6 @@ const ordersPerPage = 10;
 const pageDelayMs = 100;
 const concurrency = 4;
 const timeLimitMs = 20 * 60 * 1000;
-
-/** Resident memory (bytes) of a process and all its descendants, read from /proc. */
-function treeRss(rootPid: number): number {
-  const children = new Map<number, number[]>();
-  const rss = new Map<number, number>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const status = readFileSync(`/proc/${entry}/status`, 'utf8');
-      const ppid = Number(/^PPid:\s+(\d+)/m.exec(status)?.[1]);
-      const kb = Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? 0);
-      rss.set(Number(entry), kb * 1024);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  let total = 0;
-  const stack = [rootPid];
-  while (stack.length > 0) {
-    const pid = stack.pop()!;
-    total += rss.get(pid) ?? 0;
-    stack.push(...(children.get(pid) ?? []));
-  }
-  return total;
-}
 
 const benchmark: Benchmark = {
   name: 'customerconnect',

@@ -56,11 +56,14 @@ async function measure(kind: DatabaseKind): Promise<BenchRow[]> {
     await seed(db);
     const lines = 2 * documentsPerKind * linesPerDocument;
     const first = await timed(async () => postStock(db, await startRun(db)));
-    if (first.result.movements !== lines) throw new Error(`first post wrote ${first.result.movements} movements, expected ${lines}`);
+    if (first.result.movements !== lines)
+      throw new Error(`first post wrote ${first.result.movements} movements, expected ${lines}`);
     const again = await timed(async () => postStock(db, await startRun(db)));
     const full = await timed(async () => postStock(db, await startRun(db), { full: true }));
     if (again.result.movements !== 0 || full.result.movements !== 0)
-      throw new Error(`a re-post that should change nothing wrote ${again.result.movements + full.result.movements} movements`);
+      throw new Error(
+        `a re-post that should change nothing wrote ${again.result.movements + full.result.movements} movements`,
+      );
 
     const store = await timed(async () => {
       for (let n = 0; n < upsertSample; n++)
@@ -68,7 +71,10 @@ async function measure(kind: DatabaseKind): Promise<BenchRow[]> {
           db,
           purchaseOrder(
             `U${n}`,
-            Array.from({ length: linesPerDocument }, (_, l) => ({ sku: `B${String(((n + l) % 50) + 1).padStart(3, '0')}`, qty: l + 1 })),
+            Array.from({ length: linesPerDocument }, (_, l) => ({
+              sku: `B${String(((n + l) % 50) + 1).padStart(3, '0')}`,
+              qty: l + 1,
+            })),
           ),
         );
     });

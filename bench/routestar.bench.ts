@@ -4,12 +4,13 @@
  * latency floor: the lists' delays (read one page after another) plus the detail pages' delays divided by the tabs
  * allowed at once. Also the peak resident memory of the worker process plus its Chromium processes.
  */
-import { readdirSync, readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { routeStarFeature } from '../src/scrapers/routestar/feature.js';
 import { startTestWorker } from '../test/helpers/worker.js';
 import { startRouteStarSimulator } from '../test/sim/routestar/server.js';
+import { treeRss } from './process-memory.js';
 import type { Benchmark, BenchRow } from './types.js';
 
 // BENCH_ROUTESTAR_INVOICES=40 measures a smaller sample (half pending, half closed) to compare changes quickly.
@@ -21,32 +22,6 @@ const pageDelayMs = 100;
 const gridDelayMs = 200;
 const tabs = 4;
 const timeLimitMs = 20 * 60 * 1000;
-
-/** Resident memory (bytes) of a process and all its descendants, read from /proc. */
-function treeRss(rootPid: number): number {
-  const children = new Map<number, number[]>();
-  const rss = new Map<number, number>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const status = readFileSync(`/proc/${entry}/status`, 'utf8');
-      const ppid = Number(/^PPid:\s+(\d+)/m.exec(status)?.[1]);
-      const kb = Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? 0);
-      rss.set(Number(entry), kb * 1024);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  let total = 0;
-  const stack = [rootPid];
-  while (stack.length > 0) {
-    const pid = stack.pop()!;
-    total += rss.get(pid) ?? 0;
-    stack.push(...(children.get(pid) ?? []));
-  }
-  return total;
-}
 
 const benchmark: Benchmark = {
   name: 'routestar',

@@ -25,9 +25,17 @@ for (const file of files) {
 }
 
 const header = ['benchmark', 'database', 'measure', 'value', 'goal', 'note'] as const;
-const table = rows.map((r) => [r.benchmark, r.database ?? '', r.measure, String(r.value), r.goal ?? '', r.note ?? '']);
+const table = rows.map((r) => [
+  r.benchmark,
+  r.database ?? '',
+  r.measure,
+  String(r.value),
+  r.goal ?? '',
+  r.note ?? '',
+]);
 const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)));
-const line = (cells: readonly string[]) => '| ' + cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ') + ' |';
+const line = (cells: readonly string[]) =>
+  '| ' + cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ') + ' |';
 console.log(line(header));
 console.log('|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|');
 for (const row of table) console.log(line(row));
