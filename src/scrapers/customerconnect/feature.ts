@@ -6,6 +6,7 @@
 import { and, count, desc, eq, ne, sql } from 'drizzle-orm';
 import { Router } from 'express';
 import { z } from 'zod';
+import { addSyncModeRoutes } from '../sync-routes.js';
 import { documentRoute } from '../../api/openapi.js';
 import { decodeCursor, pageQuery, toPage } from '../../api/pagination.js';
 import { HttpProblem, notFound, parseInput } from '../../api/problem.js';
@@ -78,25 +79,13 @@ export const customerConnectFeature: FeatureFactory = (app: AppContext): Feature
     return app.jobs.enqueue(JOB_NAME, data, 'manual');
   };
 
-  for (const mode of ['orders', 'all-details', 'stock', 'full'] as const) {
-    documentRoute({
-      method: 'post',
-      path: `/api/customerconnect/sync/${mode}`,
-      summary: `Queue a CustomerConnect sync (${mode})`,
-      tags: ['customerconnect'],
-      body: syncOptions,
-      responses: {
-        '202': { description: 'Queued; the body holds the run id' },
-        '400': { description: 'Bad options; nothing queued' },
-        '409': { description: 'CustomerConnect is not configured' },
-      },
-    });
-    routes.post(`/customerconnect/sync/${mode}`, async (req, res) => {
-      const options = parseInput(syncOptions, req.body ?? {}, 'request body');
-      const { runId } = await enqueue({ mode, ...options });
-      res.status(202).location(`/api/runs/${runId}`).json({ runId });
-    });
-  }
+  addSyncModeRoutes(
+    routes,
+    { path: 'customerconnect', label: 'CustomerConnect' },
+    ['orders', 'all-details', 'stock', 'full'] as const,
+    syncOptions,
+    enqueue,
+  );
 
   documentRoute({
     method: 'post',

@@ -8,6 +8,7 @@ import type { Browser } from 'playwright';
 import { z } from 'zod';
 import { portalSettings, type PortalSettings } from '../../config/portals.js';
 import type { AppContext, Feature, FeatureFactory } from '../../feature.js';
+import { addSyncModeRoutes } from '../sync-routes.js';
 import { documentRoute } from '../../api/openapi.js';
 import { decodeCursor, pageQuery, toPage } from '../../api/pagination.js';
 import { HttpProblem, notFound, parseInput } from '../../api/problem.js';
@@ -107,25 +108,13 @@ export const routeStarFeature: FeatureFactory = (app: AppContext): Feature => {
     if (!configured) throw new HttpProblem(409, 'Not Configured', notConfiguredMessage(settings));
     return app.jobs.enqueue(JOB_NAME, data, 'manual');
   };
-  for (const mode of ['pending', 'closed', 'stock', 'full'] as const) {
-    documentRoute({
-      method: 'post',
-      path: `/api/routestar/sync/${mode}`,
-      summary: `Queue a RouteStar sync (${mode})`,
-      tags: ['routestar'],
-      body: syncOptions,
-      responses: {
-        '202': { description: 'Queued; the body holds the run id' },
-        '400': { description: 'Bad options; nothing queued' },
-        '409': { description: 'RouteStar is not configured' },
-      },
-    });
-    routes.post(`/routestar/sync/${mode}`, async (req, res) => {
-      const options = parseInput(syncOptions, req.body ?? {}, 'request body');
-      const { runId } = await enqueue({ mode, ...options });
-      res.status(202).location(`/api/runs/${runId}`).json({ runId });
-    });
-  }
+  addSyncModeRoutes(
+    routes,
+    { path: 'routestar', label: 'RouteStar' },
+    ['pending', 'closed', 'stock', 'full'] as const,
+    syncOptions,
+    enqueue,
+  );
   documentRoute({
     method: 'post',
     path: '/api/routestar/sync/details/:invoiceNumber',
