@@ -3,7 +3,7 @@
 # where we are root with apt-get they are installed when missing; elsewhere we say what to install.
 set -euo pipefail
 missing=()
-[ -x /usr/bin/chromium ] || [ -n "${CHROMIUM_PATH:-}" ] || missing+=(chromium)
+[ -x /usr/bin/chromium-headless-shell ] || [ -n "${CHROMIUM_PATH:-}" ] || missing+=(chromium-headless-shell)
 command -v mariadbd >/dev/null 2>&1 || missing+=(mariadb-server)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

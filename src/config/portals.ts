@@ -118,9 +118,9 @@ export const portalVariables = {
       'Record a Playwright trace of each portal step so a failing step leaves a trace file with its artefacts.',
   }),
   CHROMIUM_PATH: variable(z.string().min(1).optional(), {
-    example: '/usr/bin/chromium',
+    example: '/usr/bin/chromium-headless-shell',
     description:
-      "Chromium binary for the portal scrapers. Unset: Debian's /usr/bin/chromium, else Playwright's.",
+      "Chromium binary for the portal scrapers. Unset: Debian's /usr/bin/chromium-headless-shell, else /usr/bin/chromium, else Playwright's.",
   }),
 };
 
