@@ -84,11 +84,28 @@ export async function waitForGrid(
 }
 
 /**
- * Copies live form state (values typed or set by scripts, checkbox ticks, selected options) into attributes, so the
- * page's HTML says what the screen shows and the parsers can stay pure.
+ * In the page: copies live form state (values typed or set by scripts, checkbox ticks, selected options) into
+ * attributes, so the HTML says what the screen shows and the parsers can stay pure, then returns the HTML of `root`.
+ * With a `scroller`, Handsontable only keeps the rows in view in the DOM, so `root` is snapshotted while the scroller
+ * is moved from top to bottom (the parser merges the snapshots by row header). All of it in one browser round trip:
+ * on a busy machine the round trips cost more than the work.
  */
-export async function snapshotFormState(page: Page): Promise<void> {
-  await page.evaluate(() => {
+async function snapshotsInPage({
+  root,
+  scroller,
+}: {
+  root: string;
+  scroller: string | null;
+}): Promise<string[]> {
+  const element = document.querySelector(root);
+  if (element === null) return [];
+  const holder = scroller === null ? null : document.querySelector(scroller);
+  if (holder !== null) holder.scrollTop = 0;
+  const snapshots: string[] = [];
+  for (let guard = 0; guard < 200; guard++) {
+    // The grid redraws the rows of a new scroll position on the next frames.
+    if (holder !== null)
+      await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
     for (const input of Array.from(document.querySelectorAll('input'))) {
       if (input.type === 'checkbox' || input.type === 'radio') {
         if (input.checked) input.setAttribute('checked', 'checked');
@@ -104,42 +121,30 @@ export async function snapshotFormState(page: Page): Promise<void> {
         else option.removeAttribute('selected');
       }
     }
-  });
-}
-
-/**
- * The grid's master table, snapshotted while its scroller is moved from top to bottom: Handsontable only keeps the
- * rows in view in the DOM. The parser merges the snapshots by row header.
- */
-export async function captureGrid(page: Page, profile: RouteStarProfile, scope = ''): Promise<string[]> {
-  await snapshotFormState(page);
-  const master = `${scope} ${profile.grid.master}`.trim();
-  const scroller = `${scope} ${profile.grid.scroller}`.trim();
-  const snapshots: string[] = [];
-  const html = () =>
-    page
-      .locator(master)
-      .first()
-      .evaluate((el) => el.outerHTML);
-  const holder = page.locator(scroller).first();
-  if ((await holder.count()) === 0) return [await html()];
-  await holder.evaluate((el) => {
-    el.scrollTop = 0;
-  });
-  for (let guard = 0; guard < 200; guard++) {
-    await page.evaluate(
-      () => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))),
-    );
-    await snapshotFormState(page);
-    snapshots.push(await html());
-    const moved = await holder.evaluate((el) => {
-      const before = el.scrollTop;
-      el.scrollTop = before + Math.max(el.clientHeight - 30, 20);
-      return el.scrollTop > before;
-    });
-    if (!moved) break;
+    snapshots.push((document.querySelector(root) ?? element).outerHTML);
+    if (holder === null) break;
+    const before = holder.scrollTop;
+    holder.scrollTop = before + Math.max(holder.clientHeight - 30, 20);
+    if (holder.scrollTop <= before) break;
   }
   return snapshots;
+}
+
+/** The grid's master table with the form state, as snapshots taken from the top of its scroller to the bottom. */
+export async function captureGrid(page: Page, profile: RouteStarProfile, scope = ''): Promise<string[]> {
+  const root = `${scope} ${profile.grid.master}`.trim();
+  const snapshots = await page.evaluate(snapshotsInPage, {
+    root,
+    scroller: `${scope} ${profile.grid.scroller}`.trim(),
+  });
+  if (snapshots.length === 0) throw new MarkupChangedError('grid capture', [`the grid (${root}) is gone`]);
+  return snapshots;
+}
+
+/** The page body with the form state: the head holds the grid library's style sheets, a large share to parse. */
+export async function captureBody(page: Page): Promise<string> {
+  const [html] = await page.evaluate(snapshotsInPage, { root: 'body', scroller: null });
+  return html ?? '';
 }
 
 /** The first data row's text: when it changes after a pager click, the new page has been drawn. */
@@ -269,29 +274,95 @@ export async function setDateWindow(
   await waitForGrid(page, profile, step);
 }
 
-/** Opens the "Line Items" tab (without it the line grid is never drawn) and waits for its grid. */
-export async function openLineItems(page: Page, profile: RouteStarProfile, step: string): Promise<void> {
-  if (onLoginPage(page, profile)) throw new SessionExpiredError(step);
-  // The page fills its totals from a late request and raises its pop-ups then; acting before that means clicking
-  // into a pop-up that is about to open. A field that is missing altogether is left for the parser to report.
-  const required = profile.detail.requiredFields.map((field) => profile.detail.fields[field]);
-  await page
-    .waitForFunction(
-      (selectors) =>
-        selectors.every((selector) => {
-          const el = document.querySelector(selector) as HTMLInputElement | null;
-          return el === null || el.value !== '';
-        }),
-      required,
-      { timeout: profile.waits.gridMs, polling: profile.waits.pollMs },
-    )
-    .catch(() => undefined);
-  if (onLoginPage(page, profile)) throw new SessionExpiredError(step);
-  await dismissModals(page, profile);
-  const tab = page.locator(profile.detail.linesTab).first();
-  if ((await tab.count()) === 0) {
-    throw new MarkupChangedError(step, [`the "Line Items" tab (${profile.detail.linesTab}) was not found`]);
+interface LinesTabArgs {
+  required: string[];
+  /** Pop-ups to report; null once they have been dismissed often enough (the DOM click goes through them anyway). */
+  modal: string | null;
+  tab: string;
+  grid: string;
+  sliceMs: number;
+  pollMs: number;
+}
+
+type LinesTabState = 'drawn' | 'modal' | 'no-tab' | 'waiting';
+
+/**
+ * In the page, for at most `sliceMs`: waits for the late totals (the page raises its pop-ups when they arrive),
+ * reports a visible pop-up, else opens the "Line Items" tab and waits for its grid. The tab is clicked through the
+ * DOM, which a pop-up cannot intercept.
+ */
+async function openLinesTabInPage(a: LinesTabArgs): Promise<LinesTabState> {
+  const until = Date.now() + a.sliceMs;
+  while (
+    !a.required.every((selector) => {
+      const el = document.querySelector(selector) as HTMLInputElement | null;
+      return el === null || el.value !== '';
+    })
+  ) {
+    if (Date.now() > until) return 'waiting';
+    await new Promise((resolve) => setTimeout(resolve, a.pollMs));
   }
-  await clickPast(page, profile, tab);
-  await waitForGrid(page, profile, step, profile.detail.linesGrid);
+  for (const el of a.modal === null ? [] : Array.from(document.querySelectorAll(a.modal))) {
+    if (el.checkVisibility({ visibilityProperty: true })) return 'modal';
+  }
+  if (document.querySelector(a.grid) !== null) return 'drawn';
+  const tab = document.querySelector(a.tab) as HTMLElement | null;
+  if (tab === null) return 'no-tab';
+  tab.click();
+  while (document.querySelector(a.grid) === null) {
+    if (Date.now() > until) return 'waiting';
+    await new Promise((resolve) => setTimeout(resolve, a.pollMs));
+  }
+  return 'drawn';
+}
+
+/**
+ * Opens the "Line Items" tab (without it the line grid is never drawn), waits for its grid and returns the page body
+ * with its form state. The waiting happens in the page, a second at a time; between those slices a redirect to the
+ * login page, the page's error banner and the deadline end it.
+ */
+export async function readInvoiceDetail(
+  page: Page,
+  profile: RouteStarProfile,
+  step: string,
+): Promise<string> {
+  const deadline = Date.now() + profile.waits.gridMs;
+  const args: Omit<LinesTabArgs, 'sliceMs' | 'modal'> = {
+    required: profile.detail.requiredFields.map((field) => profile.detail.fields[field]),
+    tab: profile.detail.linesTab,
+    grid: `${profile.detail.linesGrid} ${profile.grid.table}`,
+    pollMs: profile.waits.pollMs,
+  };
+  for (let dismissals = 0; ;) {
+    if (onLoginPage(page, profile)) throw new SessionExpiredError(step);
+    const sliceMs = Math.max(1, Math.min(1_000, deadline - Date.now()));
+    const modal = dismissals < 5 ? profile.modals.open : null;
+    const state = await page
+      .evaluate(openLinesTabInPage, { ...args, modal, sliceMs })
+      .catch((error: unknown) => {
+        // The page navigated away (to the login page, when the session expired while its data loaded).
+        if (onLoginPage(page, profile)) throw new SessionExpiredError(step);
+        throw error;
+      });
+    if (state === 'drawn') return captureBody(page);
+    if (state === 'no-tab') {
+      throw new MarkupChangedError(step, [`the "Line Items" tab (${profile.detail.linesTab}) was not found`]);
+    }
+    if (state === 'modal') {
+      dismissals += 1;
+      await dismissModals(page, profile);
+      continue;
+    }
+    if ((await page.locator(profile.grid.errorBanner).count()) > 0) {
+      const message = (await page.locator(profile.grid.errorBanner).first().textContent())?.trim() ?? '';
+      throw new PortalUnavailableError(step, `the page reported "${message}"`);
+    }
+    if (Date.now() > deadline) {
+      throw new PortalUnavailableError(
+        step,
+        `the line items grid (${args.grid}) did not appear within ${Math.round(profile.waits.gridMs / 1000)} s; ` +
+          "if the page shows data in a browser, the profile's grid selector is out of date",
+      );
+    }
+  }
 }

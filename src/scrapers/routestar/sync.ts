@@ -23,14 +23,7 @@ import { salesInvoices } from '../../models/index.js';
 import type { FailureArtefactStore } from '../artefacts.js';
 import { closedWindow } from './dates.js';
 import { MarkupChangedError, SessionExpiredError } from './errors.js';
-import {
-  captureGrid,
-  goToNextPage,
-  openLineItems,
-  setDateWindow,
-  snapshotFormState,
-  waitForGrid,
-} from './navigate.js';
+import { captureGrid, goToNextPage, readInvoiceDetail, setDateWindow, waitForGrid } from './navigate.js';
 import {
   parseInvoiceDetail,
   parseInvoiceList,
@@ -259,10 +252,7 @@ export async function syncRouteStar(
             detailUrl ?? detailPath(profile, invoiceNumber),
             `${step} ${invoiceNumber}`,
           );
-          await openLineItems(page, profile, `${step} ${invoiceNumber}`);
-          await snapshotFormState(page);
-          // The body only: the head holds the grid library's style sheets, a large share of the page to parse.
-          html = await page.locator('body').evaluate((body) => body.outerHTML);
+          html = await readInvoiceDetail(page, profile, `${step} ${invoiceNumber}`);
           return parseInvoiceDetail(html, invoiceNumber, profile);
         }),
       );
