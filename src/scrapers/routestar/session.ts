@@ -76,9 +76,14 @@ export class RouteStarSession {
     return page;
   }
 
+  /** The context has loaded enough pages to be recycled at the next quiet moment. */
+  get recycleDue(): boolean {
+    return this.context !== null && this.pageLoads >= this.options.recycleAfterPages;
+  }
+
   /** Closes and reopens the context with the same login once it has loaded enough pages. Call between steps only. */
   async recycleIfDue(): Promise<boolean> {
-    if (!this.context || this.pageLoads < this.options.recycleAfterPages) return false;
+    if (!this.recycleDue) return false;
     this.options.log.debug({ pageLoads: this.pageLoads }, 'recycling the RouteStar browser context');
     await this.saveLogin();
     await this.closeContext();

@@ -21,6 +21,7 @@ import {
 } from '../../ledger/index.js';
 import { salesInvoices } from '../../models/index.js';
 import type { FailureArtefactStore } from '../artefacts.js';
+import { TabPool } from '../tab-pool.js';
 import { closedWindow } from './dates.js';
 import { MarkupChangedError, SessionExpiredError } from './errors.js';
 import { captureGrid, goToNextPage, readInvoiceDetail, setDateWindow, waitForGrid } from './navigate.js';
@@ -146,36 +147,6 @@ function linesOf(detail: InvoiceDetail): NonNullable<SalesInvoiceInput['lines']>
 
 const entity = (invoiceNumber: string) => `sales_invoice:${SOURCE}/${invoiceNumber}`;
 
-/**
- * Runs `work` over the items with at most `width` at once, each worker keeping its slot number (its browser tab).
- * After a failure no new item is started; the first failure is rethrown once the running ones have ended.
- */
-async function inParallel<T, R>(
-  items: T[],
-  width: number,
-  work: (item: T, slot: number) => Promise<R>,
-): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  let failed = false;
-  const outcomes = await Promise.allSettled(
-    Array.from({ length: Math.min(Math.max(width, 1), items.length) }, async (_, slot) => {
-      while (!failed && next < items.length) {
-        const index = next++;
-        try {
-          results[index] = await work(items[index]!, slot);
-        } catch (error) {
-          failed = true;
-          throw error;
-        }
-      }
-    }),
-  );
-  const rejected = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
-  if (rejected) throw rejected.reason;
-  return results;
-}
-
 export async function syncRouteStar(
   ctx: RunContext,
   deps: RouteStarSyncDeps,
@@ -279,7 +250,14 @@ export async function syncRouteStar(
     }
   }
 
-  async function store(input: SalesInvoiceInput): Promise<void> {
+  // Invoices are written one at a time, in the order their details arrive, as they were before tabs ran in parallel.
+  let writes = Promise.resolve();
+  function store(input: SalesInvoiceInput): Promise<void> {
+    writes = writes.then(() => write(input));
+    return writes;
+  }
+
+  async function write(input: SalesInvoiceInput): Promise<void> {
     try {
       const result = await upsertSalesInvoice(db, input);
       ctx.count(result.outcome);
@@ -320,25 +298,27 @@ export async function syncRouteStar(
     return { row, isNew: !state, known: state !== null && !changed && state.linesFetched };
   }
 
-  /** Known rows are only counted; the others get their details read (several tabs at once) and are stored in order. */
-  async function storeRows(planned: PlannedRow[]): Promise<void> {
-    await session.recycleIfDue();
-    const toRead = planned.filter((p) => !p.known);
-    ctx.count('unchanged', planned.length - toRead.length);
-    const details = await inParallel(toRead, deps.detailTabs ?? 1, (p, slot) =>
-      readDetail(p.row.invoiceNumber, p.row.detailUrl, `detail-${slot}`),
-    );
-    for (const [index, p] of toRead.entries()) {
-      const detail = details[index];
-      if (detail) await store(inputFromRow(p.row, detail));
-      else if (p.isNew) {
-        // New: stored without lines so it is visible; having no lines read, it is retried on the next run.
-        await store(inputFromRow(p.row));
-      } else {
-        // Changed but unreadable: left as stored, so its list checksum still differs and the next run retries it.
-        ctx.count('failed');
-      }
+  /** Reads the detail page of a new or changed row in a free tab, then stores the invoice. */
+  async function readAndStore(p: PlannedRow, slot: number): Promise<void> {
+    // Left unread, the invoice is still new or changed, so the next run reads it.
+    if (ctx.signal.aborted) return;
+    const detail = await readDetail(p.row.invoiceNumber, p.row.detailUrl, `detail-${slot}`);
+    if (detail) await store(inputFromRow(p.row, detail));
+    else if (p.isNew) {
+      // New: stored without lines so it is visible; having no lines read, it is retried on the next run.
+      await store(inputFromRow(p.row));
+    } else {
+      // Changed but unreadable: left as stored, so its list checksum still differs and the next run retries it.
+      ctx.count('failed');
     }
+    processed += 1;
+  }
+
+  /** Recycling closes every tab, so it waits until the tabs have finished what they were given. */
+  async function recycleWhenDue(pool: { idle(): Promise<void> }): Promise<void> {
+    if (!session.recycleDue) return;
+    await pool.idle();
+    await session.recycleIfDue();
   }
 
   async function readList(listType: ListType): Promise<{ seen: string[]; summary: ListSummary }> {
@@ -367,6 +347,7 @@ export async function syncRouteStar(
       }
     };
 
+    const pool = new TabPool<PlannedRow>(deps.detailTabs ?? 1, readAndStore);
     try {
       await session.recycleIfDue();
       await traced(step, () => session.withRetry(step, () => openAt(1)));
@@ -376,7 +357,8 @@ export async function syncRouteStar(
           break;
         }
         // A trace chunk per list page: when this page fails, its trace is the one kept with the artefacts.
-        await artefacts.startStep(page!.context());
+        const context = page!.context();
+        await artefacts.startStep(context);
         // The detail tabs opened after the list push it to the back, where Chromium throttles its timers and
         // animation frames: scrolling the grid and turning pages then cost about a second per step.
         await page!.bringToFront();
@@ -402,7 +384,6 @@ export async function syncRouteStar(
         }
         let newRows = 0;
         let stop: ListSummary['stoppedBy'] | null = null;
-        const planned: PlannedRow[] = [];
         for (const row of parsed.rows) {
           if (seen.has(row.invoiceNumber)) continue;
           if (request.limit !== undefined && result.read >= request.limit) {
@@ -413,15 +394,19 @@ export async function syncRouteStar(
           newRows += 1;
           result.read += 1;
           const p = await plan(row);
-          planned.push(p);
+          if (p.known) {
+            ctx.count('unchanged');
+            processed += 1;
+          } else {
+            await pool.add(p);
+          }
           knownInARow = p.known ? knownInARow + 1 : 0;
           if (!full && knownInARow >= deps.stopAfterKnown) {
             stop = 'known-unchanged';
             break;
           }
         }
-        await storeRows(planned);
-        processed += planned.length;
+        await artefacts.endStep(context);
         await ctx.progress({ processed, note: `${listType} list page ${pageNo}` });
         if (stop) {
           result.stoppedBy = stop;
@@ -436,7 +421,8 @@ export async function syncRouteStar(
           });
           break;
         }
-        // Details were read in another tab; a recycled context means the list must be opened again at this page.
+        // Details are read in other tabs meanwhile; a recycled context means the list must be opened again here.
+        await recycleWhenDue(pool);
         if (page!.isClosed()) await session.withRetry(step, () => openAt(pageNo));
         await page!.bringToFront();
         let turn;
@@ -461,11 +447,14 @@ export async function syncRouteStar(
         }
         pageNo += 1;
       }
-      if (page && !page.isClosed()) await artefacts.endStep(page.context());
     } catch (error) {
       await recordFailure(step, error, undefined, page);
+      // The details already given to the tabs are still read and stored; the list's failure is the one reported.
+      await pool.idle().catch(() => undefined);
       throw error;
     }
+    await pool.idle();
+    await ctx.progress({ processed, note: `${listType} list` });
     return { seen: [...seen], summary: result };
   }
 
@@ -504,22 +493,20 @@ export async function syncRouteStar(
         `Invoice ${request.invoiceNumber} has not been stored yet, so its list row is unknown; run routestar.sync with mode "pending" or "closed" first.`,
       );
     }
-    // In chunks, so the browser context can be recycled between them.
-    const chunk = Math.max(deps.detailTabs ?? 1, 1) * 5;
-    for (let start = 0; start < wanted.length && !ctx.signal.aborted; start += chunk) {
-      await session.recycleIfDue();
-      const group = wanted.slice(start, start + chunk);
-      const details = await inParallel(group, deps.detailTabs ?? 1, (stored, slot) =>
-        readDetail(stored.invoiceNumber, stored.detailUrl, `detail-${slot}`),
-      );
-      for (const [index, stored] of group.entries()) {
-        const detail = details[index];
-        if (detail) await store(inputFromStored(stored, detail));
-        else ctx.count('failed');
-      }
-      processed += group.length;
+    const pool = new TabPool<Stored>(deps.detailTabs ?? 1, async (stored, slot) => {
+      if (ctx.signal.aborted) return;
+      const detail = await readDetail(stored.invoiceNumber, stored.detailUrl, `detail-${slot}`);
+      if (detail) await store(inputFromStored(stored, detail));
+      else ctx.count('failed');
+      processed += 1;
       await ctx.progress({ processed, total: wanted.length, note: 'invoice details' });
+    });
+    for (const stored of wanted) {
+      if (ctx.signal.aborted) break;
+      await recycleWhenDue(pool);
+      await pool.add(stored);
     }
+    await pool.idle();
   }
 
   try {
