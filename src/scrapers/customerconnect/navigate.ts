@@ -3,6 +3,10 @@
  * settings), is retried with exponential backoff and jitter on timeouts and 5xx, logs in again when the portal sends
  * it to the login form, and is read while the page is still open so a failure can be saved with its screenshot and
  * trace. The browser context is replaced after a number of pages so Chromium's memory stays bounded.
+ *
+ * When the profile takes pages as served ("commit"), a tab navigates only for its first page; after that it is on the
+ * portal's origin and reads each further page with its own fetch: the same cookie jar and network stack, without the
+ * document, subresources and paint of a navigation nobody looks at, which were most of Chromium's CPU per page.
  */
 import Bottleneck from 'bottleneck';
 import type { BrowserContext, Page } from 'playwright';
@@ -19,6 +23,7 @@ export interface NavigatorSettings {
   retryAttempts: number;
   retryBaseMs: number;
   recycleAfterPages: number;
+  navigationTimeoutMs: number;
   profile: CustomerConnectProfile;
   artefacts: FailureArtefactStore;
   log: Logger;
@@ -37,6 +42,54 @@ const artefactsByError = new WeakMap<object, ArtefactLink>();
 /** The artefacts saved when this error failed a step, for linking from the run's events. */
 export function artefactsOf(error: unknown): ArtefactLink | undefined {
   return typeof error === 'object' && error !== null ? artefactsByError.get(error) : undefined;
+}
+
+/** What one page load brought back, however it was loaded. */
+interface Loaded {
+  status: number;
+  finalUrl: string;
+  html: string | undefined;
+  retryAfterMs: number | undefined;
+}
+
+interface Fetched {
+  status: number;
+  url: string;
+  retryAfter: string | null;
+  html: string;
+}
+
+/**
+ * Runs in the tab. Scripts are off in the scraping context, which stops the page's timers too, but not
+ * AbortSignal.timeout; a fetch that cannot connect rejects with a TypeError, reported by name for the retry policy.
+ */
+async function fetchInTab({ url, timeoutMs }: { url: string; timeoutMs: number }): Promise<Fetched | string> {
+  try {
+    const response = await fetch(url, { credentials: 'same-origin', signal: AbortSignal.timeout(timeoutMs) });
+    return {
+      status: response.status,
+      url: response.url,
+      retryAfter: response.headers.get('retry-after'),
+      html: await response.text(),
+    };
+  } catch (error) {
+    return error instanceof Error && error.name === 'TimeoutError'
+      ? `Timeout ${timeoutMs}ms exceeded`
+      : `net::ERR_FAILED (${String(error)})`;
+  }
+}
+
+/** Runs in the tab: puts the failed page in it, at its own address, so the screenshot and trace show what failed. */
+function showInTab({ url, html }: { url: string; html: string }): void {
+  history.replaceState(null, '', url);
+  document.open();
+  document.write(html);
+  document.close();
+}
+
+function retryAfterMs(header: string | null | undefined): number | undefined {
+  const seconds = Number(header ?? undefined);
+  return Number.isFinite(seconds) ? seconds * 1000 : undefined;
 }
 
 /** How many times one step may find itself logged out before we stop believing a new login will help. */
@@ -75,6 +128,9 @@ export class CustomerConnectNavigator {
   private context: BrowserContext | undefined;
   private opening: Promise<BrowserContext> | undefined;
   private idle: Page[] = [];
+  /** Tabs whose document is on the portal's origin, so their fetches carry the session cookie. */
+  private readonly onPortal = new WeakSet<Page>();
+  private readonly origin: string;
   private busy = 0;
   private idleWaiters: (() => void)[] = [];
   private pagesInContext = 0;
@@ -84,6 +140,7 @@ export class CustomerConnectNavigator {
     private readonly session: CustomerConnectSession,
     private readonly settings: NavigatorSettings,
   ) {
+    this.origin = new URL(session.url('/')).origin;
     this.limiter = new Bottleneck({ maxConcurrent: settings.concurrency, minTime: settings.minSpacingMs });
   }
 
@@ -110,6 +167,11 @@ export class CustomerConnectNavigator {
         continue;
       }
       if (!isRetryable(error) || attempt >= this.settings.retryAttempts) {
+        if (outcome.page && outcome.fetchedUrl && outcome.html !== undefined) {
+          await outcome.page
+            .evaluate(showInTab, { url: outcome.fetchedUrl, html: outcome.html })
+            .catch(() => undefined);
+        }
         const link = await this.settings.artefacts
           .capture({ step, error, page: outcome.page, html: outcome.html })
           .catch(() => undefined);
@@ -141,32 +203,41 @@ export class CustomerConnectNavigator {
     step: string,
     read: (html: string, finalUrl: string) => T,
   ): Promise<
-    { ok: true; value: T } | { ok: false; error: unknown; page?: Page; html?: string; retryAfterMs?: number }
+    | { ok: true; value: T }
+    | {
+        ok: false;
+        error: unknown;
+        page?: Page;
+        html?: string;
+        /** Set when the page was fetched: the tab still shows an earlier page. */
+        fetchedUrl?: string;
+        retryAfterMs?: number;
+      }
   > {
     let page: Page | undefined;
     let html: string | undefined;
+    let fetchedUrl: string | undefined;
     try {
       page = await this.acquire();
       await this.settings.artefacts.startStep(page.context());
-      const { waitUntil } = this.settings.profile.pageLoad;
-      const response = await page.goto(url, { waitUntil });
+      const fetching = this.settings.profile.pageLoad.waitUntil === 'commit' && this.onPortal.has(page);
+      const loaded = fetching ? await this.fetch(page, url) : await this.navigate(page, url);
       this.stats.pages++;
       this.pagesInContext++;
-      const status = response?.status() ?? 0;
-      if (status >= 400) {
-        const retryAfter = Number(response?.headers()['retry-after']);
-        html = await page.content().catch(() => undefined);
+      html = loaded.html;
+      if (fetching) fetchedUrl = loaded.finalUrl;
+      if (loaded.status >= 400) {
         return {
           ok: false,
-          error: new PortalUnavailableError(url, status),
+          error: new PortalUnavailableError(url, loaded.status),
           page,
           html,
-          retryAfterMs: Number.isFinite(retryAfter) ? retryAfter * 1000 : undefined,
+          fetchedUrl,
+          retryAfterMs: loaded.retryAfterMs,
         };
       }
-      // At "commit" the DOM is still being built, so the bytes as they arrived are the page; later, the DOM is.
-      html = waitUntil === 'commit' && response ? await response.text() : await page.content();
-      if (this.session.isLoginUrl(page.url()) || isLoginPage(html, this.settings.profile)) {
+      html ??= '';
+      if (this.session.isLoginUrl(loaded.finalUrl) || isLoginPage(html, this.settings.profile)) {
         this.stats.relogins++;
         this.settings.log.info(
           { portal: 'customerconnect', step },
@@ -178,17 +249,47 @@ export class CustomerConnectNavigator {
         return { ok: false, error: new SessionExpiredError(url) };
       }
       this.session.markAuthenticated();
-      const value = read(html, page.url());
+      const value = read(html, loaded.finalUrl);
       await this.settings.artefacts.endStep(page.context());
       await this.release(page);
       return { ok: true, value };
     } catch (error) {
       if (!isRetryable(error) && !(error instanceof SessionExpiredError))
-        return { ok: false, error, page, html };
+        return { ok: false, error, page, html, fetchedUrl };
       const wrapped =
         error instanceof PortalUnavailableError ? error : new PortalUnavailableError(url, undefined, error);
-      return { ok: false, error: isRetryable(error) ? wrapped : error, page, html };
+      return { ok: false, error: isRetryable(error) ? wrapped : error, page, html, fetchedUrl };
     }
+  }
+
+  private async navigate(page: Page, url: string): Promise<Loaded> {
+    const { waitUntil } = this.settings.profile.pageLoad;
+    const response = await page.goto(url, { waitUntil });
+    const status = response?.status() ?? 0;
+    const finalUrl = page.url();
+    if (new URL(finalUrl).origin === this.origin) this.onPortal.add(page);
+    if (status >= 400) {
+      return {
+        status,
+        finalUrl,
+        html: await page.content().catch(() => undefined),
+        retryAfterMs: retryAfterMs(response?.headers()['retry-after']),
+      };
+    }
+    // At "commit" the DOM is still being built, so the bytes as they arrived are the page; later, the DOM is.
+    const html = waitUntil === 'commit' && response ? await response.text() : await page.content();
+    return { status, finalUrl, html, retryAfterMs: undefined };
+  }
+
+  private async fetch(page: Page, url: string): Promise<Loaded> {
+    const fetched = await page.evaluate(fetchInTab, { url, timeoutMs: this.settings.navigationTimeoutMs });
+    if (typeof fetched === 'string') throw new PortalUnavailableError(url, undefined, new Error(fetched));
+    return {
+      status: fetched.status,
+      finalUrl: fetched.url,
+      html: fetched.html,
+      retryAfterMs: retryAfterMs(fetched.retryAfter),
+    };
   }
 
   private async acquire(): Promise<Page> {

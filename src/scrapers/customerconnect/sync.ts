@@ -198,6 +198,7 @@ export async function syncCustomerConnect(
     retryAttempts: settings.retryAttempts,
     retryBaseMs: settings.retryBaseMs,
     recycleAfterPages: settings.recycleAfterPages,
+    navigationTimeoutMs: settings.navigationTimeoutMs,
     profile,
     artefacts,
     log: ctx.log,
