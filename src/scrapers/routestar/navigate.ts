@@ -39,6 +39,13 @@ export async function dismissModals(page: Page, profile: RouteStarProfile): Prom
   return dismissed;
 }
 
+/** Text of the page's error banner when it shows one (it reports that a data request failed), else null. */
+async function errorBanner(page: Page, profile: RouteStarProfile): Promise<string | null> {
+  const banner = page.locator(profile.grid.errorBanner).filter({ visible: true }).first();
+  if ((await banner.count()) === 0) return null;
+  return ((await banner.textContent()) ?? '').trim();
+}
+
 /**
  * Waits until the grid under `scope` has been drawn. The portal first serves an empty shell and fills the grid from
  * a request that can take minutes; a redirect to the login page or the page's own error banner end the wait early.
@@ -68,10 +75,8 @@ export async function waitForGrid(
       );
     if (onLoginPage(page, profile)) throw new SessionExpiredError(step);
     if ((await table.count()) > 0) return;
-    if ((await page.locator(profile.grid.errorBanner).count()) > 0) {
-      const message = (await page.locator(profile.grid.errorBanner).first().textContent())?.trim() ?? '';
-      throw new PortalUnavailableError(step, `the page reported "${message}"`);
-    }
+    const banner = await errorBanner(page, profile);
+    if (banner !== null) throw new PortalUnavailableError(step, `the page reported "${banner}"`);
     if (Date.now() > deadline) {
       throw new PortalUnavailableError(
         step,
@@ -147,26 +152,69 @@ export async function captureBody(page: Page): Promise<string> {
   return html ?? '';
 }
 
-/** The first data row's text: when it changes after a pager click, the new page has been drawn. */
-export async function firstRowKey(page: Page, profile: RouteStarProfile): Promise<string> {
-  const row = page.locator(`${profile.grid.table} tbody tr`).first();
-  if ((await row.count()) === 0) return '';
-  return row.evaluate((tr) =>
-    Array.from(tr.querySelectorAll('td'))
-      .map((td) => td.textContent ?? '')
-      .join('|'),
-  );
-}
-
-async function activePageNumber(page: Page, profile: RouteStarProfile): Promise<number | null> {
-  const active = page.locator(`${profile.pager.container} ${profile.pager.active}`).first();
-  if ((await active.count()) === 0) return null;
-  const lp = await active.getAttribute('data-lp');
-  const n = Number(lp ?? (await active.textContent()));
-  return Number.isFinite(n) && n > 0 ? n : null;
-}
-
 export type PageTurn = 'moved' | 'last-page' | 'unchanged';
+
+interface PagerArgs {
+  container: string;
+  active: string;
+  next: string;
+  disabledClass: string;
+  /** Follows `li[data-lp="N"]` to find the link of page N (and not of "next", "last" … which carry numbers too). */
+  numberedLink: string;
+  rows: string;
+  errorBanner: string;
+  /** Given after a click: wait (at most `sliceMs`) until page `target` is shown with a first row other than `before`. */
+  wait?: { current: number; target: number; before: string; sliceMs: number; pollMs: number };
+}
+
+interface PagerState {
+  pager: boolean;
+  rows: number;
+  /** The active page number, null when the pager shows none. */
+  active: number | null;
+  /** The number of the page after the active one is shown, so it can be clicked. */
+  nextNumberShown: boolean;
+  nextEnabled: boolean;
+  /** The first data row's text: when it changes after a click, the new page has been drawn. */
+  firstRow: string;
+  /** Text of the page's error banner, when it shows one. */
+  error: string | null;
+}
+
+/** In the page: what the pager and the grid show; after a click, polled until the page has changed or `sliceMs` ends. */
+async function pagerInPage(a: PagerArgs): Promise<PagerState> {
+  const until = Date.now() + (a.wait?.sliceMs ?? 0);
+  for (;;) {
+    const pager = document.querySelector(a.container);
+    const first = document.querySelector(a.rows);
+    const banner = document.querySelector(a.errorBanner);
+    const activeItem = pager?.querySelector(a.active) ?? null;
+    const number = Number(activeItem?.getAttribute('data-lp') ?? activeItem?.textContent);
+    const active = activeItem !== null && Number.isFinite(number) && number > 0 ? number : null;
+    const nextNumber =
+      active === null ? null : pager?.querySelector(`li[data-lp="${active + 1}"]${a.numberedLink}`);
+    const next = pager?.querySelector(a.next) ?? null;
+    const state: PagerState = {
+      pager: pager !== null,
+      rows: document.querySelectorAll(a.rows).length,
+      active,
+      nextNumberShown: nextNumber?.checkVisibility() ?? false,
+      nextEnabled: next !== null && !next.classList.contains(a.disabledClass),
+      firstRow:
+        first === null
+          ? ''
+          : Array.from(first.querySelectorAll('td'))
+              .map((td) => td.textContent ?? '')
+              .join('|'),
+      error: banner?.checkVisibility({ visibilityProperty: true }) ? (banner.textContent ?? '').trim() : null,
+    };
+    const w = a.wait;
+    if (w === undefined || state.error !== null || Date.now() > until) return state;
+    if (state.active !== null && state.active !== w.current && state.active !== w.target) return state;
+    if (state.active === w.target && state.firstRow !== w.before) return state;
+    await new Promise((resolve) => setTimeout(resolve, w.pollMs));
+  }
+}
 
 async function clickPast(
   page: Page,
@@ -190,47 +238,63 @@ async function clickPast(
 /**
  * Moves to the next page of a bootpag pager: the page number current+1 when shown, else "next" (which, at the end of
  * a block, shows the next block starting at current+1). Waits until the first row changes; "unchanged" when it does
- * not within the profile's wait, so the caller can stop instead of reading the same page twice.
+ * not within the profile's wait, so the caller can stop instead of reading the same page twice. The pager is read and
+ * the wait is polled inside the page; only the click itself is a real mouse click, which a pop-up can block.
  */
 export async function goToNextPage(page: Page, profile: RouteStarProfile, step: string): Promise<PageTurn> {
-  const pager = page.locator(profile.pager.container).first();
-  if ((await pager.count()) === 0) {
+  const args: PagerArgs = {
+    container: profile.pager.container,
+    active: profile.pager.active,
+    next: profile.pager.next,
+    disabledClass: profile.pager.disabledClass,
+    numberedLink: `:not(${profile.pager.next}):not(.prev):not(.first):not(.last) a`,
+    rows: `${profile.grid.table} tbody tr`,
+    errorBanner: profile.grid.errorBanner,
+  };
+  const before = await page.evaluate(pagerInPage, args);
+  if (!before.pager) {
     // No pager is normal for an empty list only; taking a missing one for "last page" would end every read at page 1.
-    if ((await page.locator(`${profile.grid.table} tbody tr`).count()) === 0) return 'last-page';
+    if (before.rows === 0) return 'last-page';
     throw new MarkupChangedError(step, [
       `the pager (${profile.pager.container}) was not found although the grid shows rows`,
     ]);
   }
-  const current = await activePageNumber(page, profile);
+  const current = before.active;
   if (current === null)
     throw new MarkupChangedError(step, [`active page (${profile.pager.active}) not found in the pager`]);
+  if (!before.nextNumberShown && !before.nextEnabled) return 'last-page';
   const target = current + 1;
-  const next = pager.locator(profile.pager.next).first();
-  const numbered = pager.locator(
-    `li[data-lp="${target}"]:not(${profile.pager.next}):not(.prev):not(.first):not(.last) a`,
+  const pager = page.locator(profile.pager.container).first();
+  await clickPast(
+    page,
+    profile,
+    before.nextNumberShown
+      ? pager.locator(`li[data-lp="${target}"]${args.numberedLink}`).first()
+      : pager.locator(profile.pager.next).locator('a').first(),
   );
-  const nextDisabled =
-    (await next.count()) === 0 ||
-    (await next.evaluate((li, cls) => li.classList.contains(cls), profile.pager.disabledClass));
-  const numberShown = (await numbered.count()) > 0 && (await numbered.first().isVisible());
-  if (!numberShown && nextDisabled) return 'last-page';
-  const before = await firstRowKey(page, profile);
-  await clickPast(page, profile, numberShown ? numbered.first() : next.locator('a').first());
   const deadline = Date.now() + profile.waits.pageChangeMs;
   for (;;) {
     if (onLoginPage(page, profile)) throw new SessionExpiredError(step);
-    if ((await page.locator(profile.grid.errorBanner).count()) > 0) {
-      throw new PortalUnavailableError(step, `page ${target} did not load`);
-    }
-    const now = await activePageNumber(page, profile);
-    if (now !== null && now !== target && now !== current) {
+    const wait: PagerArgs['wait'] = {
+      current,
+      target,
+      before: before.firstRow,
+      sliceMs: Math.max(1, Math.min(1_000, deadline - Date.now())),
+      pollMs: profile.waits.pollMs,
+    };
+    const now: PagerState = await page.evaluate(pagerInPage, { ...args, wait }).catch((error: unknown) => {
+      if (onLoginPage(page, profile)) throw new SessionExpiredError(step);
+      throw error;
+    });
+    if (now.error !== null)
+      throw new PortalUnavailableError(step, `page ${target} did not load: the page reported "${now.error}"`);
+    if (now.active !== null && now.active !== target && now.active !== current) {
       throw new MarkupChangedError(step, [
-        `the pager went from page ${current} to ${now} instead of ${target}`,
+        `the pager went from page ${current} to ${now.active} instead of ${target}`,
       ]);
     }
-    if (now === target && (await firstRowKey(page, profile)) !== before) return 'moved';
+    if (now.active === target && now.firstRow !== before.firstRow) return 'moved';
     if (Date.now() > deadline) return 'unchanged';
-    await sleep(profile.waits.pollMs);
   }
 }
 
@@ -353,10 +417,8 @@ export async function readInvoiceDetail(
       await dismissModals(page, profile);
       continue;
     }
-    if ((await page.locator(profile.grid.errorBanner).count()) > 0) {
-      const message = (await page.locator(profile.grid.errorBanner).first().textContent())?.trim() ?? '';
-      throw new PortalUnavailableError(step, `the page reported "${message}"`);
-    }
+    const banner = await errorBanner(page, profile);
+    if (banner !== null) throw new PortalUnavailableError(step, `the page reported "${banner}"`);
     if (Date.now() > deadline) {
       throw new PortalUnavailableError(
         step,

@@ -67,6 +67,18 @@ export type PendingField = keyof z.infer<typeof pendingColumns>;
 export type ClosedField = keyof z.infer<typeof closedColumns>;
 export type LineField = keyof z.infer<typeof lineColumns>;
 
+/**
+ * A selector the scraper runs inside the page (document.querySelector), where Playwright's own additions such as
+ * `:visible`, `:has-text()` or `>>` do not exist.
+ */
+const css = z
+  .string()
+  .min(1)
+  .refine((selector) => !/:visible|:has-text\(|:text\(|>>|^(text|xpath|css)=/.test(selector), {
+    message:
+      'must be a plain CSS selector (it is run inside the page): no :visible, :has-text(), >> or text=',
+  });
+
 export const routeStarProfileSchema = z.object({
   routes: z.object({
     login: z.string(),
@@ -85,23 +97,23 @@ export const routeStarProfileSchema = z.object({
   }),
   grid: z.object({
     /** Handsontable's main table; its clones (ht_clone_*) repeat cells and are ignored. */
-    master: z.string(),
-    table: z.string(),
-    scroller: z.string(),
-    /** Where the page reports that its data request failed. */
-    errorBanner: z.string(),
+    master: css,
+    table: css,
+    scroller: css,
+    /** Where the page reports that its data request failed; only a visible banner counts. */
+    errorBanner: css,
     /** Text of the trailing dropdown arrow in dropdown cells. */
     dropdownGlyph: z.string(),
   }),
   pager: z.object({
-    container: z.string(),
-    active: z.string(),
-    next: z.string(),
+    container: css,
+    active: css,
+    next: css,
     disabledClass: z.string(),
   }),
   modals: z.object({
     /** Pop-ups that block clicks (jquery-confirm, bootbox, Bootstrap modals). */
-    open: z.string(),
+    open: css,
     /** Buttons that close them without doing anything, tried in order. */
     dismiss: z.array(z.string()).min(1),
   }),
@@ -112,18 +124,18 @@ export const routeStarProfileSchema = z.object({
     inputFormat: z.literal('YYYY-MM-DD'),
   }),
   detail: z.object({
-    linesTab: z.string(),
-    linesGrid: z.string(),
+    linesTab: css,
+    linesGrid: css,
     fields: z.object({
-      subtotal: z.string(),
-      tax: z.string(),
-      total: z.string(),
-      signedBy: z.string(),
-      memo: z.string(),
-      serviceNotes: z.string(),
-      salesTaxRate: z.string(),
-      email: z.string(),
-      phone: z.string(),
+      subtotal: css,
+      tax: css,
+      total: css,
+      signedBy: css,
+      memo: css,
+      serviceNotes: css,
+      salesTaxRate: css,
+      email: css,
+      phone: css,
     }),
     /** Header fields without which a detail page is not what we expect. */
     requiredFields: z.array(
@@ -184,7 +196,7 @@ export const defaultRouteStarProfile: RouteStarProfile = {
     master: 'div.ht_master',
     table: 'div.ht_master table.htCore',
     scroller: 'div.ht_master .wtHolder',
-    errorBanner: '#grid-error:visible',
+    errorBanner: '#grid-error',
     dropdownGlyph: '\u25bc',
   },
   pager: {

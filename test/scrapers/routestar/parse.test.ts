@@ -174,4 +174,13 @@ describe('RouteStar formats', () => {
     expect(() => buildRouteStarProfile({ routes: { detail: '/web/invoice/' } })).toThrow(ProfileError);
     expect(() => buildRouteStarProfile({ routes: { detail: '/web/invoice/' } })).toThrow(/routes\.detail/);
   });
+
+  it('rejects Playwright-only selector syntax where the selector runs inside the page', () => {
+    expect(() => buildRouteStarProfile({ grid: { errorBanner: '#grid-error:visible' } })).toThrow(
+      /grid\.errorBanner.*plain CSS/,
+    );
+    expect(() =>
+      buildRouteStarProfile({ modals: { dismiss: ['.bootbox button:has-text("CANCEL")'] } }),
+    ).not.toThrow();
+  });
 });
