@@ -13,7 +13,7 @@ import type { BrowserContext, Page } from 'playwright';
 import type { Logger } from 'pino';
 import type { ArtefactLink, FailureArtefactStore } from '../artefacts.js';
 import { PortalUnavailableError, SessionExpiredError, isPermanent } from './errors.js';
-import { isLoginPage } from './parse.js';
+import { isLoginPage, loadPage, type PortalPage } from './parse.js';
 import type { CustomerConnectProfile } from './profile.js';
 import type { CustomerConnectSession } from './session.js';
 
@@ -152,7 +152,7 @@ export class CustomerConnectNavigator {
   async visit<T>(
     url: string,
     step: string,
-    read: (html: string, finalUrl: string) => T,
+    read: (page: PortalPage, finalUrl: string) => T,
     priority = 5,
   ): Promise<T> {
     let relogins = 0;
@@ -201,7 +201,7 @@ export class CustomerConnectNavigator {
   private async attempt<T>(
     url: string,
     step: string,
-    read: (html: string, finalUrl: string) => T,
+    read: (page: PortalPage, finalUrl: string) => T,
   ): Promise<
     | { ok: true; value: T }
     | {
@@ -236,8 +236,8 @@ export class CustomerConnectNavigator {
           retryAfterMs: loaded.retryAfterMs,
         };
       }
-      html ??= '';
-      if (this.session.isLoginUrl(loaded.finalUrl) || isLoginPage(html, this.settings.profile)) {
+      const parsed = loadPage(html ?? '');
+      if (this.session.isLoginUrl(loaded.finalUrl) || isLoginPage(parsed, this.settings.profile)) {
         this.stats.relogins++;
         this.settings.log.info(
           { portal: 'customerconnect', step },
@@ -249,7 +249,7 @@ export class CustomerConnectNavigator {
         return { ok: false, error: new SessionExpiredError(url) };
       }
       this.session.markAuthenticated();
-      const value = read(html, loaded.finalUrl);
+      const value = read(parsed, loaded.finalUrl);
       await this.settings.artefacts.endStep(page.context());
       await this.release(page);
       return { ok: true, value };

@@ -102,15 +102,36 @@ function normaliseSpace(text: string): string {
     .trim();
 }
 
-/** Text of an element with line breaks where the page shows them (br, block ends), so patterns can stop at a line. */
+/** Elements after which the page starts a new line. */
+const lineEnds = /^(div|p|tr|li|h\d|table|thead|tbody|tfoot)$/;
+
+/** Text of the nodes in document order, a line break at br and at the end of a block, a space after each cell. */
+function collectText(nodes: readonly AnyNode[], out: string[]): void {
+  for (const node of nodes) {
+    if (node.type === 'text') {
+      out.push(node.data);
+    } else if (node.type === 'tag' || node.type === 'script' || node.type === 'style') {
+      if (node.name === 'br') {
+        out.push('\n');
+        continue;
+      }
+      collectText(node.children, out);
+      if (lineEnds.test(node.name)) out.push('\n');
+      else if (node.name === 'td' || node.name === 'th') out.push(' ');
+    }
+  }
+}
+
+/**
+ * Text of an element with line breaks where the page shows them (br, block ends), so patterns can stop at a line.
+ * Walked on the parsed tree: serialising the element and parsing it again cost more than the rest of the page.
+ */
 function lines(root: cheerio.Cheerio<AnyNode>): string {
-  const html = root.html() ?? '';
-  const withBreaks = html
-    .replace(/<br\s*\/?>/gi, '\n')
-    .replace(/<\/(div|p|tr|li|h\d|table|thead|tbody|tfoot)>/gi, '\n$&')
-    .replace(/<\/t[dh]>/gi, ' $&');
-  const text = cheerio.load(`<div>${withBreaks}</div>`, null, false)('div').first().text();
-  return text
+  const first = root[0];
+  const out: string[] = [];
+  if (first && 'children' in first) collectText(first.children, out);
+  return out
+    .join('')
     .split('\n')
     .map(normaliseSpace)
     .filter((l) => l.length > 0)
@@ -257,18 +278,29 @@ export function listRowFromRaw(
   return { row: checked.data };
 }
 
+/** A page parsed once: the scraper checks it for the login form, then reads it, without parsing it twice. */
+export type PortalPage = cheerio.CheerioAPI;
+
+export function loadPage(html: string): PortalPage {
+  return cheerio.load(html);
+}
+
+function pageOf(page: string | PortalPage): PortalPage {
+  return typeof page === 'string' ? cheerio.load(page) : page;
+}
+
 /** True when the page is the portal's login form: the session ended or was never there. */
-export function isLoginPage(html: string, profile: CustomerConnectProfile): boolean {
-  const $ = cheerio.load(html);
+export function isLoginPage(page: string | PortalPage, profile: CustomerConnectProfile): boolean {
+  const $ = pageOf(page);
   return $(profile.login.password).length > 0 && $(profile.login.loggedIn).length === 0;
 }
 
 export function parseOrderListPage(
-  html: string,
+  page: string | PortalPage,
   profile: CustomerConnectProfile,
   pageUrl: string,
 ): OrderListPage {
-  const $ = cheerio.load(html);
+  const $ = pageOf(page);
   const rowElements = $(profile.list.row).toArray();
   const pagination = $(profile.list.pagination).first();
   if (rowElements.length === 0) {
@@ -328,11 +360,11 @@ function headingsOf($: cheerio.CheerioAPI, table: AnyNode): string[] {
 }
 
 export function parseOrderDetailPage(
-  html: string,
+  page: string | PortalPage,
   profile: CustomerConnectProfile,
   orderNumber: string,
 ): OrderDetailResult {
-  const $ = cheerio.load(html);
+  const $ = pageOf(page);
   const d = profile.detail;
   const tables = $(d.tables).toArray();
   if (tables.length === 0) {
@@ -371,10 +403,9 @@ export function parseOrderDetailPage(
   };
 
   // The whole order is quarantined, not one line: its lines are only ever written together.
-  const pageHtml = $('#content').html() ?? html;
   const quarantine = (reason: string): OrderDetailResult => ({
     ok: false,
-    quarantined: { orderNumber, position: 0, reason, html: pageHtml },
+    quarantined: { orderNumber, position: 0, reason, html: $('#content').html() ?? $.html() },
   });
 
   const detailsTable = tables.find((t) => new RegExp(profile.patterns.detailOrderId, 'i').test(lines($(t))));
