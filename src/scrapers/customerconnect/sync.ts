@@ -121,15 +121,32 @@ function dayIn(timeZone: string, at: Date): string {
 /**
  * Runs database work one piece at a time. Detail pages finish in any order, but the embedded database has a single
  * backend and concurrent statements from several pool connections have failed there ("unnamed prepared statement
- * does not exist"); one writer per run also keeps the order of events readable.
+ * does not exist"); one writer per run also keeps the order of events readable. Work marked `first` goes ahead of
+ * the work still waiting: the list reader waits for what is stored of a page's orders before it queues their detail
+ * pages, and behind a queue of finished orders being written the detail tabs ran dry.
  */
-function serialQueue(): <T>(work: () => Promise<T>) => Promise<T> {
-  let tail: Promise<unknown> = Promise.resolve();
-  return (work) => {
-    const next = tail.then(work, work);
-    tail = next.catch(() => undefined);
-    return next;
+function serialQueue(): <T>(work: () => Promise<T>, first?: boolean) => Promise<T> {
+  const waiting: { first: (() => void)[]; rest: (() => void)[] } = { first: [], rest: [] };
+  let running = false;
+  const next = () => {
+    const start = running ? undefined : (waiting.first.shift() ?? waiting.rest.shift());
+    if (!start) return;
+    running = true;
+    start();
   };
+  return (work, first = false) =>
+    new Promise((resolve, reject) => {
+      (first ? waiting.first : waiting.rest).push(() => {
+        Promise.resolve()
+          .then(work)
+          .then(resolve, reject)
+          .finally(() => {
+            running = false;
+            next();
+          });
+      });
+      next();
+    });
 }
 
 export async function syncCustomerConnect(
@@ -146,7 +163,7 @@ export async function syncCustomerConnect(
     signal: runCtx.signal,
     count: (counter, n) => runCtx.count(counter, n),
     event: (e) => serially(() => runCtx.event(e)),
-    progress: (p) => serially(() => runCtx.progress(p)),
+    progress: (p) => serially(() => runCtx.progress(p), true),
   };
   const summary: CustomerConnectSyncSummary = {
     listPages: 0,
@@ -236,7 +253,7 @@ export async function syncCustomerConnect(
       const result = await navigator.visit(
         row.detailUrl ?? session.url(orderInfoPath(profile, row.orderNumber)),
         'order detail',
-        (html) => parseOrderDetailPage(html, profile, row.orderNumber),
+        (page) => parseOrderDetailPage(page, profile, row.orderNumber),
       );
       summary.detailsRead++;
       if (!result.ok) {
@@ -346,7 +363,7 @@ export async function syncCustomerConnect(
         const page = await navigator.visit(
           listUrl,
           'order list',
-          (html, finalUrl) => parseOrderListPage(html, profile, finalUrl),
+          (listPage, finalUrl) => parseOrderListPage(listPage, profile, finalUrl),
           1,
         );
         summary.listPages++;
@@ -357,6 +374,15 @@ export async function syncCustomerConnect(
         }
         lastPage = page.paging.page;
         const rows = [...page.rows];
+        const stored = await serially(async () => {
+          const states = new Map<string, Awaited<ReturnType<typeof purchaseOrderState>>>();
+          for (const row of rows)
+            states.set(
+              row.orderNumber,
+              await purchaseOrderState(deps.db, customerConnectSource, row.orderNumber),
+            );
+          return states;
+        }, true);
         const quarantinedAt = new Map(page.quarantined.map((q) => [q.position, q]));
         const entries = rows.length + page.quarantined.length;
         // Walked in page order: a quarantined row breaks a run of known orders like any order that is not unchanged.
@@ -370,9 +396,7 @@ export async function syncCustomerConnect(
           }
           const row = rows.shift()!;
           summary.rowsRead++;
-          const state = await serially(() =>
-            purchaseOrderState(deps.db, customerConnectSource, row.orderNumber),
-          );
+          const state = stored.get(row.orderNumber);
           const rowChanged = !state || state.listChecksum !== listChecksum(row.raw);
           const withoutLines = !state || !state.linesFetched || state.lineCount === 0;
           if (!rowChanged && !withoutLines && !everyDetail) {
