@@ -3,7 +3,7 @@
  * by their number within a source. Storing a document never moves stock by itself; it marks the document for
  * posting (`postStock`), which compares what the document asks for with what the ledger holds.
  */
-import { and, eq, isNull, notInArray, sql } from 'drizzle-orm';
+import { and, eq, isNotNull, isNull, notInArray, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Queryable } from '../db/database.js';
 import { purchaseOrderLines, purchaseOrders, salesInvoiceLines, salesInvoices } from '../models/index.js';
@@ -362,12 +362,24 @@ export async function purchaseOrderState(db: Queryable, source: string, orderNum
   return row ? { listChecksum: row.listChecksum, lineCount: row.lineCount, linesFetched: row.linesChecksum !== null } : null;
 }
 
-export async function salesInvoiceState(db: Queryable, source: string, invoiceNumber: string): Promise<DocumentState | null> {
+export interface SalesInvoiceState extends DocumentState {
+  /** Flagged missing from the pending list by an earlier run. */
+  missing: boolean;
+}
+
+export async function salesInvoiceState(db: Queryable, source: string, invoiceNumber: string): Promise<SalesInvoiceState | null> {
   const [row] = await db
-    .select({ listChecksum: salesInvoices.listChecksum, lineCount: salesInvoices.lineCount, linesChecksum: salesInvoices.linesChecksum })
+    .select({
+      listChecksum: salesInvoices.listChecksum,
+      lineCount: salesInvoices.lineCount,
+      linesChecksum: salesInvoices.linesChecksum,
+      missingSince: salesInvoices.missingSince,
+    })
     .from(salesInvoices)
     .where(and(eq(salesInvoices.source, source), eq(salesInvoices.invoiceNumber, invoiceNumber)));
-  return row ? { listChecksum: row.listChecksum, lineCount: row.lineCount, linesFetched: row.linesChecksum !== null } : null;
+  return row
+    ? { listChecksum: row.listChecksum, lineCount: row.lineCount, linesFetched: row.linesChecksum !== null, missing: row.missingSince !== null }
+    : null;
 }
 
 /**
@@ -392,4 +404,19 @@ export async function flagMissingPendingInvoices(
     )
     .returning({ invoiceNumber: salesInvoices.invoiceNumber });
   return rows.map((r) => r.invoiceNumber).sort();
+}
+
+/**
+ * An invoice flagged missing is back on a list unchanged: only the flag goes, so nothing read from its detail page
+ * is overwritten by the list row. True when it was flagged.
+ */
+export async function clearMissingFlag(db: Queryable, source: string, invoiceNumber: string): Promise<boolean> {
+  const rows = await db
+    .update(salesInvoices)
+    .set({ missingSince: null, updatedAt: new Date() })
+    .where(
+      and(eq(salesInvoices.source, source), eq(salesInvoices.invoiceNumber, invoiceNumber), isNotNull(salesInvoices.missingSince)),
+    )
+    .returning({ id: salesInvoices.id });
+  return rows.length > 0;
 }

@@ -10,6 +10,7 @@ import type { Page } from 'playwright';
 import type { Database } from '../../db/database.js';
 import type { RunContext } from '../../jobs/types.js';
 import {
+  clearMissingFlag,
   flagMissingPendingInvoices,
   listChecksum,
   postStock,
@@ -290,12 +291,15 @@ export async function syncRouteStar(
     isNew: boolean;
     /** Known, unchanged and with its lines read: nothing to fetch or store. */
     known: boolean;
+    /** Known and unchanged, but flagged missing by an earlier run. */
+    reappeared: boolean;
   }
 
   async function plan(row: InvoiceListRow): Promise<PlannedRow> {
     const state = await salesInvoiceState(db, SOURCE, row.invoiceNumber);
     const changed = !state || state.listChecksum !== listChecksum(rawOf(row));
-    return { row, isNew: !state, known: state !== null && !changed && state.linesFetched };
+    const known = state !== null && !changed && state.linesFetched;
+    return { row, isNew: !state, known, reappeared: known && state.missing };
   }
 
   /** Reads the detail page of a new or changed row in a free tab, then stores the invoice. */
@@ -394,7 +398,16 @@ export async function syncRouteStar(
           newRows += 1;
           result.read += 1;
           const p = await plan(row);
-          if (p.known) {
+          if (p.reappeared) {
+            await clearMissingFlag(db, SOURCE, row.invoiceNumber);
+            ctx.count('updated');
+            processed += 1;
+            await ctx.event({
+              level: 'info',
+              message: `Invoice ${row.invoiceNumber} is on the ${listType} list again, unchanged; it is no longer flagged missing.`,
+              entity: entity(row.invoiceNumber),
+            });
+          } else if (p.known) {
             ctx.count('unchanged');
             processed += 1;
           } else {

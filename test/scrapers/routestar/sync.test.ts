@@ -199,7 +199,7 @@ describe.each(databaseKinds)('RouteStar sync against the simulator on %s', (kind
     const [newest, second, third, , fifth] = sim.data.pending();
     sim.data.editQty(second!.number, 0, 42);
     sim.data.closeInvoice(third!.number);
-    sim.data.remove(fifth!.number);
+    const removed = sim.data.remove(fifth!.number);
     sim.data.cancel(newest!.number);
     const added = sim.data.add();
 
@@ -223,6 +223,20 @@ describe.each(databaseKinds)('RouteStar sync against the simulator on %s', (kind
       next.events.some(
         (e) => e.level === 'warn' && e.message.includes(`Invoice ${fifth!.number} is no longer`),
       ),
+    ).toBe(true);
+
+    // Back on the list exactly as it was: the flag goes without a detail read, and the lines stay.
+    sim.data.restore(removed);
+    const detailsBefore = sim.stats.pages.invoicedetails;
+    const linesBefore = await linesOf(fifth!.number);
+    const back = await run({ mode: 'pending' }, { stopAfterKnown: 50 });
+    expect(back.status).toBe('succeeded');
+    expect((await stored()).get(fifth!.number)!.missing_since).toBeNull();
+    expect(back.summary!.flaggedMissing).toEqual([]);
+    expect(sim.stats.pages.invoicedetails).toBe(detailsBefore);
+    expect(await linesOf(fifth!.number)).toEqual(linesBefore);
+    expect(
+      back.events.some((e) => e.message.includes(`Invoice ${fifth!.number} is on the pending list again`)),
     ).toBe(true);
   });
 

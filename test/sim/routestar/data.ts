@@ -302,9 +302,16 @@ export class RouteStarDataset {
     return this.makeInvoice(this.options.today).number;
   }
 
-  /** A pending invoice deleted upstream: it vanishes without ever being closed. */
-  remove(number: string): void {
+  /** A pending invoice deleted upstream: it vanishes without ever being closed. Returns it, for `restore`. */
+  remove(number: string): SimInvoice {
+    const invoice = this.get(number);
     this.invoices.delete(number);
+    return invoice;
+  }
+
+  /** A removed invoice shows up again exactly as it was (the portal hid it for a while). */
+  restore(invoice: SimInvoice): void {
+    this.invoices.set(invoice.number, invoice);
   }
 }
 
