@@ -1,28 +1,92 @@
-/** Memory of a process tree, for benchmarks that drive Chromium from the worker. */
+/**
+ * Memory and CPU time of a process tree (the worker and its Chromium), read from /proc, for the benchmarks that drive
+ * a browser. Chromium starts and ends renderer processes all the time, so the tree is sampled while the run goes on:
+ * the peak memory is the largest sum seen, and a process's CPU time is the last value seen before it ended.
+ */
 import { readdirSync, readFileSync } from 'node:fs';
 
-export /** Resident memory (bytes) of a process and all its descendants, read from /proc. */
-function treeRss(rootPid: number): number {
-  const children = new Map<number, number[]>();
-  const rss = new Map<number, number>();
+interface ProcessSample {
+  ppid: number;
+  rssBytes: number;
+  cpuSeconds: number;
+}
+
+const clockTicksPerSecond = 100;
+const pageSize = 4096;
+
+function sampleAll(): Map<number, ProcessSample> {
+  const samples = new Map<number, ProcessSample>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      const status = readFileSync(`/proc/${entry}/status`, 'utf8');
-      const ppid = Number(/^PPid:\s+(\d+)/m.exec(status)?.[1]);
-      const kb = Number(/^VmRSS:\s+(\d+)/m.exec(status)?.[1] ?? 0);
-      rss.set(Number(entry), kb * 1024);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+      // The fields after the command name, which is in parentheses and may hold spaces: state, ppid, … utime (14th
+      // field of the line), stime (15th), … rss in pages (24th).
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      samples.set(Number(entry), {
+        ppid: Number(fields[1]),
+        cpuSeconds: (Number(fields[11]) + Number(fields[12])) / clockTicksPerSecond,
+        rssBytes: Number(fields[21]) * pageSize,
+      });
     } catch {
       // The process ended while we looked.
     }
   }
-  let total = 0;
+  return samples;
+}
+
+/** The samples of `rootPid` and all its descendants, by pid. */
+function treeOf(rootPid: number): Map<number, ProcessSample> {
+  const samples = sampleAll();
+  const children = new Map<number, number[]>();
+  for (const [pid, sample] of samples) children.set(sample.ppid, [...(children.get(sample.ppid) ?? []), pid]);
+  const tree = new Map<number, ProcessSample>();
   const stack = [rootPid];
   while (stack.length > 0) {
     const pid = stack.pop()!;
-    total += rss.get(pid) ?? 0;
+    const sample = samples.get(pid);
+    if (sample) tree.set(pid, sample);
     stack.push(...(children.get(pid) ?? []));
   }
-  return total;
+  return tree;
+}
+
+export interface ProcessTreeUsage {
+  peakRssBytes: number;
+  /** CPU time of the descendants (Chromium) since monitoring started; the root's own is process.cpuUsage(). */
+  descendantsCpuSeconds: number;
+}
+
+/** Samples the tree under `rootPid` every `intervalMs` until `stop()`. */
+export function monitorProcessTree(rootPid: number, intervalMs = 250): { stop(): ProcessTreeUsage } {
+  const atStart = new Map<number, number>();
+  const lastSeen = new Map<number, number>();
+  let peakRssBytes = 0;
+  const sample = () => {
+    let rss = 0;
+    for (const [pid, p] of treeOf(rootPid)) {
+      rss += p.rssBytes;
+      if (pid !== rootPid) lastSeen.set(pid, p.cpuSeconds);
+    }
+    peakRssBytes = Math.max(peakRssBytes, rss);
+  };
+  for (const [pid, p] of treeOf(rootPid)) if (pid !== rootPid) atStart.set(pid, p.cpuSeconds);
+  sample();
+  const timer = setInterval(sample, intervalMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      sample();
+      let cpu = 0;
+      for (const [pid, seconds] of lastSeen) cpu += seconds - (atStart.get(pid) ?? 0);
+      return { peakRssBytes, descendantsCpuSeconds: cpu };
+    },
+  };
+}
+
+/** Resident memory (bytes) of a process and all its descendants, now. */
+export function treeRss(rootPid: number): number {
+  let rss = 0;
+  for (const p of treeOf(rootPid).values()) rss += p.rssBytes;
+  return rss;
 }

@@ -2,25 +2,29 @@
  * RouteStar: time for one routestar.sync run (mode full) to read 300 invoices — 150 pending and 150 closed, every one
  * with its detail page — from the simulator in Chromium into a fresh worker on PGlite, next to the simulator's own
  * latency floor: the lists' delays (read one page after another) plus the detail pages' delays divided by the tabs
- * allowed at once. Also the peak resident memory of the worker process plus its Chromium processes.
+ * allowed at once. The CPU time the run needs (worker plus Chromium) divided by the machine's cores is printed as a
+ * second floor, set by the machine and not by the portal. Also the peak resident memory of the worker process plus its
+ * Chromium processes.
  */
 import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { routeStarFeature } from '../src/scrapers/routestar/feature.js';
 import { startTestWorker } from '../test/helpers/worker.js';
 import { startRouteStarSimulator } from '../test/sim/routestar/server.js';
-import { treeRss } from './process-memory.js';
+import { monitorProcessTree } from './process-memory.js';
 import type { Benchmark, BenchRow } from './types.js';
 
-// BENCH_ROUTESTAR_INVOICES=40 measures a smaller sample (half pending, half closed) to compare changes quickly.
+// BENCH_ROUTESTAR_INVOICES=40 measures a smaller sample (half pending, half closed) to compare changes quickly;
+// BENCH_ROUTESTAR_TABS changes the detail tabs allowed at once.
 const invoices = Number(process.env.BENCH_ROUTESTAR_INVOICES ?? 300);
+const tabs = Number(process.env.BENCH_ROUTESTAR_TABS ?? 4);
 const pending = Math.ceil(invoices / 2);
 const closed = invoices - pending;
 const rowsPerPage = 10;
 const pageDelayMs = 100;
 const gridDelayMs = 200;
-const tabs = 4;
+const cores = availableParallelism();
 const timeLimitMs = 20 * 60 * 1000;
 
 const benchmark: Benchmark = {
@@ -53,10 +57,7 @@ const benchmark: Benchmark = {
         PORTAL_TRACE: 'false',
       },
     });
-    let peak = 0;
-    const sampler = setInterval(() => {
-      peak = Math.max(peak, treeRss(process.pid));
-    }, 250);
+    const monitor = monitorProcessTree(process.pid);
     try {
       const started = performance.now();
       const cpuBefore = process.cpuUsage();
@@ -72,7 +73,9 @@ const benchmark: Benchmark = {
       ]).finally(() => clearTimeout(timer));
       const seconds = (performance.now() - started) / 1000;
       const cpu = process.cpuUsage(cpuBefore);
+      const usage = monitor.stop();
       const workerCpu = (cpu.user + cpu.system) / 1e6;
+      const chromiumCpu = usage.descendantsCpuSeconds;
       if (run.status !== 'succeeded') throw new Error(`the sync ended ${run.status}: ${run.error ?? ''}`);
 
       const listPages = Math.ceil(pending / rowsPerPage) + Math.ceil(closed / rowsPerPage);
@@ -81,6 +84,7 @@ const benchmark: Benchmark = {
         (2 * (pageDelayMs + gridDelayMs) + 2 * gridDelayMs + (listPages - 2) * gridDelayMs) / 1000;
       const detailFloor = ((pending + closed) * (pageDelayMs + gridDelayMs)) / tabs / 1000;
       const floor = listFloor + detailFloor;
+      const cpuFloor = (workerCpu + chromiumCpu) / cores;
       return [
         {
           benchmark: 'routestar',
@@ -88,18 +92,22 @@ const benchmark: Benchmark = {
           measure: `sync ${pending + closed} invoices with details (${tabs} tabs)`,
           value: `${seconds.toFixed(1)} s`,
           goal: `≤ ${(1.5 * floor).toFixed(1)} s (1.5 × floor)`,
-          note: `floor ${floor.toFixed(1)} s = lists ${listFloor.toFixed(1)} s + details ${detailFloor.toFixed(1)} s; ratio ${(seconds / floor).toFixed(2)}; worker CPU ${workerCpu.toFixed(1)} s; created ${run.created}`,
+          note:
+            `floor ${floor.toFixed(1)} s = lists ${listFloor.toFixed(1)} s + details ${detailFloor.toFixed(1)} s; ` +
+            `ratio ${(seconds / floor).toFixed(2)}; CPU: worker ${workerCpu.toFixed(1)} s + Chromium ` +
+            `${chromiumCpu.toFixed(1)} s = ${((workerCpu + chromiumCpu) / (pending + closed)).toFixed(2)} s per ` +
+            `invoice, ≥ ${cpuFloor.toFixed(1)} s on ${cores} cores; created ${run.created}`,
         },
         {
           benchmark: 'routestar',
           database: 'pglite',
           measure: 'peak RSS, worker + Chromium',
-          value: `${Math.round(peak / 1024 / 1024)} MiB`,
+          value: `${Math.round(usage.peakRssBytes / 1024 / 1024)} MiB`,
           note: `sampled every 250 ms; context recycled every ${tw.worker.config.PORTAL_CONTEXT_RECYCLE_PAGES} pages`,
         },
       ];
     } finally {
-      clearInterval(sampler);
+      monitor.stop();
       await tw.stop();
       await sim.close();
       rmSync(profileDir, { recursive: true, force: true });
