@@ -2,7 +2,7 @@
  * End to end with real Chromium: the CustomerConnect sync against the simulator, into a real ledger database.
  * Few runs, small data: each run is a few seconds of browser time.
  */
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eq, sql } from 'drizzle-orm';
@@ -278,6 +278,26 @@ describe('CustomerConnect sync when the portal misbehaves', () => {
       (again!.details as { artefacts: { firstOccurrence: boolean; dir: string } }).artefacts,
     ).toMatchObject({ firstOccurrence: false, dir: link.dir });
     expect(readdirSync(join(dir, 'artefacts', 'customerconnect'))).toHaveLength(1);
+  });
+
+  it('saves the failed page itself when a page read by fetch in a tab already on the portal has a changed layout', async () => {
+    // One tab: it navigates to the first list page, then fetches the order page, whose products table changed.
+    const { sim, settings } = await fresh(
+      { seed: 9, orders: 2, oddRows: false, newestOrderId: 85000 },
+      { CUSTOMERCONNECT_CONCURRENCY: '1' },
+    );
+    sim.setMarkup('renamed-model-column');
+    const result = await run(db, settings, { mode: 'orders' });
+    expect(result.error).toBeInstanceOf(MarkupChangedError);
+    const link = (
+      result.events.find((e) => (e.details as { artefacts?: unknown } | null)?.artefacts)!.details as {
+        artefacts: { dir: string; screenshot: string; html: string };
+      }
+    ).artefacts;
+    expect(readFileSync(link.html, 'utf8')).toContain('Item Code');
+    expect(statSync(link.screenshot).size).toBeGreaterThan(0);
+    // The tab was moved to the failed page's own address before the screenshot, not left on the list it showed.
+    expect(readFileSync(join(link.dir, 'error.txt'), 'utf8')).toMatch(/^url: .*route=account\/order\/info/m);
   });
 
   it('reads the same orders with fully rendered pages, and warns of an order dated in the future', async () => {
