@@ -264,7 +264,7 @@ export const customerConnectFeature: FeatureFactory = (app: AppContext): Feature
               navigationTimeoutMs: settings.navigationTimeoutMs,
               log,
             });
-            const context = await session.openContext();
+            const { context } = await session.openContext();
             try {
               await session.login(context);
               return { ok: true, detail: `logged in to ${settings.baseUrl} as ${settings.username}` };

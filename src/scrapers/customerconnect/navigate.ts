@@ -330,12 +330,23 @@ export class CustomerConnectNavigator {
 
   private currentContext(): Promise<BrowserContext> {
     if (this.context) return Promise.resolve(this.context);
-    this.opening ??= this.session.openContext().then((context) => {
-      this.context = context;
+    this.opening ??= this.open().finally(() => {
       this.opening = undefined;
-      return context;
     });
     return this.opening;
+  }
+
+  private async open(): Promise<BrowserContext> {
+    const { context, savedLogin } = await this.session.openContext();
+    try {
+      // Logged out, the first page would only bounce to the login form: log in before asking for it.
+      if (!savedLogin) await this.session.login(context);
+    } catch (error) {
+      await context.close().catch(() => undefined);
+      throw error;
+    }
+    this.context = context;
+    return context;
   }
 
   /** A new context from the same login: cookies carry over, Chromium's accumulated memory does not. */

@@ -48,7 +48,8 @@ export class CustomerConnectSession {
     return route ? actual.searchParams.get('route') === route : actual.pathname === login.pathname;
   }
 
-  async openContext(): Promise<BrowserContext> {
+  /** A context for reading pages; `savedLogin` tells whether it starts from a saved login or logged out. */
+  async openContext(): Promise<{ context: BrowserContext; savedLogin: boolean }> {
     const saved = await this.settings.store.load(this.who, this.settings.sessionMaxAgeMs);
     const context = await this.browser.newContext({
       storageState: saved,
@@ -57,7 +58,7 @@ export class CustomerConnectSession {
     });
     context.setDefaultNavigationTimeout(this.settings.navigationTimeoutMs);
     context.setDefaultTimeout(Math.min(this.settings.navigationTimeoutMs, 30_000));
-    return context;
+    return { context, savedLogin: saved !== undefined };
   }
 
   markAuthenticated(): void {
