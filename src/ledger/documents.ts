@@ -68,8 +68,19 @@ export interface SalesInvoiceInput {
   tax: number | null;
   total: number | null;
   detailUrl: string | null;
+  details?: SalesInvoiceDetails;
   raw: unknown;
   lines?: SalesInvoiceLineInput[];
+}
+
+/** The detail page's header fields other than the totals. */
+export interface SalesInvoiceDetails {
+  signedBy: string | null;
+  memo: string | null;
+  serviceNotes: string | null;
+  salesTaxRate: string | null;
+  email: string | null;
+  phone: string | null;
 }
 
 export type UpsertOutcome = 'created' | 'updated' | 'unchanged';
@@ -141,6 +152,17 @@ export const salesInvoiceInputSchema = z
     tax: amount,
     total: amount,
     detailUrl: optionalText,
+    /** Replaces the stored ones only when given, like the lines. */
+    details: z
+      .object({
+        signedBy: optionalText,
+        memo: optionalText,
+        serviceNotes: optionalText,
+        salesTaxRate: optionalText,
+        email: optionalText,
+        phone: optionalText,
+      })
+      .optional(),
     raw: z.unknown(),
     lines: z
       .array(
@@ -271,6 +293,7 @@ export async function upsertSalesInvoice(db: Queryable, input: SalesInvoiceInput
     tax: decimal(si.tax),
     total: decimal(si.total),
     detailUrl: si.detailUrl,
+    ...(si.details ? { details: si.details } : {}),
     raw: si.raw === undefined ? null : si.raw,
     listChecksum: listChecksum(si.raw),
     headerChecksum: checksum(header),

@@ -25,7 +25,9 @@ export const salesInvoiceListTypes = ['pending', 'closed'] as const;
 export const salesInvoices = pgTable(
   'sales_invoices',
   {
-    id: uuid('id').primaryKey().default(sql`gen_random_uuid()`),
+    id: uuid('id')
+      .primaryKey()
+      .default(sql`gen_random_uuid()`),
     source: text('source').notNull(),
     invoiceNumber: text('invoice_number').notNull(),
     listType: text('list_type', { enum: salesInvoiceListTypes }).notNull(),
@@ -41,6 +43,11 @@ export const salesInvoices = pgTable(
     tax: numeric('tax', { precision: 18, scale: 4 }),
     total: numeric('total', { precision: 18, scale: 4 }),
     detailUrl: text('detail_url'),
+    /**
+     * What the detail page shows besides totals and lines (signed by, memo, service notes, sales tax rate, customer
+     * e-mail and phone); null until a detail page was read.
+     */
+    details: jsonb('details'),
     raw: jsonb('raw'),
     listChecksum: text('list_checksum').notNull(),
     headerChecksum: text('header_checksum').notNull(),
@@ -86,5 +93,8 @@ export const salesInvoiceLines = pgTable(
     taxCode: text('tax_code'),
     location: text('location'),
   },
-  (t) => [primaryKey({ columns: [t.salesInvoiceId, t.lineNo] }), index('sales_invoice_lines_item_idx').on(t.itemId)],
+  (t) => [
+    primaryKey({ columns: [t.salesInvoiceId, t.lineNo] }),
+    index('sales_invoice_lines_item_idx').on(t.itemId),
+  ],
 );

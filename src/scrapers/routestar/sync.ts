@@ -18,6 +18,7 @@ import {
   upsertSalesInvoice,
   type PostingRules,
   type PostStockResult,
+  type SalesInvoiceDetails,
   type SalesInvoiceInput,
 } from '../../ledger/index.js';
 import { salesInvoices } from '../../models/index.js';
@@ -103,6 +104,7 @@ function inputFromRow(row: InvoiceListRow, detail?: InvoiceDetail): SalesInvoice
     tax: detail?.tax ?? null,
     total: detail?.total ?? row.total,
     detailUrl: row.detailUrl,
+    details: detail ? detailsOf(detail) : undefined,
     raw: rawOf(row),
     lines: detail ? linesOf(detail) : undefined,
   };
@@ -125,10 +127,16 @@ function inputFromStored(stored: Stored, detail: InvoiceDetail): SalesInvoiceInp
     tax: detail.tax ?? amount(stored.tax),
     total: detail.total ?? amount(stored.total),
     detailUrl: stored.detailUrl,
+    details: detailsOf(detail),
     // The same raw list row keeps the list checksum, so the next incremental run still sees it as unchanged.
     raw: stored.raw,
     lines: linesOf(detail),
   };
+}
+
+function detailsOf(detail: InvoiceDetail): SalesInvoiceDetails {
+  const { signedBy, memo, serviceNotes, salesTaxRate, email, phone } = detail;
+  return { signedBy, memo, serviceNotes, salesTaxRate, email, phone };
 }
 
 function linesOf(detail: InvoiceDetail): NonNullable<SalesInvoiceInput['lines']> {

@@ -179,6 +179,17 @@ describe.each(databaseKinds)('RouteStar sync against the simulator on %s', (kind
     });
     expect(first.counters.created).toBeGreaterThanOrEqual(expected.length);
     expect(first.logins).toBe(1);
+    // The detail page's other header fields are kept with the invoice.
+    const signed = expectedClosed[0]!;
+    const { rows: details } = await database.db.execute<{ details: Record<string, string | null> }>(
+      sql`SELECT details FROM sales_invoices WHERE invoice_number = ${signed.number}`,
+    );
+    expect(details[0]!.details).toMatchObject({
+      signedBy: signed.signedBy,
+      serviceNotes: signed.serviceNotes || null,
+      salesTaxRate: 'VA 5.3%',
+      phone: expect.stringMatching(/^\(540\) 555-\d{4}$/),
+    });
     const movements = await movementCount();
     expect(movements).toBe(expectedClosed.reduce((n, i) => n + i.lines.length, 0));
 
