@@ -9,7 +9,8 @@
  * parameterised queries (failed or wrong results); this server gives the backend to one connection from the first
  * message of such a unit until it is over.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import net from 'node:net';
 import { PGlite } from '@electric-sql/pglite';
 
@@ -169,7 +170,13 @@ class SerialisingServer {
 
 /** dataDir undefined: an in-memory database (tests). */
 export async function startEmbeddedDatabase(options: { dataDir?: string }): Promise<EmbeddedDatabase> {
-  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  if (options.dataDir) {
+    mkdirSync(options.dataDir, { recursive: true });
+    // PGlite keeps initdb's memory for as long as the instance that created the cluster lives (about 450 MB more
+    // resident memory for the worker's whole life). Creating the cluster with a throwaway instance avoids it.
+    if (!existsSync(join(options.dataDir, 'PG_VERSION')))
+      await (await PGlite.create({ dataDir: options.dataDir })).close();
+  }
   const db = await PGlite.create(options.dataDir ? { dataDir: options.dataDir } : {});
   const server = new SerialisingServer(db);
   const port = await server.listen();
