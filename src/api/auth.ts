@@ -13,22 +13,35 @@ export function keyMatches(candidate: string, keys: readonly string[]): boolean 
   return match;
 }
 
+/**
+ * The key from "Authorization: Bearer <key>", or the password of HTTP Basic auth: a browser cannot add a bearer header
+ * to the dashboard's pages or to an EventSource, but it asks for and then sends Basic credentials by itself.
+ */
+function presentedKey(header: string): string | null {
+  const bearer = /^Bearer\s+(.+)$/i.exec(header);
+  if (bearer) return bearer[1]!.trim();
+  const basic = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(header.trim());
+  if (!basic) return null;
+  const decoded = Buffer.from(basic[1]!, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon >= 0 ? decoded.slice(colon + 1) : null;
+}
+
 export function requireApiKey(keys: readonly string[]): RequestHandler {
-  return (req, _res, next) => {
+  return (req, res, next) => {
     if (keys.length === 0) return next();
-    const header = req.get('authorization') ?? '';
-    const match = /^Bearer\s+(.+)$/i.exec(header);
-    if (!match) {
-      return next(
-        new HttpProblem(
-          401,
-          'Unauthorized',
-          'Send an API key as "Authorization: Bearer <key>" (see API_KEYS)',
-        ),
-      );
-    }
-    if (!keyMatches(match[1]!.trim(), keys))
-      return next(new HttpProblem(401, 'Unauthorized', 'The API key is not valid'));
-    next();
+    const key = presentedKey(req.get('authorization') ?? '');
+    if (key !== null && keyMatches(key, keys)) return next();
+    // Both challenges: API clients see how to send the key, browsers show their login prompt.
+    res.setHeader('WWW-Authenticate', 'Bearer realm="syncworker", Basic realm="syncworker", charset="UTF-8"');
+    next(
+      new HttpProblem(
+        401,
+        'Unauthorized',
+        key === null
+          ? 'Send an API key as "Authorization: Bearer <key>", or as the password of HTTP Basic auth (any user name), as a browser does (see API_KEYS)'
+          : 'The API key is not valid',
+      ),
+    );
   };
 }

@@ -2,7 +2,7 @@ import { count, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { syncRunEvents, syncRuns } from '../../src/models/index.js';
 import { databaseKinds } from '../helpers/databases.js';
-import { startTestWorker, waitForRun, type TestWorker } from '../helpers/worker.js';
+import { startTestWorker, testApiKey, waitForRun, type TestWorker } from '../helpers/worker.js';
 
 describe.each(databaseKinds)('control API on %s', (kind) => {
   let tw: TestWorker;
@@ -30,9 +30,22 @@ describe.each(databaseKinds)('control API on %s', (kind) => {
       expect(none.status).toBe(401);
       expect(none.headers.get('content-type')).toContain('application/problem+json');
       expect(await none.json()).toMatchObject({ status: 401, title: 'Unauthorized' });
+      expect(none.headers.get('www-authenticate')).toContain('Basic realm="syncworker"');
       expect((await tw.api(path, { auth: 'wrong-key' })).status).toBe(401);
       expect((await tw.api(path)).status).toBe(200);
     }
+  });
+
+  it('takes the key as the password of HTTP Basic auth, which a browser sends for the dashboard and EventSource', async () => {
+    const basic = (user: string, password: string) =>
+      `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+    const asBrowser = (path: string, authorization: string) =>
+      fetch(new URL(path, tw.url), { headers: { authorization } });
+    expect((await asBrowser('/dash/', basic('ops', testApiKey))).status).toBe(200);
+    expect((await asBrowser('/api/jobs', basic('', testApiKey))).status).toBe(200);
+    const wrong = await asBrowser('/dash/', basic('ops', 'not-the-key'));
+    expect(wrong.status).toBe(401);
+    expect(await wrong.json()).toMatchObject({ detail: 'The API key is not valid' });
   });
 
   it('lists the jobs with their schedule and last run', async () => {
