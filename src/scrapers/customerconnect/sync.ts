@@ -28,6 +28,7 @@ import {
   parseOrderDetailPage,
   parseOrderListPage,
   type OrderDetail,
+  type OrderListPage,
   type OrderListRow,
   type Quarantined,
 } from './parse.js';
@@ -344,7 +345,6 @@ export async function syncCustomerConnect(
   return summary;
 
   async function readList(readAll: boolean, everyDetail: boolean): Promise<void> {
-    let url: string | null = session.url(profile.routes.orderList);
     let knownInARow = 0;
     let lastPage = 0;
     const pending: Promise<void>[] = [];
@@ -357,15 +357,20 @@ export async function syncCustomerConnect(
     }
     if (fatal) throw fatal;
 
+    function readListPage(listUrl: string): Promise<OrderListPage> {
+      return navigator.visit(
+        listUrl,
+        'order list',
+        (listPage, finalUrl) => parseOrderListPage(listPage, profile, finalUrl),
+        1,
+      );
+    }
+
     async function readPages(): Promise<void> {
-      while (url) {
-        const listUrl: string = url;
-        const page = await navigator.visit(
-          listUrl,
-          'order list',
-          (listPage, finalUrl) => parseOrderListPage(listPage, profile, finalUrl),
-          1,
-        );
+      let next: Promise<OrderListPage> | undefined = readListPage(session.url(profile.routes.orderList));
+      while (next) {
+        const page = await next;
+        next = undefined;
         summary.listPages++;
         if (page.paging.page <= lastPage) {
           throw new MarkupChangedError('order list', [
@@ -385,6 +390,7 @@ export async function syncCustomerConnect(
         }, true);
         const quarantinedAt = new Map(page.quarantined.map((q) => [q.position, q]));
         const entries = rows.length + page.quarantined.length;
+        const needDetail: OrderListRow[] = [];
         // Walked in page order: a quarantined row breaks a run of known orders like any order that is not unchanged.
         for (let position = 0; position < entries; position++) {
           if (options.limit !== undefined && summary.rowsRead >= options.limit) break;
@@ -405,24 +411,39 @@ export async function syncCustomerConnect(
             continue;
           }
           knownInARow = 0;
-          // Details of this page load while the next list page is read; the limiter keeps the total polite.
-          pending.push(storeWithDetail(row).catch((error: unknown) => void (fatal ??= error)));
+          needDetail.push(row);
         }
+        if (!readAll && knownInARow >= settings.stopAfterKnown) {
+          summary.stoppedEarly = `${knownInARow} known, unchanged orders in a row`;
+        } else if (options.limit !== undefined && summary.rowsRead >= options.limit) {
+          summary.stoppedEarly = `the limit of ${options.limit} orders was reached`;
+        } else if (page.paging.nextUrl && !fatal) {
+          // Asked for before this page's details, so it takes the first tab that frees up and the list keeps ahead
+          // of the detail tabs instead of waiting behind the orders it has just queued.
+          next = readListPage(page.paging.nextUrl);
+          // Awaited on the next turn of the loop; marked handled so a failure while this page is finished is not
+          // reported as unhandled before then.
+          next.catch(() => undefined);
+        }
+        // Details of this page load while the next list page is read; the limiter keeps the total polite.
+        for (const row of needDetail)
+          pending.push(storeWithDetail(row).catch((error: unknown) => void (fatal ??= error)));
         await ctx.progress({
           processed: summary.rowsRead,
           total: readAll ? page.paging.totalOrders : undefined,
           note: `order list page ${page.paging.page} of ${page.paging.pages}`,
         });
-        if (fatal) break;
-        if (!readAll && knownInARow >= settings.stopAfterKnown) {
-          summary.stoppedEarly = `${knownInARow} known, unchanged orders in a row`;
-          break;
+        if (fatal) {
+          // The page asked for ahead is no longer wanted; it ends (or fails) before the browser closes.
+          if (next)
+            pending.push(
+              next.then(
+                () => undefined,
+                () => undefined,
+              ),
+            );
+          return;
         }
-        if (options.limit !== undefined && summary.rowsRead >= options.limit) {
-          summary.stoppedEarly = `the limit of ${options.limit} orders was reached`;
-          break;
-        }
-        url = page.paging.nextUrl;
       }
     }
   }
