@@ -4,9 +4,10 @@
  * it to the login form, and is read while the page is still open so a failure can be saved with its screenshot and
  * trace. The browser context is replaced after a number of pages so Chromium's memory stays bounded.
  *
- * When the profile takes pages as served ("commit"), a tab navigates only for its first page; after that it is on the
- * portal's origin and reads each further page with its own fetch: the same cookie jar and network stack, without the
- * document, subresources and paint of a navigation nobody looks at, which were most of Chromium's CPU per page.
+ * When the profile takes pages as served ("commit"), a tab never navigates to a portal page: it opens on an empty
+ * page of the portal's origin and reads each page with its own fetch, with the same cookie jar and network stack,
+ * without the document, subresources and paint of a navigation nobody looks at, which were most of Chromium's CPU
+ * per page.
  */
 import Bottleneck from 'bottleneck';
 import type { BrowserContext, Page } from 'playwright';
@@ -128,9 +129,8 @@ export class CustomerConnectNavigator {
   private context: BrowserContext | undefined;
   private opening: Promise<BrowserContext> | undefined;
   private idle: Page[] = [];
-  /** Tabs whose document is on the portal's origin, so their fetches carry the session cookie. */
-  private readonly onPortal = new WeakSet<Page>();
-  private readonly origin: string;
+  /** An address on the portal's origin that only this worker answers: the empty page each reading tab opens on. */
+  private readonly blankUrl: string;
   private busy = 0;
   private idleWaiters: (() => void)[] = [];
   private pagesInContext = 0;
@@ -140,7 +140,7 @@ export class CustomerConnectNavigator {
     private readonly session: CustomerConnectSession,
     private readonly settings: NavigatorSettings,
   ) {
-    this.origin = new URL(session.url('/')).origin;
+    this.blankUrl = new URL('/syncworker-reading-tab', session.url('/')).toString();
     this.limiter = new Bottleneck({ maxConcurrent: settings.concurrency, minTime: settings.minSpacingMs });
   }
 
@@ -220,7 +220,7 @@ export class CustomerConnectNavigator {
     try {
       page = await this.acquire();
       await this.settings.artefacts.startStep(page.context());
-      const fetching = this.settings.profile.pageLoad.waitUntil === 'commit' && this.onPortal.has(page);
+      const fetching = this.fetching;
       const loaded = fetching ? await this.fetch(page, url) : await this.navigate(page, url);
       this.stats.pages++;
       this.pagesInContext++;
@@ -267,7 +267,6 @@ export class CustomerConnectNavigator {
     const response = await page.goto(url, { waitUntil });
     const status = response?.status() ?? 0;
     const finalUrl = page.url();
-    if (new URL(finalUrl).origin === this.origin) this.onPortal.add(page);
     if (status >= 400) {
       return {
         status,
@@ -276,9 +275,7 @@ export class CustomerConnectNavigator {
         retryAfterMs: retryAfterMs(response?.headers()['retry-after']),
       };
     }
-    // At "commit" the DOM is still being built, so the bytes as they arrived are the page; later, the DOM is.
-    const html = waitUntil === 'commit' && response ? await response.text() : await page.content();
-    return { status, finalUrl, html, retryAfterMs: undefined };
+    return { status, finalUrl, html: await page.content(), retryAfterMs: undefined };
   }
 
   private async fetch(page: Page, url: string): Promise<Loaded> {
@@ -306,11 +303,31 @@ export class CustomerConnectNavigator {
     const page = this.idle.pop();
     if (page && !page.isClosed()) return page;
     try {
-      return await context.newPage();
+      const opened = await context.newPage();
+      if (this.fetching) await this.openBlankOnPortal(opened);
+      return opened;
     } catch (error) {
       this.returned();
       throw error;
     }
+  }
+
+  /** Pages taken as served are fetched from inside a tab on the portal's origin, never navigated to. */
+  private get fetching(): boolean {
+    return this.settings.profile.pageLoad.waitUntil === 'commit';
+  }
+
+  /**
+   * Puts the tab on the portal's origin, so its fetches carry the session cookie, without asking the portal for a page
+   * and rendering it: the empty page is answered inside the browser and its route removed again, so the tab's later
+   * requests are not intercepted.
+   */
+  private async openBlankOnPortal(page: Page): Promise<void> {
+    await page.route(this.blankUrl, (route) =>
+      route.fulfill({ status: 200, contentType: 'text/html', body: '<!DOCTYPE html><title></title>' }),
+    );
+    await page.goto(this.blankUrl, { waitUntil: 'commit' });
+    await page.unroute(this.blankUrl);
   }
 
   private async release(page: Page): Promise<void> {

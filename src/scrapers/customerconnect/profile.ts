@@ -96,9 +96,9 @@ const sections = {
   }),
   /**
    * How pages are loaded for reading. The portal renders its account pages on the server, so the HTML can be taken
-   * as it arrives ("commit") without running scripts, and a tab already on the portal fetches the next page instead
-   * of navigating to it, which cuts Chromium's work per page about eightfold; a site change that moves content into
-   * scripts is met by switching these back ("domcontentloaded", scripts on), which navigates to every page.
+   * as served ("commit") without running scripts: each page is fetched from inside a tab on the portal's origin
+   * instead of navigated to, which cuts Chromium's work per page about eightfold; a site change that moves content
+   * into scripts is met by switching these back ("domcontentloaded", scripts on), which navigates to every page.
    * The login form always runs with scripts.
    */
   pageLoad: z.object({

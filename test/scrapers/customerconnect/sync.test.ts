@@ -280,8 +280,8 @@ describe('CustomerConnect sync when the portal misbehaves', () => {
     expect(readdirSync(join(dir, 'artefacts', 'customerconnect'))).toHaveLength(1);
   });
 
-  it('saves the failed page itself when a page read by fetch in a tab already on the portal has a changed layout', async () => {
-    // One tab: it navigates to the first list page, then fetches the order page, whose products table changed.
+  it('saves the failed page itself when a page read by fetch has a changed layout', async () => {
+    // The tab reads the list, then the order page whose products table changed: the tab still shows the list.
     const { sim, settings } = await fresh(
       { seed: 9, orders: 2, oddRows: false, newestOrderId: 85000 },
       { CUSTOMERCONNECT_CONCURRENCY: '1' },
