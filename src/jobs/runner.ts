@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { Config } from '../config/index.js';
 import type { Database } from '../db/database.js';
+import { holdJobLease, LeaseLostError, type HeldLease } from './leases.js';
 import { beginRun, createRun, failOrphanedRuns, getRun, type SyncRun } from './runs.js';
 import type { AnyJobDefinition, EnqueueResult, JobQueue, RunStatus, Trigger } from './types.js';
 
@@ -199,12 +200,33 @@ export class JobRunner implements JobQueue {
     const recorder = await beginRun(db, log, { ...input, job: def.name, signal: controller.signal });
     const work = (async () => {
       let error: unknown;
+      let lease: HeldLease | undefined;
       try {
+        if ((def.concurrency ?? 1) === 1) {
+          lease = await holdJobLease(db, def.name, recorder.runId, {
+            signal: controller.signal,
+            onWait: (holder) =>
+              recorder.event({
+                level: 'info',
+                message: `Waiting for run ${holder} of ${def.name} to end: the job runs one at a time, and another worker process or CLI is running it.`,
+              }),
+            onLost: () => controller.abort(new LeaseLostError(def.name)),
+          });
+        }
         const data = def.data.parse(input.data ?? {});
         await def.run(recorder, data);
         if (controller.signal.aborted) error = controller.signal.reason;
       } catch (caught) {
         error = controller.signal.aborted ? controller.signal.reason : caught;
+      } finally {
+        await lease
+          ?.release()
+          .catch((releaseError: unknown) =>
+            log.warn(
+              { err: releaseError, job: def.name },
+              'could not give back the job lease; it expires by itself',
+            ),
+          );
       }
       return recorder.finish(error);
     })();

@@ -6,3 +6,4 @@ export * from './sales-invoices.js';
 export * from './stock.js';
 export * from './customers.js';
 export * from './netsuite-opms.js';
+export * from './job-leases.js';

@@ -38,18 +38,12 @@ export function pushCustomersJob(sync: CustomerSync): JobDefinition<Record<strin
   };
 }
 
-/** Pushes of one process never overlap (a CLI run beside a queued one), so a customer is never created twice. */
-const pushing = new WeakMap<CustomerSync, Promise<void>>();
-
+/**
+ * Runs of the push never overlap, in one process or across several (the job's lease, see src/jobs/leases.ts), so a
+ * customer is never created twice.
+ */
 export async function pushOutbox(sync: CustomerSync, ctx: RunContext): Promise<void> {
   requireRemote(sync);
-  const previous = pushing.get(sync) ?? Promise.resolve();
-  const current = previous.catch(() => undefined).then(() => deliverDue(sync, ctx));
-  pushing.set(sync, current);
-  return current;
-}
-
-async function deliverDue(sync: CustomerSync, ctx: RunContext): Promise<void> {
   const done = new Set<string>();
   for (;;) {
     const due = (await customersDue(sync.db, new Date(), 50)).filter((id) => !done.has(id));
