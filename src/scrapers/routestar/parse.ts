@@ -7,6 +7,7 @@
 import * as cheerio from 'cheerio';
 import type { AnyNode, Element } from 'domhandler';
 import { z } from 'zod';
+import type { SalesInvoiceDetails } from '../../ledger/index.js';
 import { isoDate, parseWithFormat, zonedToIso } from './dates.js';
 import { MarkupChangedError } from './errors.js';
 import type { ClosedField, LineField, PendingField, RouteStarProfile } from './profile.js';
@@ -315,16 +316,11 @@ function lineSchema(profile: RouteStarProfile) {
 
 export type InvoiceLine = z.infer<ReturnType<typeof lineSchema>> & { lineNo: number };
 
-export interface InvoiceDetail {
+/** The detail page: totals, the other header fields the ledger keeps with the invoice, and the lines. */
+export interface InvoiceDetail extends SalesInvoiceDetails {
   subtotal: number | null;
   tax: number | null;
   total: number | null;
-  signedBy: string | null;
-  memo: string | null;
-  serviceNotes: string | null;
-  salesTaxRate: string | null;
-  email: string | null;
-  phone: string | null;
   lines: InvoiceLine[];
   /** Lines that could not be read. When any exist the lines are incomplete and must not replace stored ones. */
   quarantined: QuarantinedRow[];
