@@ -4,10 +4,10 @@
  * it to the login form, and is read while the page is still open so a failure can be saved with its screenshot and
  * trace. The browser context is replaced after a number of pages so Chromium's memory stays bounded.
  *
- * When the profile takes pages as served ("commit"), a tab never navigates to a portal page: it opens on an empty
- * page of the portal's origin and reads each page with its own fetch, with the same cookie jar and network stack,
- * without the document, subresources and paint of a navigation nobody looks at, which were most of Chromium's CPU
- * per page.
+ * When the profile takes pages as served ("commit"), no tab navigates to a portal page: one reading tab per context
+ * opens on an empty page of the portal's origin and reads every page, several at once, with its own fetch: the same
+ * cookie jar and network stack, without the document, subresources and paint of a navigation nobody looks at, which
+ * were most of Chromium's CPU per page. A failed page is shown in a tab of its own for the screenshot.
  */
 import Bottleneck from 'bottleneck';
 import type { BrowserContext, Page } from 'playwright';
@@ -129,7 +129,9 @@ export class CustomerConnectNavigator {
   private context: BrowserContext | undefined;
   private opening: Promise<BrowserContext> | undefined;
   private idle: Page[] = [];
-  /** An address on the portal's origin that only this worker answers: the empty page each reading tab opens on. */
+  /** The tab that fetches every page when pages are taken as served. */
+  private readingTab: Promise<Page> | undefined;
+  /** An address on the portal's origin that only this worker answers: the empty page a reading tab opens on. */
   private readonly blankUrl: string;
   private busy = 0;
   private idleWaiters: (() => void)[] = [];
@@ -167,14 +169,14 @@ export class CustomerConnectNavigator {
         continue;
       }
       if (!isRetryable(error) || attempt >= this.settings.retryAttempts) {
-        if (outcome.page && outcome.fetchedUrl && outcome.html !== undefined) {
-          await outcome.page
-            .evaluate(showInTab, { url: outcome.fetchedUrl, html: outcome.html })
-            .catch(() => undefined);
-        }
+        const evidence =
+          outcome.page && outcome.fetchedUrl && outcome.html !== undefined
+            ? await this.showFailedPage(outcome.page, outcome.fetchedUrl, outcome.html).catch(() => undefined)
+            : outcome.page;
         const link = await this.settings.artefacts
-          .capture({ step, error, page: outcome.page, html: outcome.html })
+          .capture({ step, error, page: evidence, html: outcome.html })
           .catch(() => undefined);
+        if (evidence !== outcome.page) await evidence?.close().catch(() => undefined);
         if (link && typeof error === 'object' && error !== null) artefactsByError.set(error, link);
         if (outcome.page) {
           await this.settings.artefacts.endStep(outcome.page.context());
@@ -184,7 +186,8 @@ export class CustomerConnectNavigator {
       }
       if (outcome.page) {
         await this.settings.artefacts.endStep(outcome.page.context());
-        // A page whose navigation hung or failed may still be loading it; a fresh page starts clean.
+        // A page whose navigation hung or failed may still be loading it; a fresh page starts clean. (A fetch that
+        // failed has ended, so the reading tab is kept.)
         await this.discard(outcome.page);
       }
       this.stats.retries++;
@@ -300,14 +303,47 @@ export class CustomerConnectNavigator {
     }
     const context = await this.currentContext();
     this.busy++;
-    const page = this.idle.pop();
-    if (page && !page.isClosed()) return page;
     try {
-      const opened = await context.newPage();
-      if (this.fetching) await this.openBlankOnPortal(opened);
-      return opened;
+      if (this.fetching) return await this.readingTabOf(context);
+      const page = this.idle.pop();
+      if (page && !page.isClosed()) return page;
+      return await context.newPage();
     } catch (error) {
       this.returned();
+      throw error;
+    }
+  }
+
+  /** The context's reading tab, opened on first use and again if it was closed (a crashed renderer). */
+  private async readingTabOf(context: BrowserContext): Promise<Page> {
+    const opening = (this.readingTab ??= this.openReadingTab(context));
+    try {
+      const page = await opening;
+      if (!page.isClosed()) return page;
+    } catch (error) {
+      // A tab that failed to open is opened again by the next step rather than failing every step after it.
+      if (this.readingTab === opening) this.readingTab = undefined;
+      throw error;
+    }
+    if (this.readingTab === opening) this.readingTab = this.openReadingTab(context);
+    return this.readingTabOf(context);
+  }
+
+  private async openReadingTab(context: BrowserContext): Promise<Page> {
+    const page = await context.newPage();
+    await this.openBlankOnPortal(page);
+    return page;
+  }
+
+  /** A tab of its own showing the failed page at its address, for the screenshot and the trace; closed after them. */
+  private async showFailedPage(readingTab: Page, url: string, html: string): Promise<Page> {
+    const page = await readingTab.context().newPage();
+    try {
+      await this.openBlankOnPortal(page);
+      await page.evaluate(showInTab, { url, html });
+      return page;
+    } catch (error) {
+      await page.close().catch(() => undefined);
       throw error;
     }
   }
@@ -331,12 +367,12 @@ export class CustomerConnectNavigator {
   }
 
   private async release(page: Page): Promise<void> {
-    if (!page.isClosed() && page.context() === this.context) this.idle.push(page);
+    if (!this.fetching && !page.isClosed() && page.context() === this.context) this.idle.push(page);
     this.returned();
   }
 
   private async discard(page: Page): Promise<void> {
-    await page.close().catch(() => undefined);
+    if (!this.fetching) await page.close().catch(() => undefined);
     this.returned();
   }
 
@@ -371,6 +407,7 @@ export class CustomerConnectNavigator {
     const old = this.context!;
     this.context = undefined;
     this.idle = [];
+    this.readingTab = undefined;
     this.pagesInContext = 0;
     this.stats.recycles++;
     await this.session.saveState(old).catch(() => undefined);
@@ -382,6 +419,7 @@ export class CustomerConnectNavigator {
     const context = this.context;
     this.context = undefined;
     this.idle = [];
+    this.readingTab = undefined;
     if (context) {
       await this.session.saveState(context).catch(() => undefined);
       await context.close().catch(() => undefined);

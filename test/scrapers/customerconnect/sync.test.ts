@@ -281,7 +281,7 @@ describe('CustomerConnect sync when the portal misbehaves', () => {
   });
 
   it('saves the failed page itself when a page read by fetch has a changed layout', async () => {
-    // The tab reads the list, then the order page whose products table changed: the tab still shows the list.
+    // The order page's products table changed; the reading tab itself only ever shows an empty page.
     const { sim, settings } = await fresh(
       { seed: 9, orders: 2, oddRows: false, newestOrderId: 85000 },
       { CUSTOMERCONNECT_CONCURRENCY: '1' },
@@ -296,7 +296,7 @@ describe('CustomerConnect sync when the portal misbehaves', () => {
     ).artefacts;
     expect(readFileSync(link.html, 'utf8')).toContain('Item Code');
     expect(statSync(link.screenshot).size).toBeGreaterThan(0);
-    // The tab was moved to the failed page's own address before the screenshot, not left on the list it showed.
+    // The screenshot's tab shows the failed page at its own address.
     expect(readFileSync(join(link.dir, 'error.txt'), 'utf8')).toMatch(/^url: .*route=account\/order\/info/m);
   });
 
