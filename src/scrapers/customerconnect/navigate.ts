@@ -391,6 +391,9 @@ export class CustomerConnectNavigator {
 
   private async open(): Promise<BrowserContext> {
     const { context, savedLogin } = await this.session.openContext();
+    // The reading tab opens while the login runs in its own context; one that fails is opened again on first use.
+    const readingTab = this.fetching ? this.openReadingTab(context) : undefined;
+    readingTab?.catch(() => undefined);
     try {
       // Logged out, the first page would only bounce to the login form: log in before asking for it.
       if (!savedLogin) await this.session.login(context);
@@ -398,6 +401,7 @@ export class CustomerConnectNavigator {
       await context.close().catch(() => undefined);
       throw error;
     }
+    this.readingTab = readingTab;
     this.context = context;
     return context;
   }
