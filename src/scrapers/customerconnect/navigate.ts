@@ -61,8 +61,8 @@ interface Fetched {
 }
 
 /**
- * Runs in the tab. Scripts are off in the scraping context, which stops the page's timers too, but not
- * AbortSignal.timeout; a fetch that cannot connect rejects with a TypeError, reported by name for the retry policy.
+ * Runs in the tab and answers what went wrong as text, since an error thrown here reaches the worker as the tab's
+ * failure. Scripts are off in the scraping context, which stops the page's timers too, but not AbortSignal.timeout.
  */
 async function fetchInTab({ url, timeoutMs }: { url: string; timeoutMs: number }): Promise<Fetched | string> {
   try {
@@ -76,7 +76,7 @@ async function fetchInTab({ url, timeoutMs }: { url: string; timeoutMs: number }
   } catch (error) {
     return error instanceof Error && error.name === 'TimeoutError'
       ? `Timeout ${timeoutMs}ms exceeded`
-      : `net::ERR_FAILED (${String(error)})`;
+      : String(error);
   }
 }
 
@@ -212,7 +212,7 @@ export class CustomerConnectNavigator {
         error: unknown;
         page?: Page;
         html?: string;
-        /** Set when the page was fetched: the tab still shows an earlier page. */
+        /** Set when the page was fetched: the reading tab shows only its empty page, not this one. */
         fetchedUrl?: string;
         retryAfterMs?: number;
       }
@@ -282,7 +282,14 @@ export class CustomerConnectNavigator {
   }
 
   private async fetch(page: Page, url: string): Promise<Loaded> {
-    const fetched = await page.evaluate(fetchInTab, { url, timeoutMs: this.settings.navigationTimeoutMs });
+    let fetched: Fetched | string;
+    try {
+      fetched = await page.evaluate(fetchInTab, { url, timeoutMs: this.settings.navigationTimeoutMs });
+    } catch (error) {
+      // The tab itself failed (a crashed renderer): closed, so the next attempt reads in a new one.
+      await page.close().catch(() => undefined);
+      throw new PortalUnavailableError(url, undefined, error);
+    }
     if (typeof fetched === 'string') throw new PortalUnavailableError(url, undefined, new Error(fetched));
     return {
       status: fetched.status,

@@ -250,6 +250,32 @@ describe('CustomerConnect sync when the portal misbehaves', () => {
     expect(sim.stats().maxConcurrent).toBeLessThanOrEqual(3);
   });
 
+  it('reads on in a new tab when the reading tab dies mid-run', async () => {
+    const { sim, settings } = await fresh({
+      seed: 12,
+      orders: 20,
+      oddRows: false,
+      newestOrderId: 86000,
+      delays: { 'order-info': 50 },
+    });
+    // Stands in for a crashed renderer: the tab goes away while order pages are being fetched in it.
+    let closed = 0;
+    const killer = setInterval(() => {
+      if (closed > 0 || sim.stats().requests['order-info'] < 3) return;
+      for (const context of browser.contexts())
+        for (const page of context.pages())
+          if (page.url().endsWith('/syncworker-reading-tab')) {
+            closed++;
+            void page.close();
+          }
+    }, 5);
+    const result = await run(db, settings, { mode: 'full' }).finally(() => clearInterval(killer));
+    expect(closed).toBe(1);
+    expect(result.error).toBeUndefined();
+    expect(result.counters).toMatchObject({ created: 20, failed: 0 });
+    expect(result.summary!.navigation!.retries).toBeGreaterThanOrEqual(1);
+  });
+
   it('stops cleanly on a changed layout, saving screenshot, HTML and trace once per distinct error', async () => {
     const { sim, dir, settings } = await fresh({ seed: 5, orders: 12, newestOrderId: 82000 });
     sim.setMarkup('renamed-list-class');
