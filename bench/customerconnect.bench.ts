@@ -11,7 +11,7 @@ import { availableParallelism } from 'node:os';
 import { customerConnectFeature } from '../src/scrapers/customerconnect/feature.js';
 import { startTestWorker } from '../test/helpers/worker.js';
 import { startCustomerConnectSimulator } from '../test/sim/customerconnect/server.js';
-import { monitorProcessTree } from './process-memory.js';
+import { monitorProcessTree } from './process-tree.js';
 import type { Benchmark, BenchRow } from './types.js';
 
 const orders = Number(process.env.BENCH_CUSTOMERCONNECT_ORDERS ?? 300);

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { routeStarFeature } from '../src/scrapers/routestar/feature.js';
 import { startTestWorker } from '../test/helpers/worker.js';
 import { startRouteStarSimulator } from '../test/sim/routestar/server.js';
-import { monitorProcessTree } from './process-memory.js';
+import { monitorProcessTree } from './process-tree.js';
 import type { Benchmark, BenchRow } from './types.js';
 
 // BENCH_ROUTESTAR_INVOICES=40 measures a smaller sample (half pending, half closed) to compare changes quickly;

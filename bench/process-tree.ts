@@ -83,10 +83,3 @@ export function monitorProcessTree(rootPid: number, intervalMs = 250): { stop():
     },
   };
 }
-
-/** Resident memory (bytes) of a process and all its descendants, now. */
-export function treeRss(rootPid: number): number {
-  let rss = 0;
-  for (const p of treeOf(rootPid).values()) rss += p.rssBytes;
-  return rss;
-}
