@@ -13,6 +13,29 @@ export function onLoginPage(page: Page, profile: RouteStarProfile): boolean {
   return page.url().includes(profile.login.urlContains);
 }
 
+/**
+ * Runs an evaluation inside the page. When the page navigates meanwhile (the portal sends a page to its login form as
+ * soon as one of its data requests is refused for an expired session), the evaluation fails with a destroyed context,
+ * often before the new address is known: wait for the new page, then report an expired session or a page that went
+ * away, which the step's retry understands, instead of an error nobody can act on.
+ */
+async function inPage<R>(
+  page: Page,
+  profile: RouteStarProfile,
+  step: string,
+  evaluation: () => Promise<R>,
+): Promise<R> {
+  try {
+    return await evaluation();
+  } catch (error) {
+    const navigated = /execution context was destroyed|navigat/i.test(String(error));
+    if (!navigated && !onLoginPage(page, profile)) throw error;
+    await page.waitForLoadState('domcontentloaded', { timeout: 10_000 }).catch(() => undefined);
+    if (onLoginPage(page, profile)) throw new SessionExpiredError(step);
+    throw new PortalUnavailableError(step, `the page went to ${page.url()} while it was being read`);
+  }
+}
+
 /** Closes jquery-confirm / bootbox / Bootstrap pop-ups; Escape when none of the known buttons is there. */
 export async function dismissModals(page: Page, profile: RouteStarProfile): Promise<number> {
   let dismissed = 0;
@@ -136,19 +159,26 @@ async function snapshotsInPage({
 }
 
 /** The grid's master table with the form state, as snapshots taken from the top of its scroller to the bottom. */
-export async function captureGrid(page: Page, profile: RouteStarProfile, scope = ''): Promise<string[]> {
+export async function captureGrid(
+  page: Page,
+  profile: RouteStarProfile,
+  step: string,
+  scope = '',
+): Promise<string[]> {
   const root = `${scope} ${profile.grid.master}`.trim();
-  const snapshots = await page.evaluate(snapshotsInPage, {
-    root,
-    scroller: `${scope} ${profile.grid.scroller}`.trim(),
-  });
-  if (snapshots.length === 0) throw new MarkupChangedError('grid capture', [`the grid (${root}) is gone`]);
+  const scroller = `${scope} ${profile.grid.scroller}`.trim();
+  const snapshots = await inPage(page, profile, step, () =>
+    page.evaluate(snapshotsInPage, { root, scroller }),
+  );
+  if (snapshots.length === 0) throw new MarkupChangedError(step, [`the grid (${root}) is gone`]);
   return snapshots;
 }
 
 /** The page body with the form state: the head holds the grid library's style sheets, a large share to parse. */
-export async function captureBody(page: Page): Promise<string> {
-  const [html] = await page.evaluate(snapshotsInPage, { root: 'body', scroller: null });
+async function captureBody(page: Page, profile: RouteStarProfile, step: string): Promise<string> {
+  const [html] = await inPage(page, profile, step, () =>
+    page.evaluate(snapshotsInPage, { root: 'body', scroller: null }),
+  );
   return html ?? '';
 }
 
@@ -251,7 +281,7 @@ export async function goToNextPage(page: Page, profile: RouteStarProfile, step: 
     rows: `${profile.grid.table} tbody tr`,
     errorBanner: profile.grid.errorBanner,
   };
-  const before = await page.evaluate(pagerInPage, args);
+  const before = await inPage(page, profile, step, () => page.evaluate(pagerInPage, args));
   if (!before.pager) {
     // No pager is normal for an empty list only; taking a missing one for "last page" would end every read at page 1.
     if (before.rows === 0) return 'last-page';
@@ -282,10 +312,9 @@ export async function goToNextPage(page: Page, profile: RouteStarProfile, step: 
       sliceMs: Math.max(1, Math.min(1_000, deadline - Date.now())),
       pollMs: profile.waits.pollMs,
     };
-    const now: PagerState = await page.evaluate(pagerInPage, { ...args, wait }).catch((error: unknown) => {
-      if (onLoginPage(page, profile)) throw new SessionExpiredError(step);
-      throw error;
-    });
+    const now: PagerState = await inPage(page, profile, step, () =>
+      page.evaluate(pagerInPage, { ...args, wait }),
+    );
     if (now.error !== null)
       throw new PortalUnavailableError(step, `page ${target} did not load: the page reported "${now.error}"`);
     if (now.active !== null && now.active !== target && now.active !== current) {
@@ -401,14 +430,10 @@ export async function readInvoiceDetail(
     if (onLoginPage(page, profile)) throw new SessionExpiredError(step);
     const sliceMs = Math.max(1, Math.min(1_000, deadline - Date.now()));
     const modal = dismissals < 5 ? profile.modals.open : null;
-    const state = await page
-      .evaluate(openLinesTabInPage, { ...args, modal, sliceMs })
-      .catch((error: unknown) => {
-        // The page navigated away (to the login page, when the session expired while its data loaded).
-        if (onLoginPage(page, profile)) throw new SessionExpiredError(step);
-        throw error;
-      });
-    if (state === 'drawn') return captureBody(page);
+    const state = await inPage(page, profile, step, () =>
+      page.evaluate(openLinesTabInPage, { ...args, modal, sliceMs }),
+    );
+    if (state === 'drawn') return captureBody(page, profile, step);
     if (state === 'no-tab') {
       throw new MarkupChangedError(step, [`the "Line Items" tab (${profile.detail.linesTab}) was not found`]);
     }

@@ -374,7 +374,7 @@ export async function syncRouteStar(
         // The detail tabs opened after the list push it to the back, where Chromium throttles its timers and
         // animation frames: scrolling the grid and turning pages then cost about a second per step.
         await page!.bringToFront();
-        const snapshots = await captureGrid(page!, profile);
+        const snapshots = await captureGrid(page!, profile, step);
         let parsed;
         try {
           parsed = parseInvoiceList(snapshots, listType, profile, deps.baseUrl);
