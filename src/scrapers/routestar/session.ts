@@ -143,7 +143,17 @@ export class RouteStarSession {
       for (let login = 0; ; login++) {
         this.pageLoads += 1;
         // The document and its scripts are enough: the grid is drawn later anyway and is waited for on its own.
-        const response = await this.limiter.schedule(() => page.goto(url, { waitUntil: 'domcontentloaded' }));
+        const response = await this.limiter
+          .schedule(() => page.goto(url, { waitUntil: 'domcontentloaded' }))
+          .catch(async (error: unknown) => {
+            // The page being left can still navigate by itself (its script sends a refused data request to the
+            // login form) and cut this navigation short: what counts is where the tab ends up.
+            if (!/interrupted by another navigation/i.test(String(error))) throw error;
+            await page.waitForLoadState('domcontentloaded').catch(() => undefined);
+            if (!onLoginPage(page, this.options.profile) && page.url() !== url)
+              throw new PortalUnavailableError(step, `the page was sent to ${page.url()} instead of ${path}`);
+            return null;
+          });
         const status = response?.status() ?? 0;
         if (status >= 500) throw new PortalUnavailableError(step, `HTTP ${status} for ${path}`);
         if (!onLoginPage(page, this.options.profile)) {

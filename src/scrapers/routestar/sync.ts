@@ -25,7 +25,7 @@ import { salesInvoices } from '../../models/index.js';
 import type { FailureArtefactStore } from '../artefacts.js';
 import { TabPool } from '../tab-pool.js';
 import { closedWindow } from './dates.js';
-import { MarkupChangedError, SessionExpiredError } from './errors.js';
+import { isRetryable, MarkupChangedError, SessionExpiredError } from './errors.js';
 import { captureGrid, goToNextPage, readInvoiceDetail, setDateWindow, waitForGrid } from './navigate.js';
 import {
   parseInvoiceDetail,
@@ -360,6 +360,21 @@ export async function syncRouteStar(
     };
 
     const pool = new TabPool<PlannedRow>(deps.detailTabs ?? 1, readAndStore);
+    /**
+     * The list page can be sent away mid-read: to the login form when the session expired, or back to page 1 when
+     * another tab logged in first. Then it is opened again at the page being read (logging in if needed) and the
+     * read is done once more.
+     */
+    const recovering = async <T>(read: () => Promise<T>): Promise<T> => {
+      try {
+        return await read();
+      } catch (error) {
+        if (!(error instanceof SessionExpiredError) && !isRetryable(error)) throw error;
+        await session.withRetry(step, () => openAt(pageNo));
+        return read();
+      }
+    };
+
     try {
       await session.recycleIfDue();
       await traced(step, () => session.withRetry(step, () => openAt(1)));
@@ -374,7 +389,7 @@ export async function syncRouteStar(
         // The detail tabs opened after the list push it to the back, where Chromium throttles its timers and
         // animation frames: scrolling the grid and turning pages then cost about a second per step.
         await page!.bringToFront();
-        const snapshots = await captureGrid(page!, profile, step);
+        const snapshots = await recovering(() => captureGrid(page!, profile, step));
         let parsed;
         try {
           parsed = parseInvoiceList(snapshots, listType, profile, deps.baseUrl);
@@ -446,17 +461,7 @@ export async function syncRouteStar(
         await recycleWhenDue(pool);
         if (page!.isClosed()) await session.withRetry(step, () => openAt(pageNo));
         await page!.bringToFront();
-        let turn;
-        try {
-          turn = await goToNextPage(page!, profile, step);
-        } catch (error) {
-          if (!(error instanceof SessionExpiredError)) throw error;
-          await session.withRetry(step, async () => {
-            await session.login(page!);
-            await openAt(pageNo);
-          });
-          turn = await goToNextPage(page!, profile, step);
-        }
+        const turn = await recovering(() => goToNextPage(page!, profile, step));
         if (turn === 'last-page') break;
         if (turn === 'unchanged') {
           result.stoppedBy = 'page-unchanged';
