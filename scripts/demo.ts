@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { loadConfig, secretValues } from '../src/config/index.js';
-import { getRun, type SyncRun } from '../src/jobs/runs.js';
+import { getRun, runEvents, type SyncRun } from '../src/jobs/runs.js';
 import { createLogger } from '../src/log.js';
 import { startWorker, stopOnSignals, type Worker } from '../src/worker.js';
 import { startCustomerConnectSimulator } from '../test/sim/customerconnect/server.js';
@@ -129,6 +129,14 @@ for (const [job, data] of jobs) {
     `${run.status} in ${((Date.now() - started) / 1000).toFixed(1)} s — created ${run.created}, updated ${run.updated}, ` +
       `unchanged ${run.unchanged}, skipped ${run.skipped}, failed ${run.failed}`,
   );
+  if (run.status !== 'succeeded') {
+    // The simulators seed a few bad records on purpose: show that they were set aside, and why.
+    const problems = (await runEvents(worker.database.db, run.id)).filter(
+      (e) => e.level === 'error' || e.level === 'warn',
+    );
+    for (const e of problems.slice(0, 3)) say(`    ${e.level}: ${e.message}`);
+    if (problems.length > 3) say(`    … ${problems.length - 3} more: GET /api/runs/${run.id}`);
+  }
 }
 
 await printSummary(worker);
