@@ -259,7 +259,8 @@ export async function syncRouteStar(
     }
   }
 
-  // Invoices are written one at a time, in the order their details arrive, as they were before tabs ran in parallel.
+  // Invoices are written one at a time, in the order their details arrive: two transactions adding the same new items
+  // in a different order could deadlock each other on PostgreSQL.
   let writes = Promise.resolve();
   function store(input: SalesInvoiceInput): Promise<void> {
     writes = writes.then(() => write(input));
