@@ -11,14 +11,13 @@ import { availableParallelism } from 'node:os';
 import { customerConnectFeature } from '../src/scrapers/customerconnect/feature.js';
 import { startTestWorker } from '../test/helpers/worker.js';
 import { startCustomerConnectSimulator } from '../test/sim/customerconnect/server.js';
-import { monitorProcessTree } from './process-tree.js';
+import { timedRun } from './timed-run.js';
 import type { Benchmark, BenchRow } from './types.js';
 
 const orders = Number(process.env.BENCH_CUSTOMERCONNECT_ORDERS ?? 300);
 const ordersPerPage = 10;
 const pageDelayMs = 100;
 const concurrency = 4;
-const timeLimitMs = 20 * 60 * 1000;
 const cores = availableParallelism();
 
 const benchmark: Benchmark = {
@@ -46,26 +45,14 @@ const benchmark: Benchmark = {
         PORTAL_TRACE: 'false',
       },
     });
-    const monitor = monitorProcessTree(process.pid);
     try {
-      const started = performance.now();
-      const cpuBefore = process.cpuUsage();
-      let timer: NodeJS.Timeout | undefined;
-      const run = await Promise.race([
-        tw.worker.runner.runNow('customerconnect.sync', { mode: 'full' }, 'cli'),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(
-            () => reject(new Error(`the sync did not finish within ${timeLimitMs / 60_000} minutes`)),
-            timeLimitMs,
-          );
-        }),
-      ]).finally(() => clearTimeout(timer));
-      const seconds = (performance.now() - started) / 1000;
-      const cpu = process.cpuUsage(cpuBefore);
-      const usage = monitor.stop();
-      const workerCpu = (cpu.user + cpu.system) / 1e6;
-      const chromiumCpu = usage.descendantsCpuSeconds;
-      if (run.status !== 'succeeded') throw new Error(`the sync ended ${run.status}: ${run.error ?? ''}`);
+      const {
+        run,
+        seconds,
+        workerCpuSeconds: workerCpu,
+        childCpuSeconds: chromiumCpu,
+        ...usage
+      } = await timedRun(tw, 'customerconnect.sync', { mode: 'full' });
 
       const listPages = Math.ceil(orders / ordersPerPage);
       const listFloor = (2 * pageDelayMs + listPages * pageDelayMs) / 1000;
@@ -95,7 +82,6 @@ const benchmark: Benchmark = {
         },
       ];
     } finally {
-      monitor.stop();
       await tw.stop();
       await sim.close();
     }

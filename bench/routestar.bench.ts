@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { routeStarFeature } from '../src/scrapers/routestar/feature.js';
 import { startTestWorker } from '../test/helpers/worker.js';
 import { startRouteStarSimulator } from '../test/sim/routestar/server.js';
-import { monitorProcessTree } from './process-tree.js';
+import { timedRun } from './timed-run.js';
 import type { Benchmark, BenchRow } from './types.js';
 
 // BENCH_ROUTESTAR_INVOICES=40 measures a smaller sample (half pending, half closed) to compare changes quickly;
@@ -25,7 +25,6 @@ const rowsPerPage = 10;
 const pageDelayMs = 100;
 const gridDelayMs = 200;
 const cores = availableParallelism();
-const timeLimitMs = 20 * 60 * 1000;
 
 const benchmark: Benchmark = {
   name: 'routestar',
@@ -57,26 +56,14 @@ const benchmark: Benchmark = {
         PORTAL_TRACE: 'false',
       },
     });
-    const monitor = monitorProcessTree(process.pid);
     try {
-      const started = performance.now();
-      const cpuBefore = process.cpuUsage();
-      let timer: NodeJS.Timeout | undefined;
-      const run = await Promise.race([
-        tw.worker.runner.runNow('routestar.sync', { mode: 'full' }, 'cli'),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(
-            () => reject(new Error(`the sync did not finish within ${timeLimitMs / 60_000} minutes`)),
-            timeLimitMs,
-          );
-        }),
-      ]).finally(() => clearTimeout(timer));
-      const seconds = (performance.now() - started) / 1000;
-      const cpu = process.cpuUsage(cpuBefore);
-      const usage = monitor.stop();
-      const workerCpu = (cpu.user + cpu.system) / 1e6;
-      const chromiumCpu = usage.descendantsCpuSeconds;
-      if (run.status !== 'succeeded') throw new Error(`the sync ended ${run.status}: ${run.error ?? ''}`);
+      const {
+        run,
+        seconds,
+        workerCpuSeconds: workerCpu,
+        childCpuSeconds: chromiumCpu,
+        ...usage
+      } = await timedRun(tw, 'routestar.sync', { mode: 'full' });
 
       const listPages = Math.ceil(pending / rowsPerPage) + Math.ceil(closed / rowsPerPage);
       // Each list: its HTML page and first data load; the closed list loads again for each of the two date inputs.
@@ -107,7 +94,6 @@ const benchmark: Benchmark = {
         },
       ];
     } finally {
-      monitor.stop();
       await tw.stop();
       await sim.close();
       rmSync(profileDir, { recursive: true, force: true });
