@@ -3,18 +3,18 @@
  * is configured), the API routes that queue it and show the purchase orders read, and the "do my credentials
  * work?" check.
  */
-import { and, count, desc, eq, ne, sql } from 'drizzle-orm';
+import { and, count, desc, eq, sql } from 'drizzle-orm';
 import { Router } from 'express';
 import { z } from 'zod';
-import { addSyncModeRoutes } from '../sync-routes.js';
-import { documentRoute } from '../../api/openapi.js';
+import { addStoredDocumentRoutes, lastSyncRun, lineAndPostingCounts } from '../document-routes.js';
+import { addSyncDetailsRoute, addSyncModeRoutes } from '../sync-routes.js';
 import { decodeCursor, pageQuery, toPage } from '../../api/pagination.js';
-import { HttpProblem, notFound, parseInput } from '../../api/problem.js';
+import { HttpProblem } from '../../api/problem.js';
 import { portalSettings, type PortalSettings } from '../../config/portals.js';
 import type { AppContext, Feature, FeatureFactory } from '../../feature.js';
 import type { JobDefinition } from '../../jobs/types.js';
 import { postingRulesFrom } from '../../ledger/index.js';
-import { purchaseOrderLines, purchaseOrders, syncRuns } from '../../models/index.js';
+import { purchaseOrderLines, purchaseOrders } from '../../models/index.js';
 import { portalSessionStore } from '../portal-session-store.js';
 import { loadCustomerConnectProfile } from './profile.js';
 import { CustomerConnectSession } from './session.js';
@@ -72,6 +72,7 @@ export const customerConnectFeature: FeatureFactory = (app: AppContext): Feature
   };
 
   const routes = Router();
+  const portal = { path: 'customerconnect', label: 'CustomerConnect' };
   const enqueue = async (data: z.input<typeof customerConnectSyncData>) => {
     // Posting stock needs only the database, so it is allowed without the portal.
     if (!configured && data.mode !== 'stock')
@@ -81,166 +82,112 @@ export const customerConnectFeature: FeatureFactory = (app: AppContext): Feature
 
   addSyncModeRoutes(
     routes,
-    { path: 'customerconnect', label: 'CustomerConnect' },
+    portal,
     ['orders', 'all-details', 'stock', 'full'] as const,
     syncOptions,
     enqueue,
   );
 
-  documentRoute({
-    method: 'post',
-    path: '/api/customerconnect/sync/details/:orderNumber',
-    summary: 'Queue a re-read of one CustomerConnect order detail page',
-    tags: ['customerconnect'],
-    responses: {
-      '202': { description: 'Queued; the body holds the run id' },
-      '400': { description: 'Not an order number' },
-      '409': { description: 'CustomerConnect is not configured' },
-    },
-  });
-  routes.post('/customerconnect/sync/details/:orderNumber', async (req, res) => {
-    const number = parseInput(orderNumber, req.params.orderNumber, 'order number');
-    const { runId } = await enqueue({ mode: 'details', orderNumber: number });
-    res.status(202).location(`/api/runs/${runId}`).json({ runId });
-  });
+  addSyncDetailsRoute(routes, portal, 'order', orderNumber, (number) =>
+    enqueue({ mode: 'details', orderNumber: number }),
+  );
 
-  const listQuery = pageQuery.extend({
-    status: z.string().min(1).optional(),
-    withoutLines: z.enum(['true', 'false']).optional(),
-  });
-  documentRoute({
-    method: 'get',
-    path: '/api/customerconnect/orders',
-    summary: 'CustomerConnect purchase orders stored, newest first (cursor pagination)',
-    tags: ['customerconnect'],
-    query: listQuery,
-    responses: { '200': { description: 'A page of orders and the cursor of the next one' } },
-  });
-  routes.get('/customerconnect/orders', async (req, res) => {
-    const query = parseInput(listQuery, req.query, 'query');
-    // Order IDs grow with time; comparing them as numbers keeps 99999 before 100000.
-    const numberKey = sql<string>`(${purchaseOrders.orderNumber})::numeric`;
-    const filters = [eq(purchaseOrders.source, customerConnectSource)];
-    if (query.status) filters.push(eq(purchaseOrders.status, query.status));
-    if (query.withoutLines === 'true') filters.push(sql`${purchaseOrders.linesChecksum} is null`);
-    if (query.withoutLines === 'false') filters.push(sql`${purchaseOrders.linesChecksum} is not null`);
-    if (query.cursor) {
-      const [number] = decodeCursor(query.cursor);
-      if (typeof number !== 'string' || !/^\d+$/.test(number)) {
-        throw new HttpProblem(
-          400,
-          'Bad Request',
-          'The cursor is not valid; use the nextCursor of a previous page',
-          {
-            errors: [{ field: 'cursor', message: 'not a cursor returned by this API' }],
-          },
-        );
+  addStoredDocumentRoutes(routes, {
+    portal,
+    noun: 'order',
+    title: 'purchase order',
+    listQuery: pageQuery.extend({
+      status: z.string().min(1).optional(),
+      withoutLines: z.enum(['true', 'false']).optional(),
+    }),
+    async list(query) {
+      // Order IDs grow with time; comparing them as numbers keeps 99999 before 100000.
+      const numberKey = sql<string>`(${purchaseOrders.orderNumber})::numeric`;
+      const filters = [eq(purchaseOrders.source, customerConnectSource)];
+      if (query.status) filters.push(eq(purchaseOrders.status, query.status));
+      if (query.withoutLines === 'true') filters.push(sql`${purchaseOrders.linesChecksum} is null`);
+      if (query.withoutLines === 'false') filters.push(sql`${purchaseOrders.linesChecksum} is not null`);
+      if (query.cursor) {
+        const [number] = decodeCursor(query.cursor);
+        if (typeof number !== 'string' || !/^\d+$/.test(number)) {
+          throw new HttpProblem(
+            400,
+            'Bad Request',
+            'The cursor is not valid; use the nextCursor of a previous page',
+            {
+              errors: [{ field: 'cursor', message: 'not a cursor returned by this API' }],
+            },
+          );
+        }
+        filters.push(sql`${numberKey} < ${number}::numeric`);
       }
-      filters.push(sql`${numberKey} < ${number}::numeric`);
-    }
-    const rows = await app.db
-      .select({
-        orderNumber: purchaseOrders.orderNumber,
-        poNumber: purchaseOrders.poNumber,
-        vendor: purchaseOrders.vendor,
-        status: purchaseOrders.status,
-        orderDate: purchaseOrders.orderDate,
-        subtotal: purchaseOrders.subtotal,
-        tax: purchaseOrders.tax,
-        shipping: purchaseOrders.shipping,
-        total: purchaseOrders.total,
-        lineCount: purchaseOrders.lineCount,
-        linesRead: sql<boolean>`${purchaseOrders.linesChecksum} is not null`,
-        posted: sql<boolean>`${purchaseOrders.postingRevision} = ${purchaseOrders.postedRevision}`,
-        updatedAt: purchaseOrders.updatedAt,
-      })
-      .from(purchaseOrders)
-      .where(and(...filters))
-      .orderBy(desc(numberKey))
-      .limit(query.limit + 1);
-    res.json(toPage(rows, query.limit, (r) => [r.orderNumber]));
-  });
-
-  documentRoute({
-    method: 'get',
-    path: '/api/customerconnect/orders/:orderNumber',
-    summary: 'One CustomerConnect purchase order with its lines',
-    tags: ['customerconnect'],
-    responses: { '200': { description: 'The order' }, '404': { description: 'Not stored' } },
-  });
-  routes.get('/customerconnect/orders/:orderNumber', async (req, res) => {
-    const [order] = await app.db
-      .select()
-      .from(purchaseOrders)
-      .where(
-        and(
-          eq(purchaseOrders.source, customerConnectSource),
-          eq(purchaseOrders.orderNumber, req.params.orderNumber),
-        ),
-      );
-    if (!order) throw notFound(`CustomerConnect order ${req.params.orderNumber}`);
-    const lines = await app.db
-      .select({
-        lineNo: purchaseOrderLines.lineNo,
-        sku: purchaseOrderLines.sku,
-        name: purchaseOrderLines.name,
-        qty: purchaseOrderLines.qty,
-        unitPrice: purchaseOrderLines.unitPrice,
-        lineTotal: purchaseOrderLines.lineTotal,
-      })
-      .from(purchaseOrderLines)
-      .where(eq(purchaseOrderLines.purchaseOrderId, order.id))
-      .orderBy(purchaseOrderLines.lineNo);
-    res.json({ ...order, lines });
-  });
-
-  documentRoute({
-    method: 'get',
-    path: '/api/customerconnect/stats',
-    summary:
+      const rows = await app.db
+        .select({
+          orderNumber: purchaseOrders.orderNumber,
+          poNumber: purchaseOrders.poNumber,
+          vendor: purchaseOrders.vendor,
+          status: purchaseOrders.status,
+          orderDate: purchaseOrders.orderDate,
+          subtotal: purchaseOrders.subtotal,
+          tax: purchaseOrders.tax,
+          shipping: purchaseOrders.shipping,
+          total: purchaseOrders.total,
+          lineCount: purchaseOrders.lineCount,
+          linesRead: sql<boolean>`${purchaseOrders.linesChecksum} is not null`,
+          posted: sql<boolean>`${purchaseOrders.postingRevision} = ${purchaseOrders.postedRevision}`,
+          updatedAt: purchaseOrders.updatedAt,
+        })
+        .from(purchaseOrders)
+        .where(and(...filters))
+        .orderBy(desc(numberKey))
+        .limit(query.limit + 1);
+      return toPage(rows, query.limit, (r) => [r.orderNumber]);
+    },
+    async one(number) {
+      const [order] = await app.db
+        .select()
+        .from(purchaseOrders)
+        .where(and(eq(purchaseOrders.source, customerConnectSource), eq(purchaseOrders.orderNumber, number)));
+      if (!order) return undefined;
+      const lines = await app.db
+        .select({
+          lineNo: purchaseOrderLines.lineNo,
+          sku: purchaseOrderLines.sku,
+          name: purchaseOrderLines.name,
+          qty: purchaseOrderLines.qty,
+          unitPrice: purchaseOrderLines.unitPrice,
+          lineTotal: purchaseOrderLines.lineTotal,
+        })
+        .from(purchaseOrderLines)
+        .where(eq(purchaseOrderLines.purchaseOrderId, order.id))
+        .orderBy(purchaseOrderLines.lineNo);
+      return { ...order, lines };
+    },
+    statsSummary:
       'CustomerConnect orders by status, those without lines or awaiting posting, and the last sync run',
-    tags: ['customerconnect'],
-    responses: { '200': { description: 'Counts' } },
-  });
-  routes.get('/customerconnect/stats', async (_req, res) => {
-    const byStatus = await app.db
-      .select({ status: purchaseOrders.status, orders: count() })
-      .from(purchaseOrders)
-      .where(eq(purchaseOrders.source, customerConnectSource))
-      .groupBy(purchaseOrders.status)
-      .orderBy(purchaseOrders.status);
-    const [totals] = await app.db
-      .select({
-        orders: count(),
-        withoutLines: sql<number>`count(*) filter (where ${purchaseOrders.linesChecksum} is null)`.mapWith(
-          Number,
-        ),
-        awaitingPosting:
-          sql<number>`count(*) filter (where ${purchaseOrders.postingRevision} <> ${purchaseOrders.postedRevision})`.mapWith(
-            Number,
-          ),
-        newestOrderDate: sql<string | null>`max(${purchaseOrders.orderDate})`,
-      })
-      .from(purchaseOrders)
-      .where(eq(purchaseOrders.source, customerConnectSource));
-    const [lastRun] = await app.db
-      .select({
-        id: syncRuns.id,
-        status: syncRuns.status,
-        queuedAt: syncRuns.queuedAt,
-        finishedAt: syncRuns.finishedAt,
-      })
-      .from(syncRuns)
-      .where(and(eq(syncRuns.job, JOB_NAME), ne(syncRuns.status, 'queued')))
-      .orderBy(desc(syncRuns.queuedAt))
-      .limit(1);
-    res.json({
-      configured,
-      ...(configured ? {} : { detail: notConfiguredMessage(settings) }),
-      ...totals,
-      byStatus,
-      lastRun: lastRun ?? null,
-    });
+    async stats() {
+      const byStatus = await app.db
+        .select({ status: purchaseOrders.status, orders: count() })
+        .from(purchaseOrders)
+        .where(eq(purchaseOrders.source, customerConnectSource))
+        .groupBy(purchaseOrders.status)
+        .orderBy(purchaseOrders.status);
+      const [totals] = await app.db
+        .select({
+          orders: count(),
+          ...lineAndPostingCounts(purchaseOrders),
+          newestOrderDate: sql<string | null>`max(${purchaseOrders.orderDate})`,
+        })
+        .from(purchaseOrders)
+        .where(eq(purchaseOrders.source, customerConnectSource));
+      return {
+        configured,
+        ...(configured ? {} : { detail: notConfiguredMessage(settings) }),
+        ...totals,
+        byStatus,
+        lastRun: await lastSyncRun(app.db, JOB_NAME),
+      };
+    },
   });
 
   return {

@@ -2,19 +2,19 @@
  * RouteStar in the worker: the `routestar.sync` job (one run at a time, scheduled only when the portal is
  * configured), the API routes that queue it and show what was read, and the "do my credentials work?" check.
  */
-import { and, count, desc, eq, isNotNull, isNull, ne, sql } from 'drizzle-orm';
+import { and, count, desc, eq, isNotNull, isNull, sql } from 'drizzle-orm';
 import { Router } from 'express';
 import type { Browser } from 'playwright';
 import { z } from 'zod';
 import { portalSettings, type PortalSettings } from '../../config/portals.js';
 import type { AppContext, Feature, FeatureFactory } from '../../feature.js';
-import { addSyncModeRoutes } from '../sync-routes.js';
-import { documentRoute } from '../../api/openapi.js';
+import { addStoredDocumentRoutes, lastSyncRun, lineAndPostingCounts } from '../document-routes.js';
+import { addSyncDetailsRoute, addSyncModeRoutes } from '../sync-routes.js';
 import { decodeCursor, pageQuery, toPage } from '../../api/pagination.js';
-import { HttpProblem, notFound, parseInput } from '../../api/problem.js';
+import { HttpProblem } from '../../api/problem.js';
 import type { JobDefinition } from '../../jobs/types.js';
 import { postingRulesFrom } from '../../ledger/index.js';
-import { salesInvoiceLines, salesInvoices, syncRuns } from '../../models/index.js';
+import { salesInvoiceLines, salesInvoices } from '../../models/index.js';
 import { failureArtefactStore } from '../artefacts.js';
 import { portalSessionStore } from '../portal-session-store.js';
 import { loadRouteStarProfile } from './profile.js';
@@ -104,164 +104,109 @@ export const routeStarFeature: FeatureFactory = (app: AppContext): Feature => {
   };
 
   const routes = Router();
+  const portal = { path: 'routestar', label: 'RouteStar' };
   const enqueue = async (data: z.input<typeof routeStarSyncData>) => {
     if (!configured) throw new HttpProblem(409, 'Not Configured', notConfiguredMessage(settings));
     return app.jobs.enqueue(JOB_NAME, data, 'manual');
   };
-  addSyncModeRoutes(
-    routes,
-    { path: 'routestar', label: 'RouteStar' },
-    ['pending', 'closed', 'stock', 'full'] as const,
-    syncOptions,
-    enqueue,
+  addSyncModeRoutes(routes, portal, ['pending', 'closed', 'stock', 'full'] as const, syncOptions, enqueue);
+  addSyncDetailsRoute(routes, portal, 'invoice', invoiceNumber, (number) =>
+    enqueue({ mode: 'details', invoiceNumber: number }),
   );
-  documentRoute({
-    method: 'post',
-    path: '/api/routestar/sync/details/:invoiceNumber',
-    summary: 'Queue a re-read of one RouteStar invoice detail page',
-    tags: ['routestar'],
-    responses: {
-      '202': { description: 'Queued; the body holds the run id' },
-      '400': { description: 'Not an invoice number' },
-      '409': { description: 'RouteStar is not configured' },
-    },
-  });
-  routes.post('/routestar/sync/details/:invoiceNumber', async (req, res) => {
-    const number = parseInput(invoiceNumber, req.params.invoiceNumber, 'invoice number');
-    const { runId } = await enqueue({ mode: 'details', invoiceNumber: number });
-    res.status(202).location(`/api/runs/${runId}`).json({ runId });
-  });
 
-  const listQuery = pageQuery.extend({
-    listType: z.enum(['pending', 'closed']).optional(),
-    status: z.string().min(1).optional(),
-    missing: z.enum(['true', 'false']).optional(),
-  });
-  documentRoute({
-    method: 'get',
-    path: '/api/routestar/invoices',
-    summary: 'RouteStar invoices stored, newest first (cursor pagination)',
-    tags: ['routestar'],
-    query: listQuery,
-    responses: { '200': { description: 'A page of invoices and the cursor of the next one' } },
-  });
-  routes.get('/routestar/invoices', async (req, res) => {
-    const query = parseInput(listQuery, req.query, 'query');
-    // Invoice numbers grow with time; ordering by their numeric part keeps NRV999 before NRV1000.
-    const numberKey = sql<number>`coalesce(nullif(regexp_replace(${salesInvoices.invoiceNumber}, '\\D', '', 'g'), ''), '0')::bigint`;
-    const filters = [eq(salesInvoices.source, SOURCE)];
-    if (query.listType) filters.push(eq(salesInvoices.listType, query.listType));
-    if (query.status) filters.push(eq(salesInvoices.status, query.status));
-    if (query.missing === 'true') filters.push(isNotNull(salesInvoices.missingSince));
-    if (query.missing === 'false') filters.push(isNull(salesInvoices.missingSince));
-    if (query.cursor) {
-      const [n, number] = decodeCursor(query.cursor);
-      if (typeof n !== 'number' || typeof number !== 'string') {
-        throw new HttpProblem(
-          400,
-          'Bad Request',
-          'The cursor is not valid; use the nextCursor of a previous page',
-        );
+  addStoredDocumentRoutes(routes, {
+    portal,
+    noun: 'invoice',
+    title: 'invoice',
+    listQuery: pageQuery.extend({
+      listType: z.enum(['pending', 'closed']).optional(),
+      status: z.string().min(1).optional(),
+      missing: z.enum(['true', 'false']).optional(),
+    }),
+    async list(query) {
+      // Invoice numbers grow with time; ordering by their numeric part keeps NRV999 before NRV1000.
+      const numberKey = sql<number>`coalesce(nullif(regexp_replace(${salesInvoices.invoiceNumber}, '\\D', '', 'g'), ''), '0')::bigint`;
+      const filters = [eq(salesInvoices.source, SOURCE)];
+      if (query.listType) filters.push(eq(salesInvoices.listType, query.listType));
+      if (query.status) filters.push(eq(salesInvoices.status, query.status));
+      if (query.missing === 'true') filters.push(isNotNull(salesInvoices.missingSince));
+      if (query.missing === 'false') filters.push(isNull(salesInvoices.missingSince));
+      if (query.cursor) {
+        const [n, number] = decodeCursor(query.cursor);
+        if (typeof n !== 'number' || typeof number !== 'string') {
+          throw new HttpProblem(
+            400,
+            'Bad Request',
+            'The cursor is not valid; use the nextCursor of a previous page',
+          );
+        }
+        filters.push(sql`(${numberKey}, ${salesInvoices.invoiceNumber}) < (${n}, ${number})`);
       }
-      filters.push(sql`(${numberKey}, ${salesInvoices.invoiceNumber}) < (${n}, ${number})`);
-    }
-    const rows = await app.db
-      .select({
-        invoiceNumber: salesInvoices.invoiceNumber,
-        listType: salesInvoices.listType,
-        status: salesInvoices.status,
-        isComplete: salesInvoices.isComplete,
-        isPosted: salesInvoices.isPosted,
-        customer: salesInvoices.customer,
-        invoiceDate: salesInvoices.invoiceDate,
-        dateCompleted: salesInvoices.dateCompleted,
-        total: salesInvoices.total,
-        lineCount: salesInvoices.lineCount,
-        missingSince: salesInvoices.missingSince,
-        updatedAt: salesInvoices.updatedAt,
-        numberKey,
-      })
-      .from(salesInvoices)
-      .where(and(...filters))
-      .orderBy(desc(numberKey), desc(salesInvoices.invoiceNumber))
-      .limit(query.limit + 1);
-    const page = toPage(rows, query.limit, (r) => [Number(r.numberKey), r.invoiceNumber]);
-    res.json({ ...page, items: page.items.map(({ numberKey: _key, ...item }) => item) });
-  });
-
-  documentRoute({
-    method: 'get',
-    path: '/api/routestar/invoices/:invoiceNumber',
-    summary: 'One RouteStar invoice with its lines',
-    tags: ['routestar'],
-    responses: { '200': { description: 'The invoice' }, '404': { description: 'Not stored' } },
-  });
-  routes.get('/routestar/invoices/:invoiceNumber', async (req, res) => {
-    const [invoice] = await app.db
-      .select()
-      .from(salesInvoices)
-      .where(
-        and(eq(salesInvoices.source, SOURCE), eq(salesInvoices.invoiceNumber, req.params.invoiceNumber)),
-      );
-    if (!invoice) throw notFound(`RouteStar invoice ${req.params.invoiceNumber}`);
-    const lines = await app.db
-      .select({
-        lineNo: salesInvoiceLines.lineNo,
-        itemName: salesInvoiceLines.itemName,
-        description: salesInvoiceLines.description,
-        qty: salesInvoiceLines.qty,
-        rate: salesInvoiceLines.rate,
-        amount: salesInvoiceLines.amount,
-        class: salesInvoiceLines.class,
-        warehouse: salesInvoiceLines.warehouse,
-        taxCode: salesInvoiceLines.taxCode,
-        location: salesInvoiceLines.location,
-      })
-      .from(salesInvoiceLines)
-      .where(eq(salesInvoiceLines.salesInvoiceId, invoice.id))
-      .orderBy(salesInvoiceLines.lineNo);
-    res.json({ ...invoice, lines });
-  });
-
-  documentRoute({
-    method: 'get',
-    path: '/api/routestar/stats',
-    summary: 'RouteStar invoices by list and status, those missing or without lines, and the last sync run',
-    tags: ['routestar'],
-    responses: { '200': { description: 'Counts' } },
-  });
-  routes.get('/routestar/stats', async (_req, res) => {
-    const byList = await app.db
-      .select({ listType: salesInvoices.listType, status: salesInvoices.status, invoices: count() })
-      .from(salesInvoices)
-      .where(eq(salesInvoices.source, SOURCE))
-      .groupBy(salesInvoices.listType, salesInvoices.status);
-    const [totals] = await app.db
-      .select({
-        invoices: count(),
-        missing: count(salesInvoices.missingSince),
-        withoutLines: sql<number>`count(*) filter (where ${salesInvoices.linesChecksum} is null)`.mapWith(
-          Number,
-        ),
-        awaitingPosting:
-          sql<number>`count(*) filter (where ${salesInvoices.postingRevision} <> ${salesInvoices.postedRevision})`.mapWith(
-            Number,
-          ),
-      })
-      .from(salesInvoices)
-      .where(eq(salesInvoices.source, SOURCE));
-    const [lastRun] = await app.db
-      .select({
-        id: syncRuns.id,
-        status: syncRuns.status,
-        queuedAt: syncRuns.queuedAt,
-        finishedAt: syncRuns.finishedAt,
-      })
-      .from(syncRuns)
-      .where(and(eq(syncRuns.job, JOB_NAME), ne(syncRuns.status, 'queued')))
-      .orderBy(desc(syncRuns.queuedAt))
-      .limit(1);
-    res.json({ configured, ...totals, byList, lastRun: lastRun ?? null });
+      const rows = await app.db
+        .select({
+          invoiceNumber: salesInvoices.invoiceNumber,
+          listType: salesInvoices.listType,
+          status: salesInvoices.status,
+          isComplete: salesInvoices.isComplete,
+          isPosted: salesInvoices.isPosted,
+          customer: salesInvoices.customer,
+          invoiceDate: salesInvoices.invoiceDate,
+          dateCompleted: salesInvoices.dateCompleted,
+          total: salesInvoices.total,
+          lineCount: salesInvoices.lineCount,
+          missingSince: salesInvoices.missingSince,
+          updatedAt: salesInvoices.updatedAt,
+          numberKey,
+        })
+        .from(salesInvoices)
+        .where(and(...filters))
+        .orderBy(desc(numberKey), desc(salesInvoices.invoiceNumber))
+        .limit(query.limit + 1);
+      const page = toPage(rows, query.limit, (r) => [Number(r.numberKey), r.invoiceNumber]);
+      return { ...page, items: page.items.map(({ numberKey: _key, ...item }) => item) };
+    },
+    async one(number) {
+      const [invoice] = await app.db
+        .select()
+        .from(salesInvoices)
+        .where(and(eq(salesInvoices.source, SOURCE), eq(salesInvoices.invoiceNumber, number)));
+      if (!invoice) return undefined;
+      const lines = await app.db
+        .select({
+          lineNo: salesInvoiceLines.lineNo,
+          itemName: salesInvoiceLines.itemName,
+          description: salesInvoiceLines.description,
+          qty: salesInvoiceLines.qty,
+          rate: salesInvoiceLines.rate,
+          amount: salesInvoiceLines.amount,
+          class: salesInvoiceLines.class,
+          warehouse: salesInvoiceLines.warehouse,
+          taxCode: salesInvoiceLines.taxCode,
+          location: salesInvoiceLines.location,
+        })
+        .from(salesInvoiceLines)
+        .where(eq(salesInvoiceLines.salesInvoiceId, invoice.id))
+        .orderBy(salesInvoiceLines.lineNo);
+      return { ...invoice, lines };
+    },
+    statsSummary:
+      'RouteStar invoices by list and status, those missing or without lines, and the last sync run',
+    async stats() {
+      const byList = await app.db
+        .select({ listType: salesInvoices.listType, status: salesInvoices.status, invoices: count() })
+        .from(salesInvoices)
+        .where(eq(salesInvoices.source, SOURCE))
+        .groupBy(salesInvoices.listType, salesInvoices.status);
+      const [totals] = await app.db
+        .select({
+          invoices: count(),
+          missing: count(salesInvoices.missingSince),
+          ...lineAndPostingCounts(salesInvoices),
+        })
+        .from(salesInvoices)
+        .where(eq(salesInvoices.source, SOURCE));
+      return { configured, ...totals, byList, lastRun: await lastSyncRun(app.db, JOB_NAME) };
+    },
   });
 
   return {
