@@ -9,6 +9,7 @@ export const pageQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
   cursor: z.string().min(1).optional(),
 });
+export type PageQuery = z.infer<typeof pageQuery>;
 
 export function encodeCursor(key: unknown[]): string {
   return Buffer.from(JSON.stringify(key)).toString('base64url');
@@ -31,6 +32,21 @@ export function decodeCursor(cursor: string): unknown[] {
   );
 }
 
+/** The key a cursor holds, checked against the shape of this list's keys; a cursor of another list is refused. */
+function cursorKey<Key>(cursor: string | undefined, keyShape: z.ZodType<Key>): Key | undefined {
+  if (!cursor) return undefined;
+  const parsed = keyShape.safeParse(decodeCursor(cursor));
+  if (parsed.success) return parsed.data;
+  throw new HttpProblem(
+    400,
+    'Bad Request',
+    'The cursor is not valid here; use the nextCursor of a previous page of this list',
+    {
+      errors: [{ field: 'cursor', message: 'not a cursor of this list' }],
+    },
+  );
+}
+
 export interface Page<T> {
   items: T[];
   nextCursor: string | null;
@@ -41,4 +57,18 @@ export function toPage<T>(rows: T[], limit: number, keyOf: (row: T) => unknown[]
   const items = rows.slice(0, limit);
   const last = items.at(-1);
   return { items, nextCursor: rows.length > limit && last !== undefined ? encodeCursor(keyOf(last)) : null };
+}
+
+/**
+ * Reads one page of a list in key order: `read` gets the key after which to continue (none on the first page) and
+ * how many rows to fetch, one more than the page holds so that it is known whether another page follows.
+ */
+export async function readPage<Key, Row>(
+  query: { limit: number; cursor?: string },
+  keyShape: z.ZodType<Key>,
+  read: (after: Key | undefined, limit: number) => Promise<Row[]>,
+  keyOf: (row: Row) => unknown[],
+): Promise<Page<Row>> {
+  const rows = await read(cursorKey(query.cursor, keyShape), query.limit + 1);
+  return toPage(rows, query.limit, keyOf);
 }

@@ -7,7 +7,7 @@ import { Router, type Response } from 'express';
 import { inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import { documentRoute } from '../api/openapi.js';
-import { decodeCursor, pageQuery, toPage } from '../api/pagination.js';
+import { pageQuery, readPage, type PageQuery } from '../api/pagination.js';
 import { HttpProblem, notFound, parseInput } from '../api/problem.js';
 import type { Queryable } from '../db/database.js';
 import { customerSyncStates, outboxStatuses } from '../models/customers.js';
@@ -18,7 +18,7 @@ import {
   type CustomerSync,
 } from '../sync/erpnext-customers/context.js';
 import { listConflicts } from './conflicts.js';
-import type { CustomerEvent } from './events.js';
+import type { CustomerEvent, CustomerEventType } from './events.js';
 import { customerCreateInput, customerUpdateInput } from './fields.js';
 import { getOutboxEntry, listOutbox, retryOutboxEntry } from './outbox.js';
 import {
@@ -60,6 +60,11 @@ function present(row: CustomerRecord, erp?: { erpnextName: string | null; synced
   return { ...row, erpnextName: erp?.erpnextName ?? null, syncedAt: erp?.syncedAt ?? null };
 }
 
+async function presentOne(db: Queryable, row: CustomerRecord) {
+  const names = await erpnextNames(db, [row.id]);
+  return present(row, names.get(row.id));
+}
+
 function toHttp(error: unknown): never {
   if (error instanceof InvalidCustomerError)
     throw new HttpProblem(400, 'Bad Request', 'The customer is not valid', { errors: error.errors });
@@ -67,18 +72,10 @@ function toHttp(error: unknown): never {
   throw error;
 }
 
-function keyCursor<T>(cursor: string | undefined, shape: z.ZodType<T>): T | undefined {
-  if (!cursor) return undefined;
-  const parsed = shape.safeParse(decodeCursor(cursor));
-  if (parsed.success) return parsed.data;
-  throw new HttpProblem(
-    400,
-    'Bad Request',
-    'The cursor is not valid here; use the nextCursor of a previous page of this list',
-    {
-      errors: [{ field: 'cursor', message: 'not a cursor of this list' }],
-    },
-  );
+/** Tells the event stream about a change made through the API and wakes the push to ERPNext. */
+function announce(sync: CustomerSync, type: CustomerEventType, row: CustomerRecord): void {
+  sync.events.publish({ type, customerId: row.id, name: row.name, source: 'api' });
+  requestPush(sync);
 }
 
 export function customerRoutes(sync: CustomerSync): Router {
@@ -97,14 +94,18 @@ export function customerRoutes(sync: CustomerSync): Router {
   });
   router.get('/customers', async (req, res) => {
     const q = parseInput(listQuery, req.query, 'query');
-    const after = keyCursor(q.cursor, z.tuple([z.string(), z.uuid()]));
-    const rows = await listCustomers(db, {
-      search: q.search,
-      active: q.active,
-      limit: q.limit + 1,
-      after: after && { name: after[0], id: after[1] },
-    });
-    const page = toPage(rows, q.limit, (r) => [r.name, r.id]);
+    const page = await readPage(
+      q,
+      z.tuple([z.string(), z.uuid()]),
+      (after, limit) =>
+        listCustomers(db, {
+          search: q.search,
+          active: q.active,
+          limit,
+          after: after && { name: after[0], id: after[1] },
+        }),
+      (r) => [r.name, r.id],
+    );
     const names = await erpnextNames(
       db,
       page.items.map((r) => r.id),
@@ -112,44 +113,48 @@ export function customerRoutes(sync: CustomerSync): Router {
     res.json({ items: page.items.map((r) => present(r, names.get(r.id))), nextCursor: page.nextCursor });
   });
 
-  documentRoute({
-    method: 'get',
-    path: '/api/customers/conflicts',
-    summary: 'Fields changed on both sides, with both values, newest first',
-    tags,
-    query: conflictQuery,
-    responses: { '200': { description: 'A page of conflicts' } },
-  });
-  router.get('/customers/conflicts', async (req, res) => {
-    const q = parseInput(conflictQuery, req.query, 'query');
-    const before = keyCursor(q.cursor, z.tuple([z.number().int()]));
-    const rows = await listConflicts(db, {
-      customerId: q.customerId,
-      beforeId: before?.[0],
-      limit: q.limit + 1,
+  /** Conflicts and outbox entries are keyed by a growing id; newest first, a page continues below the last id. */
+  const newestFirstRoute = <Query extends PageQuery, Row extends { id: number }>(
+    path: string,
+    summary: string,
+    description: string,
+    query: z.ZodType<Query>,
+    list: (q: Query, beforeId: number | undefined, limit: number) => Promise<Row[]>,
+  ) => {
+    documentRoute({
+      method: 'get',
+      path: `/api${path}`,
+      summary,
+      tags,
+      query,
+      responses: { '200': { description } },
     });
-    res.json(toPage(rows, q.limit, (r) => [r.id]));
-  });
-
-  documentRoute({
-    method: 'get',
-    path: '/api/customers/outbox',
-    summary: 'Local changes waiting for, delivered to or refused by ERPNext',
-    tags,
-    query: outboxQuery,
-    responses: { '200': { description: 'A page of outbox entries' } },
-  });
-  router.get('/customers/outbox', async (req, res) => {
-    const q = parseInput(outboxQuery, req.query, 'query');
-    const before = keyCursor(q.cursor, z.tuple([z.number().int()]));
-    const rows = await listOutbox(db, {
-      status: q.status,
-      customerId: q.customerId,
-      beforeId: before?.[0],
-      limit: q.limit + 1,
+    router.get(path, async (req, res) => {
+      const q = parseInput(query, req.query, 'query');
+      res.json(
+        await readPage(
+          q,
+          z.tuple([z.number().int()]),
+          (before, limit) => list(q, before?.[0], limit),
+          (r) => [r.id],
+        ),
+      );
     });
-    res.json(toPage(rows, q.limit, (r) => [r.id]));
-  });
+  };
+  newestFirstRoute(
+    '/customers/conflicts',
+    'Fields changed on both sides, with both values, newest first',
+    'A page of conflicts',
+    conflictQuery,
+    (q, beforeId, limit) => listConflicts(db, { customerId: q.customerId, beforeId, limit }),
+  );
+  newestFirstRoute(
+    '/customers/outbox',
+    'Local changes waiting for, delivered to or refused by ERPNext',
+    'A page of outbox entries',
+    outboxQuery,
+    (q, beforeId, limit) => listOutbox(db, { status: q.status, customerId: q.customerId, beforeId, limit }),
+  );
 
   documentRoute({
     method: 'post',
@@ -211,11 +216,10 @@ export function customerRoutes(sync: CustomerSync): Router {
     const { id } = parseInput(idParam, req.params, 'path');
     const row = await getCustomer(db, id);
     if (!row) throw notFound(`Customer ${id}`);
-    const names = await erpnextNames(db, [id]);
     const pending = await listOutbox(db, { customerId: id, status: 'pending', limit: 1 });
     const failed = await listOutbox(db, { customerId: id, status: 'failed', limit: 1 });
     res.json({
-      ...present(row, names.get(id)),
+      ...(await presentOne(db, row)),
       pendingPush: pending.length > 0,
       failedPush: failed[0] ?? null,
     });
@@ -232,8 +236,7 @@ export function customerRoutes(sync: CustomerSync): Router {
   router.post('/customers', async (req, res) => {
     const input = parseInput(customerCreateInput, req.body ?? {}, 'customer');
     const row = await createCustomer(db, input, country).catch(toHttp);
-    sync.events.publish({ type: 'customer.created', customerId: row.id, name: row.name, source: 'api' });
-    requestPush(sync);
+    announce(sync, 'customer.created', row);
     res.status(201).location(`/api/customers/${row.id}`).json(present(row));
   });
 
@@ -253,12 +256,8 @@ export function customerRoutes(sync: CustomerSync): Router {
     const { id } = parseInput(idParam, req.params, 'path');
     const input = parseInput(customerUpdateInput, req.body ?? {}, 'customer');
     const { row, changed } = await updateCustomer(db, id, input, country).catch(toHttp);
-    if (changed) {
-      sync.events.publish({ type: 'customer.updated', customerId: row.id, name: row.name, source: 'api' });
-      requestPush(sync);
-    }
-    const names = await erpnextNames(db, [id]);
-    res.json(present(row, names.get(id)));
+    if (changed) announce(sync, 'customer.updated', row);
+    res.json(await presentOne(db, row));
   });
 
   documentRoute({
@@ -271,17 +270,8 @@ export function customerRoutes(sync: CustomerSync): Router {
   router.post('/customers/:id/deactivate', async (req, res) => {
     const { id } = parseInput(idParam, req.params, 'path');
     const { row, changed } = await deactivateCustomer(db, id).catch(toHttp);
-    if (changed) {
-      sync.events.publish({
-        type: 'customer.deactivated',
-        customerId: row.id,
-        name: row.name,
-        source: 'api',
-      });
-      requestPush(sync);
-    }
-    const names = await erpnextNames(db, [id]);
-    res.json(present(row, names.get(id)));
+    if (changed) announce(sync, 'customer.deactivated', row);
+    res.json(await presentOne(db, row));
   });
 
   documentRoute({
