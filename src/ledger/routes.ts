@@ -24,7 +24,14 @@ import {
 } from './analytics.js';
 import { adjustStock } from './balances.js';
 import { ItemNotFoundError } from './errors.js';
-import { documentDetail, itemDetail, itemMovements, listDocuments, listInventory, type DocumentType } from './inventory-queries.js';
+import {
+  documentDetail,
+  itemDetail,
+  itemMovements,
+  listDocuments,
+  listInventory,
+  type DocumentType,
+} from './inventory-queries.js';
 import { mapAlias, normaliseCode, upsertItem } from './items.js';
 import { businessToday } from './lock.js';
 import type { PostingRules } from './posting-rules.js';
@@ -35,7 +42,9 @@ export const RECONCILE_JOB = 'inventory.reconcile';
 const day = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'expected a date as YYYY-MM-DD' })
-  .refine((d) => new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), { message: 'is not a calendar date' });
+  .refine((d) => new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), {
+    message: 'is not a calendar date',
+  });
 
 const inventoryQuery = pageQuery.extend({
   filter: z.enum(['low', 'oversold', 'unmapped']).optional(),
@@ -47,7 +56,11 @@ const adjustmentBody = z
       .number({ message: 'expected a signed quantity, e.g. -2 for two damaged units' })
       .finite()
       .refine((q) => q !== 0, { message: 'must not be zero' }),
-    reason: z.string().trim().min(3, { message: 'say why the stock changed (at least 3 characters)' }).max(500),
+    reason: z
+      .string()
+      .trim()
+      .min(3, { message: 'say why the stock changed (at least 3 characters)' })
+      .max(500),
     occurredOn: day.optional(),
   })
   .strict();
@@ -59,7 +72,9 @@ const itemBody = z
     reorderPoint: z.number().finite().min(0).nullable().optional(),
   })
   .strict();
-const aliasBody = z.object({ sku: z.string().trim().min(1, { message: 'name the item the code means' }) }).strict();
+const aliasBody = z
+  .object({ sku: z.string().trim().min(1, { message: 'name the item the code means' }) })
+  .strict();
 const aliasQuery = pageQuery.extend({ source: z.string().min(1).optional() });
 const postBody = z.object({ full: z.boolean().optional(), source: z.string().min(1).optional() }).strict();
 
@@ -67,15 +82,23 @@ const rangeQuery = z
   .object({ from: day.optional(), to: day.optional() })
   .transform((q): DateRange => {
     const to = q.to ?? businessToday();
-    const from = q.from ?? new Date(Date.parse(`${to}T00:00:00Z`) - 30 * 86_400_000).toISOString().slice(0, 10);
+    const from =
+      q.from ?? new Date(Date.parse(`${to}T00:00:00Z`) - 30 * 86_400_000).toISOString().slice(0, 10);
     return { from, to };
   })
   .refine((r) => r.from <= r.to, { message: '"from" must not be after "to"', path: ['from'] });
 const rankingQuery = z
-  .object({ from: day.optional(), to: day.optional(), limit: z.coerce.number().int().min(1).max(100).default(10) })
+  .object({
+    from: day.optional(),
+    to: day.optional(),
+    limit: z.coerce.number().int().min(1).max(100).default(10),
+  })
   .transform((q) => ({ range: parseInput(rangeQuery, { from: q.from, to: q.to }, 'query'), limit: q.limit }));
 const summaryQuery = pageQuery.extend({ from: day.optional(), to: day.optional() });
-const documentsQuery = pageQuery.extend({ source: z.string().min(1).optional(), status: z.string().min(1).optional() });
+const documentsQuery = pageQuery.extend({
+  source: z.string().min(1).optional(),
+  status: z.string().min(1).optional(),
+});
 
 function itemProblem(error: unknown): never {
   if (error instanceof ItemNotFoundError) throw new HttpProblem(404, 'Not Found', error.message);
@@ -96,7 +119,8 @@ export function ledgerRoutes({ db, jobs, rules, lowStockThreshold }: LedgerRoute
   documentRoute({
     method: 'get',
     path: '/api/inventory',
-    summary: 'Items with on-hand, by SKU; filter low (at or below reorder point/threshold), oversold or unmapped',
+    summary:
+      'Items with on-hand, by SKU; filter low (at or below reorder point/threshold), oversold or unmapped',
     tags,
     query: inventoryQuery,
     responses: { '200': { description: 'A page of items' }, '400': { description: 'Bad filter or cursor' } },
@@ -128,10 +152,14 @@ export function ledgerRoutes({ db, jobs, rules, lowStockThreshold }: LedgerRoute
   documentRoute({
     method: 'post',
     path: '/api/inventory/post',
-    summary: 'Queue inventory.post-stock now (full: re-check every document, e.g. after changing posting statuses)',
+    summary:
+      'Queue inventory.post-stock now (full: re-check every document, e.g. after changing posting statuses)',
     tags,
     body: postBody,
-    responses: { '202': { description: 'Queued; the body holds the run id' }, '400': { description: 'Bad options' } },
+    responses: {
+      '202': { description: 'Queued; the body holds the run id' },
+      '400': { description: 'Bad options' },
+    },
   });
   router.post('/inventory/post', async (req, res) => {
     const body = parseInput(postBody, req.body ?? {}, 'request body');
@@ -162,7 +190,10 @@ export function ledgerRoutes({ db, jobs, rules, lowStockThreshold }: LedgerRoute
   });
   router.get('/inventory/:sku/movements', async (req, res) => {
     const q = parseInput(pageQuery, req.query, 'query');
-    const [item] = await db.select({ id: items.id }).from(items).where(eq(items.sku, normaliseCode(String(req.params.sku))));
+    const [item] = await db
+      .select({ id: items.id })
+      .from(items)
+      .where(eq(items.sku, normaliseCode(String(req.params.sku))));
     if (!item) throw notFound(`Item ${normaliseCode(String(req.params.sku))}`);
     const before = q.cursor ? Number(decodeCursor(q.cursor)[0]) : undefined;
     const rows = await itemMovements(db, item.id, { limit: q.limit + 1, beforeId: before });
@@ -193,7 +224,11 @@ export function ledgerRoutes({ db, jobs, rules, lowStockThreshold }: LedgerRoute
     summary: 'Create or describe an item (clears its unmapped flag)',
     tags,
     body: itemBody,
-    responses: { '200': { description: 'Updated' }, '201': { description: 'Created' }, '400': { description: 'Bad item' } },
+    responses: {
+      '200': { description: 'Updated' },
+      '201': { description: 'Created' },
+      '400': { description: 'Bad item' },
+    },
   });
   router.put('/items/:sku', async (req, res) => {
     const body = parseInput(itemBody, req.body, 'request body');
@@ -215,7 +250,13 @@ export function ledgerRoutes({ db, jobs, rules, lowStockThreshold }: LedgerRoute
     const q = parseInput(aliasQuery, req.query, 'query');
     const after = q.cursor ? decodeCursor(q.cursor).map(String) : undefined;
     const rows = await db
-      .select({ source: skuAliases.source, code: skuAliases.code, sku: items.sku, name: items.name, updatedAt: skuAliases.updatedAt })
+      .select({
+        source: skuAliases.source,
+        code: skuAliases.code,
+        sku: items.sku,
+        name: items.name,
+        updatedAt: skuAliases.updatedAt,
+      })
       .from(skuAliases)
       .innerJoin(items, eq(items.id, skuAliases.itemId))
       .where(
@@ -246,7 +287,8 @@ export function ledgerRoutes({ db, jobs, rules, lowStockThreshold }: LedgerRoute
     const mapping = { source: String(req.params.source), code: String(req.params.code), sku: body.sku };
     const result = await mapAlias(db, mapping).catch(itemProblem);
     const affected = result.affectedPurchaseOrders + result.affectedSalesInvoices;
-    const run = affected > 0 ? await jobs.enqueue(POST_STOCK_JOB, { source: mapping.source }, 'manual') : null;
+    const run =
+      affected > 0 ? await jobs.enqueue(POST_STOCK_JOB, { source: mapping.source }, 'manual') : null;
     res.json({
       source: mapping.source,
       code: normaliseCode(mapping.code),
@@ -271,15 +313,21 @@ export function ledgerRoutes({ db, jobs, rules, lowStockThreshold }: LedgerRoute
       res.json({ ...range, ...((await compute(range)) as object) });
     });
   };
-  rangeRoute('purchases', 'Purchase orders counted toward stock in a date range: count, total, average', (r) =>
-    purchaseStats(db, rules, r),
+  rangeRoute(
+    'purchases',
+    'Purchase orders counted toward stock in a date range: count, total, average',
+    (r) => purchaseStats(db, rules, r),
   );
   rangeRoute('sales', 'Sales invoices counted toward stock in a date range: count, total, average', (r) =>
     salesStats(db, rules, r),
   );
   rangeRoute('margin', 'Sales minus purchases in a date range', (r) => margin(db, rules, r));
 
-  const rankingRoute = (path: string, summary: string, compute: (range: DateRange, limit: number) => Promise<unknown[]>) => {
+  const rankingRoute = (
+    path: string,
+    summary: string,
+    compute: (range: DateRange, limit: number) => Promise<unknown[]>,
+  ) => {
     documentRoute({
       method: 'get',
       path: `/api/analytics/${path}`,
@@ -295,7 +343,9 @@ export function ledgerRoutes({ db, jobs, rules, lowStockThreshold }: LedgerRoute
   };
   rankingRoute('top-vendors', 'Vendors by purchase total', (r, n) => topVendors(db, rules, r, n));
   rankingRoute('top-customers', 'Customers by sales total', (r, n) => topCustomers(db, rules, r, n));
-  rankingRoute('top-products', 'Products by quantity purchased', (r, n) => topPurchasedProducts(db, rules, r, n));
+  rankingRoute('top-products', 'Products by quantity purchased', (r, n) =>
+    topPurchasedProducts(db, rules, r, n),
+  );
 
   documentRoute({
     method: 'get',
@@ -340,7 +390,10 @@ export function ledgerRoutes({ db, jobs, rules, lowStockThreshold }: LedgerRoute
       summary: `${label}s newest first, with whether the ledger has posted their latest state`,
       tags: ['documents'],
       query: documentsQuery,
-      responses: { '200': { description: `A page of ${label.toLowerCase()}s` }, '400': { description: 'Bad filter or cursor' } },
+      responses: {
+        '200': { description: `A page of ${label.toLowerCase()}s` },
+        '400': { description: 'Bad filter or cursor' },
+      },
     });
     router.get(`/${path}`, async (req, res) => {
       const q = parseInput(documentsQuery, req.query, 'query');
