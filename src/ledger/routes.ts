@@ -7,7 +7,7 @@ import { and, asc, eq, sql } from 'drizzle-orm';
 import { Router } from 'express';
 import { z } from 'zod';
 import { documentRoute } from '../api/openapi.js';
-import { decodeCursor, pageQuery, toPage } from '../api/pagination.js';
+import { pageQuery, readPage, type PageQuery } from '../api/pagination.js';
 import { HttpProblem, notFound, parseInput } from '../api/problem.js';
 import type { Database } from '../db/database.js';
 import type { JobQueue } from '../jobs/types.js';
@@ -31,6 +31,7 @@ import {
   listDocuments,
   listInventory,
   type DocumentType,
+  type InventoryFilter,
 } from './inventory-queries.js';
 import { mapAlias, normaliseCode, upsertItem } from './items.js';
 import { businessToday } from './lock.js';
@@ -115,6 +116,20 @@ export interface LedgerRouteDeps {
 export function ledgerRoutes({ db, jobs, rules, lowStockThreshold }: LedgerRouteDeps): Router {
   const router = Router();
   const tags = ['inventory'];
+  const skuKey = z.tuple([z.string()]);
+  const inventoryPage = (q: PageQuery & { threshold?: number }, filter: InventoryFilter | undefined) =>
+    readPage(
+      q,
+      skuKey,
+      (after, limit) =>
+        listInventory(db, {
+          filter,
+          threshold: q.threshold ?? lowStockThreshold,
+          limit,
+          afterSku: after?.[0],
+        }),
+      (r) => [r.sku],
+    );
 
   documentRoute({
     method: 'get',
@@ -127,14 +142,7 @@ export function ledgerRoutes({ db, jobs, rules, lowStockThreshold }: LedgerRoute
   });
   router.get('/inventory', async (req, res) => {
     const q = parseInput(inventoryQuery, req.query, 'query');
-    const after = q.cursor ? String(decodeCursor(q.cursor)[0]) : undefined;
-    const rows = await listInventory(db, {
-      filter: q.filter,
-      threshold: q.threshold ?? lowStockThreshold,
-      limit: q.limit + 1,
-      afterSku: after,
-    });
-    res.json(toPage(rows, q.limit, (r) => [r.sku]));
+    res.json(await inventoryPage(q, q.filter));
   });
 
   documentRoute({
@@ -195,9 +203,14 @@ export function ledgerRoutes({ db, jobs, rules, lowStockThreshold }: LedgerRoute
       .from(items)
       .where(eq(items.sku, normaliseCode(String(req.params.sku))));
     if (!item) throw notFound(`Item ${normaliseCode(String(req.params.sku))}`);
-    const before = q.cursor ? Number(decodeCursor(q.cursor)[0]) : undefined;
-    const rows = await itemMovements(db, item.id, { limit: q.limit + 1, beforeId: before });
-    res.json(toPage(rows, q.limit, (r) => [r.id]));
+    // A movement id is a bigint, which node-postgres hands over as text; the key reads text or number alike.
+    const page = await readPage(
+      q,
+      z.tuple([z.coerce.number().int()]),
+      (before, limit) => itemMovements(db, item.id, { limit, beforeId: before?.[0] }),
+      (r) => [r.id],
+    );
+    res.json(page);
   });
 
   documentRoute({
@@ -248,26 +261,33 @@ export function ledgerRoutes({ db, jobs, rules, lowStockThreshold }: LedgerRoute
   });
   router.get('/items/aliases', async (req, res) => {
     const q = parseInput(aliasQuery, req.query, 'query');
-    const after = q.cursor ? decodeCursor(q.cursor).map(String) : undefined;
-    const rows = await db
-      .select({
-        source: skuAliases.source,
-        code: skuAliases.code,
-        sku: items.sku,
-        name: items.name,
-        updatedAt: skuAliases.updatedAt,
-      })
-      .from(skuAliases)
-      .innerJoin(items, eq(items.id, skuAliases.itemId))
-      .where(
-        and(
-          q.source ? eq(skuAliases.source, q.source) : undefined,
-          after ? sql`(${skuAliases.source}, ${skuAliases.code}) > (${after[0]}, ${after[1]})` : undefined,
-        ),
-      )
-      .orderBy(asc(skuAliases.source), asc(skuAliases.code))
-      .limit(q.limit + 1);
-    res.json(toPage(rows, q.limit, (r) => [r.source, r.code]));
+    const page = await readPage(
+      q,
+      z.tuple([z.string(), z.string()]),
+      (after, limit) =>
+        db
+          .select({
+            source: skuAliases.source,
+            code: skuAliases.code,
+            sku: items.sku,
+            name: items.name,
+            updatedAt: skuAliases.updatedAt,
+          })
+          .from(skuAliases)
+          .innerJoin(items, eq(items.id, skuAliases.itemId))
+          .where(
+            and(
+              q.source ? eq(skuAliases.source, q.source) : undefined,
+              after
+                ? sql`(${skuAliases.source}, ${skuAliases.code}) > (${after[0]}, ${after[1]})`
+                : undefined,
+            ),
+          )
+          .orderBy(asc(skuAliases.source), asc(skuAliases.code))
+          .limit(limit),
+      (r) => [r.source, r.code],
+    );
+    res.json(page);
   });
 
   documentRoute({
@@ -358,9 +378,13 @@ export function ledgerRoutes({ db, jobs, rules, lowStockThreshold }: LedgerRoute
   router.get('/analytics/stock-summary', async (req, res) => {
     const q = parseInput(summaryQuery, req.query, 'query');
     const range = q.from || q.to ? parseInput(rangeQuery, { from: q.from, to: q.to }, 'query') : undefined;
-    const after = q.cursor ? String(decodeCursor(q.cursor)[0]) : undefined;
-    const rows = await stockSummary(db, { range, limit: q.limit + 1, afterSku: after });
-    res.json(toPage(rows, q.limit, (r) => [r.sku]));
+    const page = await readPage(
+      q,
+      skuKey,
+      (after, limit) => stockSummary(db, { range, limit, afterSku: after?.[0] }),
+      (r) => [r.sku],
+    );
+    res.json(page);
   });
 
   documentRoute({
@@ -373,14 +397,7 @@ export function ledgerRoutes({ db, jobs, rules, lowStockThreshold }: LedgerRoute
   });
   router.get('/analytics/low-stock', async (req, res) => {
     const q = parseInput(inventoryQuery.omit({ filter: true }), req.query, 'query');
-    const after = q.cursor ? String(decodeCursor(q.cursor)[0]) : undefined;
-    const rows = await listInventory(db, {
-      filter: 'low',
-      threshold: q.threshold ?? lowStockThreshold,
-      limit: q.limit + 1,
-      afterSku: after,
-    });
-    res.json(toPage(rows, q.limit, (r) => [r.sku]));
+    res.json(await inventoryPage(q, 'low'));
   });
 
   const documentRoutes = (path: string, type: DocumentType, label: string) => {
@@ -397,14 +414,19 @@ export function ledgerRoutes({ db, jobs, rules, lowStockThreshold }: LedgerRoute
     });
     router.get(`/${path}`, async (req, res) => {
       const q = parseInput(documentsQuery, req.query, 'query');
-      const after = q.cursor ? decodeCursor(q.cursor).map(String) : undefined;
-      const rows = await listDocuments(db, type, {
-        source: q.source,
-        status: q.status,
-        limit: q.limit + 1,
-        after: after ? { date: after[0]!, id: after[1]! } : undefined,
-      });
-      res.json(toPage(rows, q.limit, (r) => [r.sortDay, r.id]));
+      const page = await readPage(
+        q,
+        z.tuple([z.string(), z.string()]),
+        (after, limit) =>
+          listDocuments(db, type, {
+            source: q.source,
+            status: q.status,
+            limit,
+            after: after && { date: after[0], id: after[1] },
+          }),
+        (r) => [r.sortDay, r.id],
+      );
+      res.json(page);
     });
     documentRoute({
       method: 'get',
