@@ -121,9 +121,11 @@ export async function waitForGrid(
 async function snapshotsInPage({
   root,
   scroller,
+  leaveOut,
 }: {
   root: string;
   scroller: string | null;
+  leaveOut: string | null;
 }): Promise<string[]> {
   const element = document.querySelector(root);
   if (element === null) return [];
@@ -149,7 +151,15 @@ async function snapshotsInPage({
         else option.removeAttribute('selected');
       }
     }
-    snapshots.push((document.querySelector(root) ?? element).outerHTML);
+    const current = document.querySelector(root) ?? element;
+    if (leaveOut === null) {
+      snapshots.push(current.outerHTML);
+    } else {
+      // Left out of a copy: the page's own grid must keep its parts.
+      const copy = current.cloneNode(true) as Element;
+      for (const part of Array.from(copy.querySelectorAll(leaveOut))) part.remove();
+      snapshots.push(copy.outerHTML);
+    }
     if (holder === null) break;
     const before = holder.scrollTop;
     holder.scrollTop = before + Math.max(holder.clientHeight - 30, 20);
@@ -168,16 +178,19 @@ export async function captureGrid(
   const root = `${scope} ${profile.grid.master}`.trim();
   const scroller = `${scope} ${profile.grid.scroller}`.trim();
   const snapshots = await inPage(page, profile, step, () =>
-    page.evaluate(snapshotsInPage, { root, scroller }),
+    page.evaluate(snapshotsInPage, { root, scroller, leaveOut: null }),
   );
   if (snapshots.length === 0) throw new MarkupChangedError(step, [`the grid (${root}) is gone`]);
   return snapshots;
 }
 
-/** The page body with the form state: the head holds the grid library's style sheets, a large share to parse. */
+/**
+ * The page body with the form state. The head holds the grid library's style sheets and the grid's clone overlays
+ * repeat its cells: most of the page, and nothing the parser reads.
+ */
 async function captureBody(page: Page, profile: RouteStarProfile, step: string): Promise<string> {
   const [html] = await inPage(page, profile, step, () =>
-    page.evaluate(snapshotsInPage, { root: 'body', scroller: null }),
+    page.evaluate(snapshotsInPage, { root: 'body', scroller: null, leaveOut: profile.grid.overlays }),
   );
   return html ?? '';
 }

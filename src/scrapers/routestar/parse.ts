@@ -24,7 +24,8 @@ export interface QuarantinedRow {
 interface GridRow {
   /** Handsontable's row header (the row's number on the page): identical in every scroll snapshot. */
   rowHeader: string;
-  html: string;
+  /** Serialised only for a row that is quarantined: most rows never need it. */
+  html(): string;
   cells: Map<string, cheerio.Cheerio<Element>>;
 }
 
@@ -64,7 +65,7 @@ function readGrid($: cheerio.CheerioAPI, table: cheerio.Cheerio<AnyNode>): Grid 
       if (td && !cells.has(header)) cells.set(header, $(td));
     });
     const rowHeader = hasRowHeaders ? row.children('th').first().text().trim() : String(index + 1);
-    return { rowHeader, html: $.html(tr), cells };
+    return { rowHeader, html: () => $.html(tr), cells };
   });
   return { headers, rows };
 }
@@ -288,7 +289,7 @@ export function parseInvoiceList(
         quarantined.push({
           key: values.invoiceNumber || `row ${row.rowHeader}`,
           reason: zodReason(parsed.error),
-          html: row.html,
+          html: row.html(),
         });
       }
     }
@@ -399,7 +400,7 @@ export function parseInvoiceDetail(
       quarantined.push({
         key: `${invoiceNumber} row ${row.rowHeader}`,
         reason: zodReason(parsed.error),
-        html: row.html,
+        html: row.html(),
       });
   }
   return {

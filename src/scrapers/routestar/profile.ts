@@ -98,6 +98,8 @@ export const routeStarProfileSchema = z.object({
   grid: z.object({
     /** Handsontable's main table; its clones (ht_clone_*) repeat cells and are ignored. */
     master: css,
+    /** The clone overlays (frozen headers and columns): left out of captured pages, they only repeat cells. */
+    overlays: css,
     table: css,
     scroller: css,
     /** Where the page reports that its data request failed; only a visible banner counts. */
@@ -194,6 +196,7 @@ export const defaultRouteStarProfile: RouteStarProfile = {
   },
   grid: {
     master: 'div.ht_master',
+    overlays: '[class*="ht_clone_"]',
     table: 'div.ht_master table.htCore',
     scroller: 'div.ht_master .wtHolder',
     errorBanner: '#grid-error',
