@@ -2,6 +2,7 @@
  * The simulated CustomerConnect account's purchase orders: generated deterministically from a seed, then changed by
  * tests between runs (status changes, quantity edits, cancellations, new orders) the way the real vendor changes them.
  */
+import { seededRandom } from '../seeded-random.js';
 
 export interface SimProduct {
   name: string;
@@ -32,18 +33,6 @@ export interface SimOrder {
   /** When set, the list shows this instead of the computed total (the "bad total" odd row). */
   listTotalText?: string;
   history: SimHistoryEntry[];
-}
-
-/** mulberry32: small, fast and the same on every platform, so a seed always gives the same account. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const catalog: { name: string; model: string; price: number }[] = [

@@ -6,7 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { generateOrders, newOrder, roundCents, seededRandom, type SimOrder } from './orders.js';
+import { seededRandom } from '../seeded-random.js';
+import { generateOrders, newOrder, roundCents, type SimOrder } from './orders.js';
 import {
   accountPage,
   loginPage,

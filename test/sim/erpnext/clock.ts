@@ -61,15 +61,3 @@ export function formatSiteTime(micros: bigint): string {
   const base = `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
   return fraction === 0n ? base : `${base}.${String(fraction).padStart(6, '0')}`;
 }
-
-/** mulberry32: a small seeded generator, so a seed always gives the same site. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

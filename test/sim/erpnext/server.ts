@@ -7,7 +7,8 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { SiteClock, seededRandom } from './clock.js';
+import { seededRandom } from '../seeded-random.js';
+import { SiteClock } from './clock.js';
 import { parseListParams, runList } from './list-query.js';
 import { childDoctypes, FrappeException, FrappeSite, validationError, type Doc } from './site.js';
 import { WebhookSender, type WebhookConfig } from './webhooks.js';

@@ -1,5 +1,5 @@
 /** The simulated account's items and their price matrix, seeded deterministically, with edits that move lastmodifieddate. */
-
+import { seededRandom } from '../seeded-random.js';
 export interface SimItem {
   id: number;
   itemid: string;
@@ -18,23 +18,11 @@ export interface SimItem {
 
 export const priceLevelNames: Record<number, string> = { 1: 'Base Price', 2: 'Wholesale', 5: 'Roll Price' };
 
-/** mulberry32: small, fast, deterministic. */
-export function randomFrom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const money = (r: () => number, min: number, max: number) =>
   Math.round((min + r() * (max - min)) * 100) / 100;
 
 export function seedItems(count: number, seed: number, modifiedBefore: number): SimItem[] {
-  const r = randomFrom(seed);
+  const r = seededRandom(seed);
   const items: SimItem[] = [];
   let id = 1000;
   for (let n = 1; n <= count; n++) {

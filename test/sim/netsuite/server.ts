@@ -8,7 +8,8 @@ import { createHmac, createPublicKey, randomBytes, verify, type KeyObject } from
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseItemQuery, SuiteQlError } from './suiteql.js';
-import { priceLevelNames, randomFrom, seedItems, type SimItem } from './items.js';
+import { priceLevelNames, seedItems, type SimItem } from './items.js';
+import { seededRandom } from '../seeded-random.js';
 
 export interface NetSuiteSimOptions {
   accountId?: string;
@@ -125,7 +126,7 @@ export async function startNetSuiteSim(options: NetSuiteSimOptions = {}): Promis
     : undefined;
   const items = seedItems(options.itemCount ?? 8000, seed, Date.now() - 3600_000);
   const byId = new Map(items.map((i) => [i.id, i]));
-  const drift = randomFrom(seed ^ 0x5eed);
+  const drift = seededRandom(seed ^ 0x5eed);
   const accessTokens = new Map<string, number>();
   const seenNonces = new Set<string>();
   const stats: NetSuiteSimStats = {

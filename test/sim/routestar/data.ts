@@ -3,6 +3,7 @@
  * every run of a test sees the same portal, plus the edits a real dispatcher makes between two syncs (complete,
  * close, cancel, change a quantity, add an invoice, delete a pending one).
  */
+import { seededRandom } from '../seeded-random.js';
 
 export interface SimLine {
   item: string;
@@ -59,18 +60,6 @@ export interface SimItem {
   qtyOnHand: number;
   uom: string;
   category: string;
-}
-
-/** mulberry32: tiny, fast, and the same sequence on every machine for a given seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const itemNames = [
