@@ -15,9 +15,8 @@ import type { AppContext, Feature, FeatureFactory } from '../../feature.js';
 import type { JobDefinition } from '../../jobs/types.js';
 import { postingRulesFrom } from '../../ledger/index.js';
 import { purchaseOrderLines, purchaseOrders } from '../../models/index.js';
-import { portalSessionStore } from '../portal-session-store.js';
 import { loadCustomerConnectProfile } from './profile.js';
-import { CustomerConnectSession } from './session.js';
+import { configuredSession } from './session.js';
 import { customerConnectSource, syncCustomerConnect, syncModes } from './sync.js';
 
 export const JOB_NAME = 'customerconnect.sync';
@@ -201,16 +200,7 @@ export const customerConnectFeature: FeatureFactory = (app: AppContext): Feature
           if (!configured) return { ok: false, detail: notConfiguredMessage(settings) };
           const profile = await loadCustomerConnectProfile(settings.profileFile);
           return app.browser.lend(async (lend) => {
-            const session = new CustomerConnectSession(await lend(), {
-              baseUrl: settings.baseUrl!,
-              email: settings.username!,
-              password: settings.password!,
-              profile,
-              store: portalSessionStore(settings.dataDir, 'customerconnect'),
-              sessionMaxAgeMs: settings.sessionMaxAgeMs,
-              navigationTimeoutMs: settings.navigationTimeoutMs,
-              log,
-            });
+            const session = configuredSession(await lend(), settings, profile, log);
             const { context } = await session.openContext();
             try {
               await session.login(context);

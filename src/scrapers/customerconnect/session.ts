@@ -5,7 +5,8 @@
  */
 import type { Browser, BrowserContext } from 'playwright';
 import type { Logger } from 'pino';
-import type { PortalSessionStore } from '../portal-session-store.js';
+import type { PortalSettings } from '../../config/portals.js';
+import { portalSessionStore, type PortalSessionStore } from '../portal-session-store.js';
 import { LoginRejectedError, PortalUnavailableError } from './errors.js';
 import type { CustomerConnectProfile } from './profile.js';
 
@@ -18,6 +19,25 @@ export interface SessionSettings {
   sessionMaxAgeMs: number;
   navigationTimeoutMs: number;
   log: Logger;
+}
+
+/** The session the configured portal settings describe, its login kept in the data folder: for syncs and checks alike. */
+export function configuredSession(
+  browser: Browser,
+  settings: PortalSettings,
+  profile: CustomerConnectProfile,
+  log: Logger,
+): CustomerConnectSession {
+  return new CustomerConnectSession(browser, {
+    baseUrl: settings.baseUrl!,
+    email: settings.username!,
+    password: settings.password!,
+    profile,
+    store: portalSessionStore(settings.dataDir, 'customerconnect'),
+    sessionMaxAgeMs: settings.sessionMaxAgeMs,
+    navigationTimeoutMs: settings.navigationTimeoutMs,
+    log,
+  });
 }
 
 export class CustomerConnectSession {
