@@ -5,11 +5,15 @@
  */
 import { sql } from 'drizzle-orm';
 import type { Queryable, Transaction } from '../db/database.js';
+import { dayIn } from '../time-zone.js';
 
 // A fixed key in the transaction-level advisory lock space; the number itself carries no meaning.
 const ledgerLockKey = 730_041_337;
 
-export async function inLedgerTransaction<T>(db: Queryable, work: (tx: Transaction) => Promise<T>): Promise<T> {
+export async function inLedgerTransaction<T>(
+  db: Queryable,
+  work: (tx: Transaction) => Promise<T>,
+): Promise<T> {
   return db.transaction(async (tx) => {
     await tx.execute(sql`SELECT pg_advisory_xact_lock(${ledgerLockKey})`);
     return work(tx);
@@ -18,10 +22,5 @@ export async function inLedgerTransaction<T>(db: Queryable, work: (tx: Transacti
 
 /** Today's business day (America/New_York) as YYYY-MM-DD: the date of movements whose document has none. */
 export function businessToday(now = new Date()): string {
-  return new Intl.DateTimeFormat('en-CA', {
-    timeZone: 'America/New_York',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).format(now);
+  return dayIn('America/New_York', now);
 }

@@ -3,6 +3,7 @@
  * digits, or none at all when the microseconds are zero. Cursors keep them as text at full resolution (a JS Date
  * would drop the microseconds and make rows at the same millisecond look like a tie they are not).
  */
+import { instantOfWallClock, wallClockAt } from '../../time-zone.js';
 
 const pattern = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?$/;
 
@@ -60,36 +61,15 @@ export function frappeTimestampMinus(value: string, ms: number): string {
   return formatWall(wallMs - whole - borrow * 1000, String(microsNum + borrow * 1_000_000).padStart(6, '0'));
 }
 
-/** Offset of a zone from UTC at an instant, in ms (positive east of Greenwich). */
-function zoneOffsetMs(epochMs: number, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  }).formatToParts(new Date(epochMs));
-  const get = (type: string) => Number(parts.find((p) => p.type === type)!.value);
-  const wall = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
-  return wall - Math.floor(epochMs / 1000) * 1000;
-}
-
 /** The instant a naive site-local ERPNext timestamp denotes (to the millisecond). */
 export function frappeTimestampToDate(value: string, timeZone: string): Date {
   const { wallMs, micros } = naiveParts(value);
-  const guess = wallMs - zoneOffsetMs(wallMs, timeZone);
-  // Around a DST change the offset at the guess can differ from the offset at the answer; one correction settles it.
-  const epoch = wallMs - zoneOffsetMs(guess, timeZone);
-  return new Date(epoch + Math.floor(Number(micros) / 1000));
+  return new Date(instantOfWallClock(wallMs, timeZone) + Math.floor(Number(micros) / 1000));
 }
 
 /** An instant written the way the ERPNext site writes it (naive local time, microseconds). */
 export function dateToFrappeTimestamp(date: Date, timeZone: string, micros = 0): string {
   const epoch = date.getTime();
-  const wall = epoch + zoneOffsetMs(epoch, timeZone);
   const ms = ((epoch % 1000) + 1000) % 1000;
-  return formatWall(Math.floor(wall / 1000) * 1000, String(ms * 1000 + micros).padStart(6, '0'));
+  return formatWall(wallClockAt(epoch, timeZone), String(ms * 1000 + micros).padStart(6, '0'));
 }

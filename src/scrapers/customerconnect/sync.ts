@@ -19,8 +19,8 @@ import {
   type PurchaseOrderInput,
 } from '../../ledger/index.js';
 import { purchaseOrders } from '../../models/index.js';
+import { dayIn } from '../../time-zone.js';
 import { failureArtefactStore } from '../artefacts.js';
-import { portalSessionStore } from '../portal-session-store.js';
 import { LoginRejectedError, MarkupChangedError } from './errors.js';
 import { CustomerConnectNavigator, artefactsOf, type NavigatorStats } from './navigate.js';
 import {
@@ -33,7 +33,7 @@ import {
   type Quarantined,
 } from './parse.js';
 import { orderInfoPath, type CustomerConnectProfile } from './profile.js';
-import { CustomerConnectSession } from './session.js';
+import { configuredSession } from './session.js';
 
 export const customerConnectSource = 'customerconnect';
 
@@ -107,16 +107,6 @@ export function purchaseOrderInput(row: OrderListRow, detail: OrderDetail | unde
       lineTotal,
     })),
   };
-}
-
-/** The calendar day (YYYY-MM-DD) that `at` falls on in the time zone. */
-function dayIn(timeZone: string, at: Date): string {
-  return new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).format(at);
 }
 
 /**
@@ -200,16 +190,7 @@ export async function syncCustomerConnect(
     portal: 'customerconnect',
     trace: settings.trace,
   });
-  const session = new CustomerConnectSession(await deps.browser(), {
-    baseUrl: settings.baseUrl!,
-    email: settings.username!,
-    password: settings.password!,
-    profile,
-    store: portalSessionStore(settings.dataDir, 'customerconnect'),
-    sessionMaxAgeMs: settings.sessionMaxAgeMs,
-    navigationTimeoutMs: settings.navigationTimeoutMs,
-    log: ctx.log,
-  });
+  const session = configuredSession(await deps.browser(), settings, profile, ctx.log);
   const navigator = new CustomerConnectNavigator(session, {
     concurrency: settings.concurrency,
     minSpacingMs: settings.minSpacingMs,

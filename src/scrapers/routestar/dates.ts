@@ -2,6 +2,7 @@
  * RouteStar's dates and times, read in the business's time zone (America/New_York). A date-only value stays a
  * calendar date (YYYY-MM-DD): turning it into UTC midnight would move it to the previous evening in Virginia.
  */
+import { dayIn, instantOfWallClock } from '../../time-zone.js';
 
 export interface DateParts {
   year: number;
@@ -75,39 +76,10 @@ export function isoDate(parts: DateParts): string {
   return `${String(parts.year).padStart(4, '0')}-${String(parts.month).padStart(2, '0')}-${String(parts.day).padStart(2, '0')}`;
 }
 
-/** Minutes to add to local time in `timeZone` to get UTC, at the given instant. */
-function offsetMinutes(instant: number, timeZone: string): number {
-  const fields = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: 'numeric',
-    day: 'numeric',
-    hour: 'numeric',
-    minute: 'numeric',
-  }).formatToParts(new Date(instant));
-  const get = (type: string) => Number(fields.find((f) => f.type === type)?.value);
-  const local = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'));
-  return (instant - local) / 60_000;
-}
-
 /** The UTC instant of a wall-clock time in `timeZone`, as an ISO string. */
 export function zonedToIso(parts: DateParts, timeZone: string): string {
   const wall = Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute);
-  // Twice: the offset at the guessed instant can differ from the final one around a DST change.
-  let instant = wall + offsetMinutes(wall, timeZone) * 60_000;
-  instant = wall + offsetMinutes(instant, timeZone) * 60_000;
-  return new Date(instant).toISOString();
-}
-
-/** Today's calendar date in `timeZone`. */
-export function todayIn(timeZone: string, now = new Date()): string {
-  return new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).format(now);
+  return new Date(instantOfWallClock(wall, timeZone)).toISOString();
 }
 
 export function shiftDate(isoDay: string, days: number): string {
@@ -118,6 +90,6 @@ export function shiftDate(isoDay: string, days: number): string {
 
 /** The closed-list window: the last `days` calendar days up to today, in the business's time zone. */
 export function closedWindow(days: number, timeZone: string, now = new Date()): { from: string; to: string } {
-  const to = todayIn(timeZone, now);
+  const to = dayIn(timeZone, now);
   return { from: shiftDate(to, -(days - 1)), to };
 }
