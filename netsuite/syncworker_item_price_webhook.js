@@ -22,7 +22,11 @@ define(['N/https', 'N/log', 'N/runtime'], (https, log, runtime) => {
 
   /** Price of one price level in the first quantity column of the matrix; null when the level has no price. */
   function levelPrice(rec, priceLevelId) {
-    const line = rec.findSublistLineWithValue({ sublistId: PRICE_SUBLIST, fieldId: 'pricelevel', value: String(priceLevelId) });
+    const line = rec.findSublistLineWithValue({
+      sublistId: PRICE_SUBLIST,
+      fieldId: 'pricelevel',
+      value: String(priceLevelId),
+    });
     if (line < 0) return null;
     const value = rec.getMatrixSublistValue({ sublistId: PRICE_SUBLIST, fieldId: 'price', column: 0, line });
     return value === '' || value === null || value === undefined ? null : Number(value);
@@ -62,7 +66,10 @@ define(['N/https', 'N/log', 'N/runtime'], (https, log, runtime) => {
       const url = parameter('custscript_syncworker_webhook_url');
       const secret = parameter('custscript_syncworker_webhook_secret');
       if (!url || !secret) {
-        log.error({ title: 'syncworker webhook not configured', details: 'Set the script parameters webhook URL and secret on the deployment.' });
+        log.error({
+          title: 'syncworker webhook not configured',
+          details: 'Set the script parameters webhook URL and secret on the deployment.',
+        });
         return;
       }
       const modified = rec.getValue({ fieldId: 'lastmodifieddate' });
@@ -82,10 +89,17 @@ define(['N/https', 'N/log', 'N/runtime'], (https, log, runtime) => {
       const response = https.post({
         url,
         body: JSON.stringify(payload),
-        headers: { 'Content-Type': 'application/json', Authorization: 'Bearer ' + secret, 'User-Agent': 'NetSuite-Webhook/1.0' },
+        headers: {
+          'Content-Type': 'application/json',
+          Authorization: 'Bearer ' + secret,
+          'User-Agent': 'NetSuite-Webhook/1.0',
+        },
       });
       if (response.code !== 200) {
-        log.error({ title: 'syncworker webhook refused item ' + payload.itemData.itemid, details: 'HTTP ' + response.code + ': ' + String(response.body).slice(0, 500) });
+        log.error({
+          title: 'syncworker webhook refused item ' + payload.itemData.itemid,
+          details: 'HTTP ' + response.code + ': ' + String(response.body).slice(0, 500),
+        });
       } else {
         log.debug({ title: 'syncworker webhook sent', details: payload.itemData.itemid });
       }

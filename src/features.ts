@@ -6,4 +6,10 @@ import { ledgerFeature } from './ledger/feature.js';
 import { netsuiteToOpmsFeature } from './sync/netsuite-to-opms/feature.js';
 import { routeStarFeature } from './scrapers/routestar/feature.js';
 
-export const featureFactories: FeatureFactory[] = [ledgerFeature, netsuiteToOpmsFeature, routeStarFeature, customerConnectFeature, customersFeature];
+export const featureFactories: FeatureFactory[] = [
+  ledgerFeature,
+  netsuiteToOpmsFeature,
+  routeStarFeature,
+  customerConnectFeature,
+  customersFeature,
+];

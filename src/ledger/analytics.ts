@@ -59,7 +59,12 @@ export interface RankedParty {
   total: string;
 }
 
-async function topBy(db: Queryable, documents: SQL, column: 'vendor' | 'customer', limit: number): Promise<RankedParty[]> {
+async function topBy(
+  db: Queryable,
+  documents: SQL,
+  column: 'vendor' | 'customer',
+  limit: number,
+): Promise<RankedParty[]> {
   const { rows } = await db.execute<{ name: string; count: number; total: string }>(sql`
     SELECT coalesce(${sql.raw(column)}, '(none)') AS name, count(*) AS count, sum(amount)::numeric(18, 2)::text AS total
       FROM (${documents}) d
@@ -67,11 +72,21 @@ async function topBy(db: Queryable, documents: SQL, column: 'vendor' | 'customer
   return rows.map((r) => ({ name: r.name, count: Number(r.count), total: r.total }));
 }
 
-export function topVendors(db: Queryable, rules: PostingRules, range: DateRange, limit: number): Promise<RankedParty[]> {
+export function topVendors(
+  db: Queryable,
+  rules: PostingRules,
+  range: DateRange,
+  limit: number,
+): Promise<RankedParty[]> {
   return topBy(db, countedPurchaseOrders(rules, range), 'vendor', limit);
 }
 
-export function topCustomers(db: Queryable, rules: PostingRules, range: DateRange, limit: number): Promise<RankedParty[]> {
+export function topCustomers(
+  db: Queryable,
+  rules: PostingRules,
+  range: DateRange,
+  limit: number,
+): Promise<RankedParty[]> {
   return topBy(db, countedSalesInvoices(rules, range), 'customer', limit);
 }
 
@@ -139,7 +154,10 @@ export interface Margin {
 
 /** Sales minus purchases over the range, as the business reads it off its documents. */
 export async function margin(db: Queryable, rules: PostingRules, range: DateRange): Promise<Margin> {
-  const [sales, purchases] = await Promise.all([salesStats(db, rules, range), purchaseStats(db, rules, range)]);
+  const [sales, purchases] = await Promise.all([
+    salesStats(db, rules, range),
+    purchaseStats(db, rules, range),
+  ]);
   const { rows } = await db.execute<{ margin: string }>(
     sql`SELECT (${sales.total}::numeric - ${purchases.total}::numeric)::numeric(18, 2)::text AS margin`,
   );

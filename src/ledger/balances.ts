@@ -65,7 +65,12 @@ export interface ReconcileResult {
  */
 export async function reconcileBalances(db: Database, ctx: RunContext): Promise<ReconcileResult> {
   const { mismatches, itemCount } = await inLedgerTransaction(db, async (tx) => {
-    const { rows } = await tx.execute<{ sku: string; stored: string; from_ledger: string; on_hand_differs: boolean }>(sql`
+    const { rows } = await tx.execute<{
+      sku: string;
+      stored: string;
+      from_ledger: string;
+      on_hand_differs: boolean;
+    }>(sql`
       WITH truth AS (
         SELECT item_id, sum(qty) AS on_hand,
                max(occurred_on) FILTER (WHERE type = 'IN' AND qty > 0) AS restock_on

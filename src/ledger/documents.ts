@@ -98,9 +98,13 @@ const amount = z.number().finite({ message: 'must be a finite number' }).nullabl
 const businessDay = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'expected a date as YYYY-MM-DD' })
-  .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), {
-    message: 'is not a calendar date',
-  })
+  .refine(
+    (d) =>
+      !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d),
+    {
+      message: 'is not a calendar date',
+    },
+  )
   .nullable();
 const lineNo = z.number().int({ message: 'must be a whole number' }).min(0);
 const quantity = z.number().finite({ message: 'must be a finite number' });
@@ -109,7 +113,11 @@ function uniqueLineNumbers(lines: { lineNo: number }[] | undefined, ctx: z.Refin
   const seen = new Set<number>();
   lines?.forEach((line, index) => {
     if (seen.has(line.lineNo))
-      ctx.addIssue({ code: 'custom', path: ['lines', index, 'lineNo'], message: `line number ${line.lineNo} appears twice` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['lines', index, 'lineNo'],
+        message: `line number ${line.lineNo} appears twice`,
+      });
     seen.add(line.lineNo);
   });
 }
@@ -130,7 +138,14 @@ export const purchaseOrderInputSchema = z
     raw: z.unknown(),
     lines: z
       .array(
-        z.object({ lineNo, sku: text, name: z.string(), qty: quantity, unitPrice: amount, lineTotal: amount }),
+        z.object({
+          lineNo,
+          sku: text,
+          name: z.string(),
+          qty: quantity,
+          unitPrice: amount,
+          lineTotal: amount,
+        }),
       )
       .optional(),
   })
@@ -219,7 +234,11 @@ export async function upsertPurchaseOrder(db: Queryable, input: PurchaseOrderInp
 
   return db.transaction(async (tx) => {
     const resolved = lines
-      ? await resolveItems(tx, po.source, lines.map((l) => ({ code: l.sku, name: l.name })))
+      ? await resolveItems(
+          tx,
+          po.source,
+          lines.map((l) => ({ code: l.sku, name: l.name })),
+        )
       : { itemIdByCode: new Map<string, string>(), createdUnmapped: [] };
     const lineRows = (documentId: string) =>
       (lines ?? []).map((l) => ({
@@ -250,7 +269,11 @@ export async function upsertPurchaseOrder(db: Queryable, input: PurchaseOrderInp
     }
 
     const [stored] = await tx
-      .select({ id: purchaseOrders.id, headerChecksum: purchaseOrders.headerChecksum, linesChecksum: purchaseOrders.linesChecksum })
+      .select({
+        id: purchaseOrders.id,
+        headerChecksum: purchaseOrders.headerChecksum,
+        linesChecksum: purchaseOrders.linesChecksum,
+      })
       .from(purchaseOrders)
       .where(and(eq(purchaseOrders.source, po.source), eq(purchaseOrders.orderNumber, po.orderNumber)))
       .for('update');
@@ -304,7 +327,11 @@ export async function upsertSalesInvoice(db: Queryable, input: SalesInvoiceInput
 
   return db.transaction(async (tx) => {
     const resolved = lines
-      ? await resolveItems(tx, si.source, lines.map((l) => ({ code: l.itemName, name: l.description ?? l.itemName })))
+      ? await resolveItems(
+          tx,
+          si.source,
+          lines.map((l) => ({ code: l.itemName, name: l.description ?? l.itemName })),
+        )
       : { itemIdByCode: new Map<string, string>(), createdUnmapped: [] };
     const lineRows = (documentId: string) =>
       (lines ?? []).map((l) => ({
@@ -377,12 +404,22 @@ export interface DocumentState {
 }
 
 /** What an incremental scraper needs to decide whether to open a detail page; null for a document never seen. */
-export async function purchaseOrderState(db: Queryable, source: string, orderNumber: string): Promise<DocumentState | null> {
+export async function purchaseOrderState(
+  db: Queryable,
+  source: string,
+  orderNumber: string,
+): Promise<DocumentState | null> {
   const [row] = await db
-    .select({ listChecksum: purchaseOrders.listChecksum, lineCount: purchaseOrders.lineCount, linesChecksum: purchaseOrders.linesChecksum })
+    .select({
+      listChecksum: purchaseOrders.listChecksum,
+      lineCount: purchaseOrders.lineCount,
+      linesChecksum: purchaseOrders.linesChecksum,
+    })
     .from(purchaseOrders)
     .where(and(eq(purchaseOrders.source, source), eq(purchaseOrders.orderNumber, orderNumber)));
-  return row ? { listChecksum: row.listChecksum, lineCount: row.lineCount, linesFetched: row.linesChecksum !== null } : null;
+  return row
+    ? { listChecksum: row.listChecksum, lineCount: row.lineCount, linesFetched: row.linesChecksum !== null }
+    : null;
 }
 
 export interface SalesInvoiceState extends DocumentState {
@@ -390,7 +427,11 @@ export interface SalesInvoiceState extends DocumentState {
   missing: boolean;
 }
 
-export async function salesInvoiceState(db: Queryable, source: string, invoiceNumber: string): Promise<SalesInvoiceState | null> {
+export async function salesInvoiceState(
+  db: Queryable,
+  source: string,
+  invoiceNumber: string,
+): Promise<SalesInvoiceState | null> {
   const [row] = await db
     .select({
       listChecksum: salesInvoices.listChecksum,
@@ -401,7 +442,12 @@ export async function salesInvoiceState(db: Queryable, source: string, invoiceNu
     .from(salesInvoices)
     .where(and(eq(salesInvoices.source, source), eq(salesInvoices.invoiceNumber, invoiceNumber)));
   return row
-    ? { listChecksum: row.listChecksum, lineCount: row.lineCount, linesFetched: row.linesChecksum !== null, missing: row.missingSince !== null }
+    ? {
+        listChecksum: row.listChecksum,
+        lineCount: row.lineCount,
+        linesFetched: row.linesChecksum !== null,
+        missing: row.missingSince !== null,
+      }
     : null;
 }
 
@@ -422,7 +468,9 @@ export async function flagMissingPendingInvoices(
         eq(salesInvoices.source, source),
         eq(salesInvoices.listType, 'pending'),
         isNull(salesInvoices.missingSince),
-        seenInvoiceNumbers.length > 0 ? notInArray(salesInvoices.invoiceNumber, seenInvoiceNumbers) : undefined,
+        seenInvoiceNumbers.length > 0
+          ? notInArray(salesInvoices.invoiceNumber, seenInvoiceNumbers)
+          : undefined,
       ),
     )
     .returning({ invoiceNumber: salesInvoices.invoiceNumber });
@@ -433,12 +481,20 @@ export async function flagMissingPendingInvoices(
  * An invoice flagged missing is back on a list unchanged: only the flag goes, so nothing read from its detail page
  * is overwritten by the list row. True when it was flagged.
  */
-export async function clearMissingFlag(db: Queryable, source: string, invoiceNumber: string): Promise<boolean> {
+export async function clearMissingFlag(
+  db: Queryable,
+  source: string,
+  invoiceNumber: string,
+): Promise<boolean> {
   const rows = await db
     .update(salesInvoices)
     .set({ missingSince: null, updatedAt: new Date() })
     .where(
-      and(eq(salesInvoices.source, source), eq(salesInvoices.invoiceNumber, invoiceNumber), isNotNull(salesInvoices.missingSince)),
+      and(
+        eq(salesInvoices.source, source),
+        eq(salesInvoices.invoiceNumber, invoiceNumber),
+        isNotNull(salesInvoices.missingSince),
+      ),
     )
     .returning({ id: salesInvoices.id });
   return rows.length > 0;

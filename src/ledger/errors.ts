@@ -28,7 +28,9 @@ export class DocumentRejectedError extends Error {
 /** An item named by SKU does not exist. */
 export class ItemNotFoundError extends Error {
   constructor(readonly sku: string) {
-    super(`No item has SKU "${sku}"; create it first (PUT /api/items/${encodeURIComponent(sku)}) or check the spelling.`);
+    super(
+      `No item has SKU "${sku}"; create it first (PUT /api/items/${encodeURIComponent(sku)}) or check the spelling.`,
+    );
     this.name = 'ItemNotFoundError';
   }
 }

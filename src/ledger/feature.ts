@@ -23,7 +23,8 @@ export const ledgerFeature: FeatureFactory = (app) => {
 
   const postStockJob: JobDefinition<z.infer<typeof postStockData>> = {
     name: POST_STOCK_JOB,
-    description: 'Posts the stock movements of every document whose lines or status changed since it was last posted.',
+    description:
+      'Posts the stock movements of every document whose lines or status changed since it was last posted.',
     data: postStockData,
     schedule: (config) => config.LEDGER_POST_SCHEDULE,
     async run(ctx, data) {

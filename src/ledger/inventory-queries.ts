@@ -1,7 +1,13 @@
 /** What the API reads from the ledger: items with their balances, an item's movements, documents with their postings. */
 import { and, desc, eq, getTableColumns, sql, type SQL } from 'drizzle-orm';
 import type { Queryable } from '../db/database.js';
-import { items, purchaseOrderLines, purchaseOrders, salesInvoiceLines, salesInvoices } from '../models/index.js';
+import {
+  items,
+  purchaseOrderLines,
+  purchaseOrders,
+  salesInvoiceLines,
+  salesInvoices,
+} from '../models/index.js';
 import { normaliseCode } from './items.js';
 
 export type InventoryFilter = 'low' | 'oversold' | 'unmapped';
@@ -142,9 +148,15 @@ export async function listDocuments(
   if (options.source !== undefined) conditions.push(eq(table.source, options.source));
   if (options.status !== undefined) conditions.push(sql`lower(${table.status}) = lower(${options.status})`);
   if (options.after !== undefined)
-    conditions.push(sql`(${day}::date, ${table.id}) < (${options.after.date}::date, ${options.after.id}::uuid)`);
+    conditions.push(
+      sql`(${day}::date, ${table.id}) < (${options.after.date}::date, ${options.after.id}::uuid)`,
+    );
   return db
-    .select({ ...getTableColumns(table), sortDay: day, posted: sql<boolean>`${table.postingRevision} = ${table.postedRevision}` })
+    .select({
+      ...getTableColumns(table),
+      sortDay: day,
+      posted: sql<boolean>`${table.postingRevision} = ${table.postedRevision}`,
+    })
     .from(table)
     .where(and(...conditions))
     .orderBy(desc(day), desc(table.id))
@@ -156,7 +168,10 @@ export async function documentDetail(db: Queryable, type: DocumentType, source: 
   const t = documentTables[type];
   const table = t.table as typeof purchaseOrders | typeof salesInvoices;
   const [doc] = await db
-    .select({ ...getTableColumns(table), posted: sql<boolean>`${table.postingRevision} = ${table.postedRevision}` })
+    .select({
+      ...getTableColumns(table),
+      posted: sql<boolean>`${table.postingRevision} = ${table.postedRevision}`,
+    })
     .from(table)
     .where(and(eq(table.source, source), eq(t.number, number)));
   if (!doc) return null;
@@ -171,5 +186,9 @@ export async function documentDetail(db: Queryable, type: DocumentType, source: 
       FROM stock_movements m JOIN items i ON i.id = m.item_id
      WHERE m.document_type = ${type} AND m.document_id = ${doc.id}
      ORDER BY m.id`);
-  return { ...doc, lines: lines.map((l) => ({ ...l.line, itemSku: l.itemSku, itemUnmapped: l.itemUnmapped })), movements };
+  return {
+    ...doc,
+    lines: lines.map((l) => ({ ...l.line, itemSku: l.itemSku, itemUnmapped: l.itemUnmapped })),
+    movements,
+  };
 }

@@ -43,7 +43,9 @@ export async function resolveItems(
     for (const row of rows) if (row.item_id) itemIdByCode.set(row.code, row.item_id);
   };
   await lookup([...wanted.keys()]);
-  const missing = [...wanted].filter(([code]) => !itemIdByCode.has(code)).map(([code, name]) => ({ code, name }));
+  const missing = [...wanted]
+    .filter(([code]) => !itemIdByCode.has(code))
+    .map(([code, name]) => ({ code, name }));
   if (missing.length === 0) return { itemIdByCode, createdUnmapped: [] };
   const { rows: created } = await db.execute<{ sku: string; id: string }>(sql`
     INSERT INTO items (sku, name, unmapped)
@@ -112,7 +114,10 @@ export async function mapAlias(db: Queryable, mapping: AliasMapping): Promise<Al
     await tx
       .insert(skuAliases)
       .values({ source: mapping.source, code, itemId: item.id })
-      .onConflictDoUpdate({ target: [skuAliases.source, skuAliases.code], set: { itemId: item.id, updatedAt: new Date() } });
+      .onConflictDoUpdate({
+        target: [skuAliases.source, skuAliases.code],
+        set: { itemId: item.id, updatedAt: new Date() },
+      });
     await tx.update(items).set({ unmapped: false, updatedAt: new Date() }).where(eq(items.id, item.id));
     const po = await tx.execute(sql`
       WITH moved AS (
@@ -132,6 +137,10 @@ export async function mapAlias(db: Queryable, mapping: AliasMapping): Promise<Al
         RETURNING l.sales_invoice_id)
       UPDATE sales_invoices SET posting_revision = posting_revision + 1, updated_at = now()
        WHERE id IN (SELECT sales_invoice_id FROM moved)`);
-    return { itemId: item.id, affectedPurchaseOrders: po.rowCount ?? 0, affectedSalesInvoices: si.rowCount ?? 0 };
+    return {
+      itemId: item.id,
+      affectedPurchaseOrders: po.rowCount ?? 0,
+      affectedSalesInvoices: si.rowCount ?? 0,
+    };
   });
 }

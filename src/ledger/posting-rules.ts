@@ -27,10 +27,33 @@ export function postingRulesFrom(config: Config): PostingRules {
 
 // The statuses each portal is documented to use (OpenCart order statuses; RouteStar's list labels).
 const knownPurchaseOrderStatuses = [
-  'pending', 'processing', 'shipped', 'complete', 'completed', 'canceled', 'cancelled', 'denied',
-  'canceled reversal', 'failed', 'refunded', 'reversed', 'chargeback', 'expired', 'voided',
+  'pending',
+  'processing',
+  'shipped',
+  'complete',
+  'completed',
+  'canceled',
+  'cancelled',
+  'denied',
+  'canceled reversal',
+  'failed',
+  'refunded',
+  'reversed',
+  'chargeback',
+  'expired',
+  'voided',
 ];
-const knownSalesInvoiceStatuses = ['pending', 'complete', 'completed', 'closed', 'cancelled', 'canceled', 'invalid', 'void', 'voided'];
+const knownSalesInvoiceStatuses = [
+  'pending',
+  'complete',
+  'completed',
+  'closed',
+  'cancelled',
+  'canceled',
+  'invalid',
+  'void',
+  'voided',
+];
 
 export type StatusVerdict = 'posts' | 'does-not-post' | 'unknown';
 
@@ -45,7 +68,8 @@ export function purchaseOrderVerdict(rules: PostingRules, status: string): Statu
 /** An incomplete invoice never posts, whatever its status says. */
 export function salesInvoiceVerdict(rules: PostingRules, status: string, isComplete: boolean): StatusVerdict {
   const s = norm(status);
-  const known = knownSalesInvoiceStatuses.includes(s) || rules.salesInvoiceStatuses.some((p) => norm(p) === s);
+  const known =
+    knownSalesInvoiceStatuses.includes(s) || rules.salesInvoiceStatuses.some((p) => norm(p) === s);
   if (!known) return 'unknown';
   return isComplete && rules.salesInvoiceStatuses.some((p) => norm(p) === s) ? 'posts' : 'does-not-post';
 }

@@ -108,7 +108,12 @@ type LineDifference = {
 
 interface BatchOutcome {
   lastId: string;
-  documents: { doc: SelectedDocument; verdict: StatusVerdict; outcome: 'created' | 'updated' | 'unchanged' | 'skipped'; quarantine?: string }[];
+  documents: {
+    doc: SelectedDocument;
+    verdict: StatusVerdict;
+    outcome: 'created' | 'updated' | 'unchanged' | 'skipped';
+    quarantine?: string;
+  }[];
   movements: number;
   unmapped: { sku: string; document: string }[];
   oversold: { sku: string; onHand: string; document: string }[];
@@ -184,10 +189,17 @@ async function lineDifferences(
   return rows;
 }
 
-function reasonFor(kind: DocumentKind, doc: SelectedDocument, verdict: StatusVerdict, row: LineDifference): string {
+function reasonFor(
+  kind: DocumentKind,
+  doc: SelectedDocument,
+  verdict: StatusVerdict,
+  row: LineDifference,
+): string {
   if (units(row.held) === 0) return `posted: ${kind.label.toLowerCase()} status ${doc.status}`;
-  if (units(row.desired) !== 0) return `corrected: line ${row.line_no} changed from ${row.held} to ${row.desired}`;
-  if (verdict !== 'posts') return `reversed: status is now "${doc.status}"${doc.is_complete ? '' : ' (not complete)'}`;
+  if (units(row.desired) !== 0)
+    return `corrected: line ${row.line_no} changed from ${row.held} to ${row.desired}`;
+  if (verdict !== 'posts')
+    return `reversed: status is now "${doc.status}"${doc.is_complete ? '' : ' (not complete)'}`;
   return `reversed: line ${row.line_no} no longer names item ${row.sku} or is gone`;
 }
 
@@ -305,7 +317,8 @@ async function postBatch(
     }
     for (const b of balances) {
       const t = taken.get(b.item_id);
-      if (t && t.units < 0 && units(b.on_hand) < 0) oversold.push({ sku: t.sku, onHand: b.on_hand, document: t.document });
+      if (t && t.units < 0 && units(b.on_hand) < 0)
+        oversold.push({ sku: t.sku, onHand: b.on_hand, document: t.document });
     }
   }
 
@@ -338,7 +351,8 @@ async function postBatch(
     movements: movements.length,
     documents: docs.map((doc) => {
       const verdict = verdicts.get(doc.id)!;
-      if (quarantine.has(doc.id)) return { doc, verdict, outcome: 'skipped', quarantine: quarantine.get(doc.id) };
+      if (quarantine.has(doc.id))
+        return { doc, verdict, outcome: 'skipped', quarantine: quarantine.get(doc.id) };
       const t = touched.get(doc.id);
       return { doc, verdict, outcome: t === undefined ? 'unchanged' : t.held ? 'updated' : 'created' };
     }),
@@ -363,9 +377,7 @@ async function documentsDifferingFromLedger(
   const { rows: docs } = await db.execute<{ id: string; status: string; is_complete: boolean }>(sql`
     SELECT id, status, ${sql.raw(kind.completeColumn ?? 'true')} AS is_complete FROM ${sql.raw(kind.table)}
      WHERE ${source === undefined ? sql`true` : sql`source = ${source}`}`);
-  const notPosting = docs
-    .filter((doc) => kind.verdict(rules, doc) !== 'posts')
-    .map((doc) => doc.id);
+  const notPosting = docs.filter((doc) => kind.verdict(rules, doc) !== 'posts').map((doc) => doc.id);
   const sign = kind.movementType === 'IN' ? sql`` : sql`-`;
   const { rows } = await db.execute<{ id: string }>(sql`
     WITH desired AS (
@@ -387,9 +399,17 @@ async function documentsDifferingFromLedger(
 const firstId = '00000000-0000-0000-0000-000000000000';
 
 /** Posts every document whose desired movements differ from the ledger; records counters and events on the run. */
-export async function postStock(db: Database, ctx: RunContext, options: PostStockOptions = {}): Promise<PostStockResult> {
+export async function postStock(
+  db: Database,
+  ctx: RunContext,
+  options: PostStockOptions = {},
+): Promise<PostStockResult> {
   const rules = options.rules ?? defaultPostingRules;
-  const selection = { full: options.full ?? false, batchSize: options.batchSize ?? 500, source: options.source };
+  const selection = {
+    full: options.full ?? false,
+    batchSize: options.batchSize ?? 500,
+    source: options.source,
+  };
   const result: PostStockResult = {
     documents: 0,
     movements: 0,
@@ -407,7 +427,8 @@ export async function postStock(db: Database, ctx: RunContext, options: PostStoc
   const kinds = [purchaseOrderKind, salesInvoiceKind];
   const alsoIds = new Map<DocumentKind, string[]>();
   if (selection.full)
-    for (const kind of kinds) alsoIds.set(kind, await documentsDifferingFromLedger(db, kind, rules, selection.source));
+    for (const kind of kinds)
+      alsoIds.set(kind, await documentsDifferingFromLedger(db, kind, rules, selection.source));
   let total = 0;
   for (const kind of kinds) total += await countToPost(db, kind, selection.source, alsoIds.get(kind));
 
@@ -481,7 +502,12 @@ export async function postStock(db: Database, ctx: RunContext, options: PostStoc
   return result;
 }
 
-async function countToPost(db: Database, kind: DocumentKind, source: string | undefined, alsoIds?: string[]): Promise<number> {
+async function countToPost(
+  db: Database,
+  kind: DocumentKind,
+  source: string | undefined,
+  alsoIds?: string[],
+): Promise<number> {
   const pending = toPost(alsoIds);
   const { rows } = await db.execute<{ n: number }>(sql`
     SELECT count(*) AS n FROM ${sql.raw(kind.table)}

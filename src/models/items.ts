@@ -3,7 +3,17 @@
  * CustomerConnect names a product by its Model, RouteStar by its Item name, and the two rarely agree.
  */
 import { sql } from 'drizzle-orm';
-import { boolean, check, index, numeric, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import {
+  boolean,
+  check,
+  index,
+  numeric,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uuid,
+} from 'drizzle-orm/pg-core';
 
 export const itemStatuses = ['active', 'discontinued'] as const;
 export type ItemStatus = (typeof itemStatuses)[number];
@@ -11,7 +21,9 @@ export type ItemStatus = (typeof itemStatuses)[number];
 export const items = pgTable(
   'items',
   {
-    id: uuid('id').primaryKey().default(sql`gen_random_uuid()`),
+    id: uuid('id')
+      .primaryKey()
+      .default(sql`gen_random_uuid()`),
     sku: text('sku').notNull().unique(),
     name: text('name').notNull(),
     unit: text('unit').notNull().default('each'),
@@ -24,7 +36,9 @@ export const items = pgTable(
   },
   (t) => [
     check('items_sku_upper', sql`${t.sku} = upper(${t.sku}) AND ${t.sku} <> ''`),
-    index('items_unmapped_idx').on(t.sku).where(sql`${t.unmapped}`),
+    index('items_unmapped_idx')
+      .on(t.sku)
+      .where(sql`${t.unmapped}`),
   ],
 );
 

@@ -3,13 +3,27 @@
  * the goods are coming. `posting_revision` moves on every change that can alter stock; posting catches up with it.
  */
 import { sql } from 'drizzle-orm';
-import { date, index, integer, jsonb, numeric, pgTable, primaryKey, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
+import {
+  date,
+  index,
+  integer,
+  jsonb,
+  numeric,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  unique,
+  uuid,
+} from 'drizzle-orm/pg-core';
 import { items } from './items.js';
 
 export const purchaseOrders = pgTable(
   'purchase_orders',
   {
-    id: uuid('id').primaryKey().default(sql`gen_random_uuid()`),
+    id: uuid('id')
+      .primaryKey()
+      .default(sql`gen_random_uuid()`),
     source: text('source').notNull(),
     orderNumber: text('order_number').notNull(),
     poNumber: text('po_number'),
@@ -58,5 +72,8 @@ export const purchaseOrderLines = pgTable(
     unitPrice: numeric('unit_price', { precision: 18, scale: 4 }),
     lineTotal: numeric('line_total', { precision: 18, scale: 4 }),
   },
-  (t) => [primaryKey({ columns: [t.purchaseOrderId, t.lineNo] }), index('purchase_order_lines_item_idx').on(t.itemId)],
+  (t) => [
+    primaryKey({ columns: [t.purchaseOrderId, t.lineNo] }),
+    index('purchase_order_lines_item_idx').on(t.itemId),
+  ],
 );

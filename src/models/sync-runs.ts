@@ -5,7 +5,9 @@ import { bigserial, index, integer, jsonb, pgTable, text, timestamp, uuid } from
 export const syncRuns = pgTable(
   'sync_runs',
   {
-    id: uuid('id').primaryKey().default(sql`gen_random_uuid()`),
+    id: uuid('id')
+      .primaryKey()
+      .default(sql`gen_random_uuid()`),
     job: text('job').notNull(),
     trigger: text('trigger').notNull(),
     status: text('status').notNull(),

@@ -8,7 +8,14 @@ import { movementCount, purchaseOrder, salesInvoice } from './helpers.js';
 
 /** What the API answers, loosely: the assertions check the shape. */
 type Row = Record<string, string>;
-type Body = Row & { items: Row[]; errors: Row[]; lines: Row[]; movements: Row[]; aliases: Row[]; totals: Row };
+type Body = Row & {
+  items: Row[];
+  errors: Row[];
+  lines: Row[];
+  movements: Row[];
+  aliases: Row[];
+  totals: Row;
+};
 
 describe.each(databaseKinds)('ledger API on %s', (kind) => {
   let tw: TestWorker;
@@ -17,12 +24,33 @@ describe.each(databaseKinds)('ledger API on %s', (kind) => {
     const db = tw.database.db;
     await upsertPurchaseOrder(
       db,
-      purchaseOrder('7001', [{ sku: 'TOWEL', qty: 12 }, { sku: 'SOAP', qty: 30 }], { vendor: 'Acme', total: 84, orderDate: '2026-11-02' }),
+      purchaseOrder(
+        '7001',
+        [
+          { sku: 'TOWEL', qty: 12 },
+          { sku: 'SOAP', qty: 30 },
+        ],
+        { vendor: 'Acme', total: 84, orderDate: '2026-11-02' },
+      ),
     );
-    await upsertPurchaseOrder(db, purchaseOrder('7002', [{ sku: 'SOAP', qty: 6 }], { vendor: 'Bolt', total: 12, orderDate: '2026-11-05' }));
+    await upsertPurchaseOrder(
+      db,
+      purchaseOrder('7002', [{ sku: 'SOAP', qty: 6 }], {
+        vendor: 'Bolt',
+        total: 12,
+        orderDate: '2026-11-05',
+      }),
+    );
     await upsertSalesInvoice(
       db,
-      salesInvoice('NRV10', [{ item: 'Towel', qty: 2 }, { item: 'Hand Soap', qty: 4 }], { customer: 'Deli', total: 30, invoiceDate: '2026-11-06' }),
+      salesInvoice(
+        'NRV10',
+        [
+          { item: 'Towel', qty: 2 },
+          { item: 'Hand Soap', qty: 4 },
+        ],
+        { customer: 'Deli', total: 30, invoiceDate: '2026-11-06' },
+      ),
     );
   });
   afterAll(async () => {
@@ -31,7 +59,11 @@ describe.each(databaseKinds)('ledger API on %s', (kind) => {
 
   const json = async (path: string, init?: Parameters<TestWorker['api']>[1]) => {
     const res = await tw.api(path, init);
-    return { status: res.status, type: res.headers.get('content-type') ?? '', body: (await res.json()) as Body };
+    return {
+      status: res.status,
+      type: res.headers.get('content-type') ?? '',
+      body: (await res.json()) as Body,
+    };
   };
   const runJob = async (path: string, body?: unknown) => {
     const queued = await json(path, { method: 'POST', json: body ?? {} });
@@ -63,17 +95,26 @@ describe.each(databaseKinds)('ledger API on %s', (kind) => {
   });
 
   it('maps an alias and re-posts the documents that used it', async () => {
-    const missing = await json('/api/items/aliases/routestar/Hand%20Soap', { method: 'PUT', json: { sku: 'NOPE' } });
+    const missing = await json('/api/items/aliases/routestar/Hand%20Soap', {
+      method: 'PUT',
+      json: { sku: 'NOPE' },
+    });
     expect(missing.status).toBe(404);
     expect(missing.type).toContain('application/problem+json');
-    const mapped = await json('/api/items/aliases/routestar/Hand%20Soap', { method: 'PUT', json: { sku: 'soap' } });
+    const mapped = await json('/api/items/aliases/routestar/Hand%20Soap', {
+      method: 'PUT',
+      json: { sku: 'soap' },
+    });
     expect(mapped.status).toBe(200);
     expect(mapped.body).toMatchObject({ code: 'HAND SOAP', sku: 'SOAP', affectedSalesInvoices: 1 });
     expect((await waitForRun(tw, mapped.body.runId!)).status).toBe('succeeded');
     const soap = await json('/api/inventory/soap');
     expect(Number(soap.body.onHand)).toBe(32);
     expect(soap.body.aliases).toEqual([{ source: 'routestar', code: 'HAND SOAP' }]);
-    expect(soap.body.totals).toMatchObject({ in: expect.stringMatching(/^36/), out: expect.stringMatching(/^-4/) });
+    expect(soap.body.totals).toMatchObject({
+      in: expect.stringMatching(/^36/),
+      out: expect.stringMatching(/^-4/),
+    });
     const aliases = await json('/api/items/aliases?source=routestar');
     expect(aliases.body.items).toEqual([expect.objectContaining({ code: 'HAND SOAP', sku: 'SOAP' })]);
     expect(Number((await json('/api/inventory/hand%20soap')).body.onHand)).toBe(0);
@@ -84,19 +125,32 @@ describe.each(databaseKinds)('ledger API on %s', (kind) => {
     const bad = await json('/api/inventory/TOWEL/adjustments', { method: 'POST', json: { qty: 0 } });
     expect(bad.status).toBe(400);
     expect(bad.body.errors.map((e: Row) => e.field).sort()).toEqual(['qty', 'reason']);
-    expect((await json('/api/inventory/NOPE/adjustments', { method: 'POST', json: { qty: 1, reason: 'count' } })).status).toBe(404);
+    expect(
+      (await json('/api/inventory/NOPE/adjustments', { method: 'POST', json: { qty: 1, reason: 'count' } }))
+        .status,
+    ).toBe(404);
     expect(await movementCount(tw.database.db)).toBe(before);
-    const ok = await json('/api/inventory/towel/adjustments', { method: 'POST', json: { qty: -3, reason: 'water damage' } });
+    const ok = await json('/api/inventory/towel/adjustments', {
+      method: 'POST',
+      json: { qty: -3, reason: 'water damage' },
+    });
     expect(ok.status).toBe(201);
     expect(Number(ok.body.onHand)).toBe(7);
     const moves = await json('/api/inventory/TOWEL/movements?limit=1');
-    expect(moves.body.items[0]).toMatchObject({ type: 'ADJUST', reason: 'water damage', qty: expect.stringMatching(/^-3/) });
+    expect(moves.body.items[0]).toMatchObject({
+      type: 'ADJUST',
+      reason: 'water damage',
+      qty: expect.stringMatching(/^-3/),
+    });
     const older = await json(`/api/inventory/TOWEL/movements?limit=5&cursor=${moves.body.nextCursor}`);
     expect(older.body.items.map((m: Row) => m.type)).toEqual(['OUT', 'IN']);
   });
 
   it('describes an item, and reconciles balances through the job', async () => {
-    const put = await json('/api/items/towel', { method: 'PUT', json: { name: 'Bath towel', reorderPoint: 8 } });
+    const put = await json('/api/items/towel', {
+      method: 'PUT',
+      json: { name: 'Bath towel', reorderPoint: 8 },
+    });
     expect(put.status).toBe(200);
     expect((await json('/api/items/x', { method: 'PUT', json: { name: '' } })).status).toBe(400);
     const towel = await json('/api/inventory/TOWEL');
@@ -108,15 +162,26 @@ describe.each(databaseKinds)('ledger API on %s', (kind) => {
 
   it('answers analytics for a date range', async () => {
     const range = 'from=2026-11-01&to=2026-11-30';
-    expect((await json(`/api/analytics/purchases?${range}`)).body).toMatchObject({ count: 2, total: '96.00', average: '48.00' });
+    expect((await json(`/api/analytics/purchases?${range}`)).body).toMatchObject({
+      count: 2,
+      total: '96.00',
+      average: '48.00',
+    });
     expect((await json(`/api/analytics/sales?${range}`)).body).toMatchObject({ count: 1, total: '30.00' });
     expect((await json(`/api/analytics/margin?${range}`)).body).toMatchObject({ margin: '-66.00' });
-    expect((await json(`/api/analytics/top-vendors?${range}`)).body.items.map((v: Row) => v.name)).toEqual(['Acme', 'Bolt']);
-    expect((await json(`/api/analytics/top-customers?${range}`)).body.items).toEqual([{ name: 'Deli', count: 1, total: '30.00' }]);
+    expect((await json(`/api/analytics/top-vendors?${range}`)).body.items.map((v: Row) => v.name)).toEqual([
+      'Acme',
+      'Bolt',
+    ]);
+    expect((await json(`/api/analytics/top-customers?${range}`)).body.items).toEqual([
+      { name: 'Deli', count: 1, total: '30.00' },
+    ]);
     expect((await json(`/api/analytics/top-products?${range}&limit=1`)).body.items).toEqual([
       expect.objectContaining({ sku: 'SOAP', orders: 2 }),
     ]);
-    const summary = (await json('/api/analytics/stock-summary')).body.items.find((r: Row) => r.sku === 'TOWEL');
+    const summary = (await json('/api/analytics/stock-summary')).body.items.find(
+      (r: Row) => r.sku === 'TOWEL',
+    );
     expect([summary!.in, summary!.out, summary!.adjust, summary!.onHand].map(Number)).toEqual([12, 2, -3, 7]);
     expect((await json('/api/analytics/low-stock')).body.items.map((i: Row) => i.sku)).toContain('TOWEL');
     const reversed = await json('/api/analytics/sales?from=2026-12-01&to=2026-11-01');

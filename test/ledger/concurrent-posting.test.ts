@@ -18,12 +18,19 @@ describe.each(databaseKinds)('concurrent posting on %s', (kind) => {
     const db = database.db;
     const skus = ['P', 'Q', 'R', 'S'];
     for (let n = 0; n < 40; n++) {
-      await upsertPurchaseOrder(db, purchaseOrder(`C${n}`, [{ sku: skus[n % 4]!, qty: 10 }, { sku: skus[(n + 1) % 4]!, qty: 5 }]));
+      await upsertPurchaseOrder(
+        db,
+        purchaseOrder(`C${n}`, [
+          { sku: skus[n % 4]!, qty: 10 },
+          { sku: skus[(n + 1) % 4]!, qty: 5 },
+        ]),
+      );
       await upsertSalesInvoice(db, salesInvoice(`V${n}`, [{ item: skus[(n + 2) % 4]!, qty: 3 }]));
     }
     const [a, b] = await Promise.all([startRun(db), startRun(db)]);
     const edits = (async () => {
-      for (let n = 0; n < 40; n += 4) await upsertPurchaseOrder(db, purchaseOrder(`C${n}`, [{ sku: skus[n % 4]!, qty: 1 }]));
+      for (let n = 0; n < 40; n += 4)
+        await upsertPurchaseOrder(db, purchaseOrder(`C${n}`, [{ sku: skus[n % 4]!, qty: 1 }]));
     })();
     const [ra, rb] = await Promise.all([
       postStock(db, a, { batchSize: 3 }),
@@ -43,7 +50,10 @@ describe.each(databaseKinds)('concurrent posting on %s', (kind) => {
     // Every document was marked for posting before the race, so one run or the other took each.
     expect(ra.documents + rb.documents).toBeGreaterThanOrEqual(80);
     const before = await movementCount(db);
-    await Promise.all([postStock(db, await startRun(db), { full: true }), postStock(db, await startRun(db), { full: true })]);
+    await Promise.all([
+      postStock(db, await startRun(db), { full: true }),
+      postStock(db, await startRun(db), { full: true }),
+    ]);
     expect(await movementCount(db)).toBe(before);
 
     function expected(): Record<string, number> {

@@ -24,8 +24,14 @@ pg.Client.prototype.query = function countedQuery(this: pg.Client, ...args: unkn
 
 const handle = await openDatabase({ databaseUrl: process.env.DATABASE_URL!, dataDir: '', poolSize: 2 });
 const log = createLogger({ level: 'silent', destination: process.stderr });
-const run = await beginRun(handle.db, log, { job: 'inventory.post-stock', trigger: 'cli', signal: new AbortController().signal });
+const run = await beginRun(handle.db, log, {
+  job: 'inventory.post-stock',
+  trigger: 'cli',
+  signal: new AbortController().signal,
+});
 const result = await postStock(handle.db, run, { batchSize: Number(process.env.LEDGER_BATCH_SIZE ?? 3) });
 await run.finish(undefined);
 await handle.close();
-process.stdout.write(JSON.stringify({ statements, movements: result.movements, documents: result.documents }));
+process.stdout.write(
+  JSON.stringify({ statements, movements: result.movements, documents: result.documents }),
+);

@@ -66,71 +66,91 @@ describe.each(databaseKinds)('posting survives being killed on %s', (kind) => {
     await database?.close();
   });
 
-  it('loses and doubles nothing when killed at 22 distinct points and restarted', { timeout: 300_000 }, async () => {
-    const db = database.db;
-    const rand = random(20261121);
-    const skus = ['K1', 'K2', 'K3', 'K4', 'K5'];
-    const pick = () => skus[Math.floor(rand() * skus.length)]!;
-    const qty = () => 1 + Math.floor(rand() * 9);
-    const orders = new Map<number, { posts: boolean; lines: { sku: string; qty: number }[] }>();
-    const invoices = new Map<number, { posts: boolean; lines: { sku: string; qty: number }[] }>();
+  it(
+    'loses and doubles nothing when killed at 22 distinct points and restarted',
+    { timeout: 300_000 },
+    async () => {
+      const db = database.db;
+      const rand = random(20261121);
+      const skus = ['K1', 'K2', 'K3', 'K4', 'K5'];
+      const pick = () => skus[Math.floor(rand() * skus.length)]!;
+      const qty = () => 1 + Math.floor(rand() * 9);
+      const orders = new Map<number, { posts: boolean; lines: { sku: string; qty: number }[] }>();
+      const invoices = new Map<number, { posts: boolean; lines: { sku: string; qty: number }[] }>();
 
-    // Every round changes every document, so each restarted process has a full run of work to be killed in.
-    const changeEverything = async () => {
-      for (let n = 0; n < 9; n++) {
-        const lines = [{ sku: pick(), qty: qty() }, { sku: pick(), qty: qty() }, { sku: pick(), qty: qty() }];
-        const status = rand() < 0.8 ? 'Complete' : 'Cancelled';
-        await upsertPurchaseOrder(db, purchaseOrder(`K${n}`, lines, { status }));
-        orders.set(n, { posts: status === 'Complete', lines });
-        const sold = [{ sku: pick(), qty: qty() }, { sku: pick(), qty: qty() }];
-        const closed = rand() < 0.8;
-        await upsertSalesInvoice(
-          db,
-          salesInvoice(`KV${n}`, sold.map((l) => ({ item: l.sku, qty: l.qty })), { status: closed ? 'Closed' : 'Cancelled' }),
-        );
-        invoices.set(n, { posts: closed, lines: sold });
-      }
-    };
-    const expected = () => {
-      const want: Record<string, number> = {};
-      for (const o of orders.values()) if (o.posts) for (const l of o.lines) want[l.sku] = (want[l.sku] ?? 0) + l.qty;
-      for (const i of invoices.values()) if (i.posts) for (const l of i.lines) want[l.sku] = (want[l.sku] ?? 0) - l.qty;
-      return Object.fromEntries(Object.entries(want).filter(([, q]) => q !== 0));
-    };
-    const consistent = async () => {
-      for (const [sku, l] of await ledgerBySku(db)) expect(l.balance, `balance of ${sku}`).toBe(l.movements);
-    };
+      // Every round changes every document, so each restarted process has a full run of work to be killed in.
+      const changeEverything = async () => {
+        for (let n = 0; n < 9; n++) {
+          const lines = [
+            { sku: pick(), qty: qty() },
+            { sku: pick(), qty: qty() },
+            { sku: pick(), qty: qty() },
+          ];
+          const status = rand() < 0.8 ? 'Complete' : 'Cancelled';
+          await upsertPurchaseOrder(db, purchaseOrder(`K${n}`, lines, { status }));
+          orders.set(n, { posts: status === 'Complete', lines });
+          const sold = [
+            { sku: pick(), qty: qty() },
+            { sku: pick(), qty: qty() },
+          ];
+          const closed = rand() < 0.8;
+          await upsertSalesInvoice(
+            db,
+            salesInvoice(
+              `KV${n}`,
+              sold.map((l) => ({ item: l.sku, qty: l.qty })),
+              { status: closed ? 'Closed' : 'Cancelled' },
+            ),
+          );
+          invoices.set(n, { posts: closed, lines: sold });
+        }
+      };
+      const expected = () => {
+        const want: Record<string, number> = {};
+        for (const o of orders.values())
+          if (o.posts) for (const l of o.lines) want[l.sku] = (want[l.sku] ?? 0) + l.qty;
+        for (const i of invoices.values())
+          if (i.posts) for (const l of i.lines) want[l.sku] = (want[l.sku] ?? 0) - l.qty;
+        return Object.fromEntries(Object.entries(want).filter(([, q]) => q !== 0));
+      };
+      const consistent = async () => {
+        for (const [sku, l] of await ledgerBySku(db))
+          expect(l.balance, `balance of ${sku}`).toBe(l.movements);
+      };
 
-    await changeEverything();
-    const probe = await runChild(database.url);
-    expect(probe.code, probe.stderr).toBe(0);
-    expect(await onHandBySku(db)).toEqual(expected());
-    const statements = probe.report!.statements;
-
-    const points = Array.from({ length: 22 }, (_, r) => ({
-      at: 1 + Math.floor((r * (statements - 1)) / 21),
-      mode: r % 2 === 0 ? ('before' as const) : ('sent' as const),
-    }));
-    expect(new Set(points.map((p) => `${p.at}/${p.mode}`)).size).toBe(22);
-
-    let kills = 0;
-    for (const point of points) {
       await changeEverything();
-      const killed = await runChild(database.url, point);
-      if (killed.signal === 'SIGKILL') kills += 1;
-      else expect(killed.code, killed.stderr).toBe(0);
-      await consistent();
+      const probe = await runChild(database.url);
+      expect(probe.code, probe.stderr).toBe(0);
+      expect(await onHandBySku(db)).toEqual(expected());
+      const statements = probe.report!.statements;
 
-      // The restart: a fresh posting run picks up whatever the killed one left.
-      await postStock(db, await startRun(db));
-      await consistent();
-      expect(await onHandBySku(db), `after a kill at statement ${point.at} (${point.mode})`).toEqual(expected());
-    }
-    expect(kills).toBeGreaterThanOrEqual(20);
+      const points = Array.from({ length: 22 }, (_, r) => ({
+        at: 1 + Math.floor((r * (statements - 1)) / 21),
+        mode: r % 2 === 0 ? ('before' as const) : ('sent' as const),
+      }));
+      expect(new Set(points.map((p) => `${p.at}/${p.mode}`)).size).toBe(22);
 
-    const { rows } = await db.execute<{ n: number }>(sql`
+      let kills = 0;
+      for (const point of points) {
+        await changeEverything();
+        const killed = await runChild(database.url, point);
+        if (killed.signal === 'SIGKILL') kills += 1;
+        else expect(killed.code, killed.stderr).toBe(0);
+        await consistent();
+
+        // The restart: a fresh posting run picks up whatever the killed one left.
+        await postStock(db, await startRun(db));
+        await consistent();
+        expect(await onHandBySku(db), `after a kill at statement ${point.at} (${point.mode})`).toEqual(
+          expected(),
+        );
+      }
+      expect(kills).toBeGreaterThanOrEqual(20);
+
+      const { rows } = await db.execute<{ n: number }>(sql`
       SELECT count(*) AS n FROM (
         SELECT document_id, line_no, item_id, seq FROM stock_movements GROUP BY 1, 2, 3, 4 HAVING count(*) > 1) d`);
-    expect(rows[0]!.n).toBe(0);
-  });
+      expect(rows[0]!.n).toBe(0);
+    },
+  );
 });

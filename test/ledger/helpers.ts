@@ -10,7 +10,11 @@ import { createLogger } from '../../src/log.js';
 
 const silent = createLogger({ level: 'silent', destination: process.stderr });
 
-export async function startRun(db: Database, job = 'inventory.post-stock', signal = new AbortController().signal): Promise<RunRecorder> {
+export async function startRun(
+  db: Database,
+  job = 'inventory.post-stock',
+  signal = new AbortController().signal,
+): Promise<RunRecorder> {
   return beginRun(db, silent, { job, trigger: 'manual', signal });
 }
 
@@ -32,7 +36,14 @@ export function purchaseOrder(
     total: 100,
     detailUrl: null,
     raw: { orderNumber },
-    lines: lines?.map((l, i) => ({ lineNo: i + 1, sku: l.sku, name: `Item ${l.sku}`, qty: l.qty, unitPrice: 2, lineTotal: 2 * l.qty })),
+    lines: lines?.map((l, i) => ({
+      lineNo: i + 1,
+      sku: l.sku,
+      name: `Item ${l.sku}`,
+      qty: l.qty,
+      unitPrice: 2,
+      lineTotal: 2 * l.qty,
+    })),
     ...overrides,
   };
 }

@@ -5,7 +5,13 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mapAlias, postStock, upsertItem, upsertPurchaseOrder, upsertSalesInvoice } from '../../src/ledger/index.js';
+import {
+  mapAlias,
+  postStock,
+  upsertItem,
+  upsertPurchaseOrder,
+  upsertSalesInvoice,
+} from '../../src/ledger/index.js';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../helpers/databases.js';
 import { ledgerBySku, movementCount, purchaseOrder, salesInvoice, startRun } from './helpers.js';
 
@@ -17,17 +23,30 @@ const quantity = fc.oneof(fc.integer({ min: 1, max: 20 }), fc.constantFrom(0.25,
 const poAction = fc.record({
   kind: fc.constant('po' as const),
   n: fc.integer({ min: 1, max: 3 }),
-  status: fc.constantFrom('Complete', 'Processing', 'Shipped', 'Pending', 'Cancelled', 'Refunded', 'Lost in transit'),
-  lines: fc.option(fc.array(fc.record({ sku: fc.constantFrom(...skus), qty: quantity }), { maxLength: 3 }), { nil: undefined }),
+  status: fc.constantFrom(
+    'Complete',
+    'Processing',
+    'Shipped',
+    'Pending',
+    'Cancelled',
+    'Refunded',
+    'Lost in transit',
+  ),
+  lines: fc.option(fc.array(fc.record({ sku: fc.constantFrom(...skus), qty: quantity }), { maxLength: 3 }), {
+    nil: undefined,
+  }),
 });
 const invoiceAction = fc.record({
   kind: fc.constant('invoice' as const),
   n: fc.integer({ min: 1, max: 3 }),
   status: fc.constantFrom('Completed', 'Closed', 'Pending', 'Cancelled', 'Mystery'),
   isComplete: fc.boolean(),
-  lines: fc.option(fc.array(fc.record({ item: fc.constantFrom(...invoiceNames), qty: quantity }), { maxLength: 3 }), {
-    nil: undefined,
-  }),
+  lines: fc.option(
+    fc.array(fc.record({ item: fc.constantFrom(...invoiceNames), qty: quantity }), { maxLength: 3 }),
+    {
+      nil: undefined,
+    },
+  ),
 });
 const remapAction = fc.record({ kind: fc.constant('remap' as const), to: fc.constantFrom(...skus) });
 const action = fc.oneof(poAction, invoiceAction, remapAction);
@@ -69,11 +88,14 @@ describe.each(databaseKinds)('ledger properties on %s', (kind) => {
         };
         const expected = () => {
           const want = new Map<string, number>();
-          const add = (code: string, qty: number) => want.set(resolve(code), (want.get(resolve(code)) ?? 0) + qty);
+          const add = (code: string, qty: number) =>
+            want.set(resolve(code), (want.get(resolve(code)) ?? 0) + qty);
           for (const o of orders.values())
-            if (['complete', 'processing', 'shipped'].includes(o.status.toLowerCase())) for (const l of o.lines) add(l.code, l.qty);
+            if (['complete', 'processing', 'shipped'].includes(o.status.toLowerCase()))
+              for (const l of o.lines) add(l.code, l.qty);
           for (const i of invoices.values())
-            if (i.isComplete && ['completed', 'closed'].includes(i.status.toLowerCase())) for (const l of i.lines) add(l.code, -l.qty);
+            if (i.isComplete && ['completed', 'closed'].includes(i.status.toLowerCase()))
+              for (const l of i.lines) add(l.code, -l.qty);
           return want;
         };
 
@@ -82,7 +104,10 @@ describe.each(databaseKinds)('ledger properties on %s', (kind) => {
             const lines = a.lines?.map((l) => ({ sku: p + l.sku, qty: l.qty }));
             await upsertPurchaseOrder(db, purchaseOrder(`${p}PO${a.n}`, lines, { status: a.status }));
             const known = orders.get(a.n);
-            orders.set(a.n, { status: a.status, lines: lines?.map((l) => ({ code: l.sku, qty: l.qty })) ?? known?.lines ?? [] });
+            orders.set(a.n, {
+              status: a.status,
+              lines: lines?.map((l) => ({ code: l.sku, qty: l.qty })) ?? known?.lines ?? [],
+            });
           } else if (a.kind === 'invoice') {
             const lines = a.lines?.map((l) => ({ item: p + l.item, qty: l.qty }));
             await upsertSalesInvoice(
@@ -112,9 +137,11 @@ describe.each(databaseKinds)('ledger properties on %s', (kind) => {
           const want = expected();
           for (const [sku, l] of ledger) {
             expect(l.balance, `balance of ${sku}`).toBeCloseTo(l.movements, 6);
-            if (sku.startsWith(p)) expect(l.movements, `on hand of ${sku} after step ${step}`).toBeCloseTo(want.get(sku) ?? 0, 6);
+            if (sku.startsWith(p))
+              expect(l.movements, `on hand of ${sku} after step ${step}`).toBeCloseTo(want.get(sku) ?? 0, 6);
           }
-          for (const [sku, qty] of want) expect(ledger.get(sku)?.movements ?? 0, `on hand of ${sku}`).toBeCloseTo(qty, 6);
+          for (const [sku, qty] of want)
+            expect(ledger.get(sku)?.movements ?? 0, `on hand of ${sku}`).toBeCloseTo(qty, 6);
         }
       }),
       { numRuns: Number(process.env.LEDGER_PROPERTY_RUNS ?? 30), endOnFailure: true },

@@ -31,7 +31,13 @@ describe.each(databaseKinds)('posting stock on %s', (kind) => {
   };
 
   it('posts a purchase order once, its correction after an edit, and its reversal after a cancellation', async () => {
-    await upsertPurchaseOrder(db(), purchaseOrder('A1', [{ sku: 'wid-1', qty: 10 }, { sku: 'GAD-2', qty: 4 }]));
+    await upsertPurchaseOrder(
+      db(),
+      purchaseOrder('A1', [
+        { sku: 'wid-1', qty: 10 },
+        { sku: 'GAD-2', qty: 4 },
+      ]),
+    );
     const first = await post();
     expect(first.result).toMatchObject({ created: 1, movements: 2 });
     expect(await onHandBySku(db())).toEqual({ 'WID-1': 10, 'GAD-2': 4 });
@@ -39,7 +45,13 @@ describe.each(databaseKinds)('posting stock on %s', (kind) => {
     expect((await post()).result).toMatchObject({ documents: 0, movements: 0 });
     expect((await post({ full: true })).result).toMatchObject({ documents: 0, movements: 0 });
 
-    const edited = await upsertPurchaseOrder(db(), purchaseOrder('A1', [{ sku: 'WID-1', qty: 7 }, { sku: 'GAD-2', qty: 4 }]));
+    const edited = await upsertPurchaseOrder(
+      db(),
+      purchaseOrder('A1', [
+        { sku: 'WID-1', qty: 7 },
+        { sku: 'GAD-2', qty: 4 },
+      ]),
+    );
     expect(edited.outcome).toBe('updated');
     expect((await post()).result).toMatchObject({ updated: 1, movements: 1 });
     expect(await onHandBySku(db())).toEqual({ 'WID-1': 7, 'GAD-2': 4 });
@@ -66,7 +78,10 @@ describe.each(databaseKinds)('posting stock on %s', (kind) => {
     await upsertPurchaseOrder(db(), po);
     const again = await upsertPurchaseOrder(db(), { ...po, lines: undefined });
     expect(again.outcome).toBe('unchanged');
-    expect(await purchaseOrderState(db(), 'customerconnect', 'A2')).toMatchObject({ lineCount: 1, linesFetched: true });
+    expect(await purchaseOrderState(db(), 'customerconnect', 'A2')).toMatchObject({
+      lineCount: 1,
+      linesFetched: true,
+    });
     expect(await purchaseOrderState(db(), 'customerconnect', 'nope')).toBeNull();
     await post();
     expect((await onHandBySku(db()))['WID-1']).toBe(3);
@@ -101,8 +116,18 @@ describe.each(databaseKinds)('posting stock on %s', (kind) => {
 
   it('posts a sale only when complete with a posting status, and never counts an unknown status', async () => {
     await upsertPurchaseOrder(db(), purchaseOrder('A4', [{ sku: 'SOAP', qty: 20 }]));
-    await upsertSalesInvoice(db(), salesInvoice('NRV3', [{ item: 'soap', qty: 5 }], { isComplete: false, status: 'Pending', listType: 'pending' }));
-    await upsertPurchaseOrder(db(), purchaseOrder('A5', [{ sku: 'SOAP', qty: 100 }], { status: 'Delivered-ish' }));
+    await upsertSalesInvoice(
+      db(),
+      salesInvoice('NRV3', [{ item: 'soap', qty: 5 }], {
+        isComplete: false,
+        status: 'Pending',
+        listType: 'pending',
+      }),
+    );
+    await upsertPurchaseOrder(
+      db(),
+      purchaseOrder('A5', [{ sku: 'SOAP', qty: 100 }], { status: 'Delivered-ish' }),
+    );
     const { events, result } = await post();
     expect(result.unknownStatusDocuments).toEqual(['purchase_order:customerconnect/A5']);
     expect(events.find((e) => e.entity === 'purchase_order:customerconnect/A5')?.message).toContain(
@@ -122,13 +147,19 @@ describe.each(databaseKinds)('posting stock on %s', (kind) => {
     expect(allowed.events.some((e) => e.level === 'warn' && e.message.includes('oversold'))).toBe(true);
     expect((await onHandBySku(db())).RARE).toBe(-3);
 
-    const rules = { purchaseOrderStatuses: ['Complete'], salesInvoiceStatuses: ['Closed'], negativeStock: 'quarantine' as const };
+    const rules = {
+      purchaseOrderStatuses: ['Complete'],
+      salesInvoiceStatuses: ['Closed'],
+      negativeStock: 'quarantine' as const,
+    };
     await upsertSalesInvoice(db(), salesInvoice('NRV5', [{ item: 'RARE', qty: 1 }]));
     const refused = await post({ rules });
     expect(refused.result.quarantinedInvoices).toEqual(['NRV5']);
     expect((await onHandBySku(db())).RARE).toBe(-3);
     const [{ reason }] = (
-      await db().execute<{ reason: string }>(sql`SELECT quarantine_reason AS reason FROM sales_invoices WHERE invoice_number = 'NRV5'`)
+      await db().execute<{ reason: string }>(
+        sql`SELECT quarantine_reason AS reason FROM sales_invoices WHERE invoice_number = 'NRV5'`,
+      )
     ).rows as [{ reason: string }];
     expect(reason).toContain('RARE to -4');
 
@@ -139,7 +170,11 @@ describe.each(databaseKinds)('posting stock on %s', (kind) => {
   });
 
   it('catches up with changed posting rules on a full re-check, and only then', async () => {
-    const narrow = { purchaseOrderStatuses: ['Complete'], salesInvoiceStatuses: ['Closed'], negativeStock: 'allow' as const };
+    const narrow = {
+      purchaseOrderStatuses: ['Complete'],
+      salesInvoiceStatuses: ['Closed'],
+      negativeStock: 'allow' as const,
+    };
     await upsertPurchaseOrder(db(), purchaseOrder('A7', [{ sku: 'MOP', qty: 9 }], { status: 'Shipped' }));
     await post({ rules: narrow });
     expect((await onHandBySku(db())).MOP).toBeUndefined();
@@ -153,28 +188,46 @@ describe.each(databaseKinds)('posting stock on %s', (kind) => {
     await upsertItem(db(), { sku: 'BROOM', name: 'Broom', reorderPoint: 2 });
     const adjusted = await adjustStock(db(), { sku: 'broom', qty: 4, reason: 'found in back room' });
     expect(Number(adjusted.onHand)).toBe(4);
-    await db().execute(sql`UPDATE stock_balances SET on_hand = on_hand + 1 WHERE item_id = ${adjusted.itemId}`);
+    await db().execute(
+      sql`UPDATE stock_balances SET on_hand = on_hand + 1 WHERE item_id = ${adjusted.itemId}`,
+    );
     const run = await startRun(db(), 'inventory.reconcile');
     const result = await reconcileBalances(db(), run);
-    expect(result.mismatches).toEqual([{ sku: 'BROOM', stored: expect.stringMatching(/^5/), fromLedger: expect.stringMatching(/^4/) }]);
+    expect(result.mismatches).toEqual([
+      { sku: 'BROOM', stored: expect.stringMatching(/^5/), fromLedger: expect.stringMatching(/^4/) },
+    ]);
     for (const [, l] of await ledgerBySku(db())) expect(l.balance).toBe(l.movements);
     const again = await reconcileBalances(db(), await startRun(db(), 'inventory.reconcile'));
     expect(again.mismatches).toEqual([]);
   });
 
   it('flags pending invoices missing from a complete pending list, and un-flags them when seen again', async () => {
-    await upsertSalesInvoice(db(), salesInvoice('P1', undefined, { listType: 'pending', status: 'Pending', isComplete: false }));
-    await upsertSalesInvoice(db(), salesInvoice('P2', undefined, { listType: 'pending', status: 'Pending', isComplete: false }));
+    await upsertSalesInvoice(
+      db(),
+      salesInvoice('P1', undefined, { listType: 'pending', status: 'Pending', isComplete: false }),
+    );
+    await upsertSalesInvoice(
+      db(),
+      salesInvoice('P2', undefined, { listType: 'pending', status: 'Pending', isComplete: false }),
+    );
     expect(await flagMissingPendingInvoices(db(), 'routestar', ['P2', 'NRV3'])).toEqual(['P1']);
     expect(await flagMissingPendingInvoices(db(), 'routestar', ['P2'])).toEqual([]);
-    const seen = await upsertSalesInvoice(db(), salesInvoice('P1', undefined, { listType: 'pending', status: 'Pending', isComplete: false }));
+    const seen = await upsertSalesInvoice(
+      db(),
+      salesInvoice('P1', undefined, { listType: 'pending', status: 'Pending', isComplete: false }),
+    );
     expect(seen.outcome).toBe('updated');
   });
 
   it('rejects a malformed document whole, saying which record and field', async () => {
     const before = await movementCount(db());
-    const bad = purchaseOrder('B1', [{ sku: 'X', qty: 1 }, { sku: 'Y', qty: Number.NaN }]);
-    await expect(upsertPurchaseOrder(db(), bad)).rejects.toThrow(/Purchase order customerconnect\/B1 .*lines\.1\.qty/);
+    const bad = purchaseOrder('B1', [
+      { sku: 'X', qty: 1 },
+      { sku: 'Y', qty: Number.NaN },
+    ]);
+    await expect(upsertPurchaseOrder(db(), bad)).rejects.toThrow(
+      /Purchase order customerconnect\/B1 .*lines\.1\.qty/,
+    );
     const dup = purchaseOrder('B2', [{ sku: 'X', qty: 1 }]);
     dup.lines!.push({ ...dup.lines![0]! });
     await expect(upsertPurchaseOrder(db(), dup)).rejects.toThrow(/appears twice/);
