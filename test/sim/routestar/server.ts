@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Request, type Response, type NextFunction } from 'express';
 import { addDays, invoiceTotals, newYorkToday, RouteStarDataset, type SimInvoice } from './data.js';
-import { detailPage, errorPage, escapeHtml, listPage, loginPage } from './pages.js';
+import { detailPage, errorPage, escapeHtml, listPage, loginPage, type ListPageOptions } from './pages.js';
 
 export interface RouteStarSimOptions {
   seed?: number;
@@ -345,53 +345,41 @@ export async function startRouteStarSimulator(options: RouteStarSimOptions = {})
   };
   const pagerClass = () => (markup.renamePagerClass ? 'pager-v2' : 'pagination');
 
-  app.get('/web/invoices/', async (_req, res) => {
-    countPage('invoices');
-    await sleep(pageDelayMs);
-    res.type('html').send(
-      listPage({
-        title: 'Invoices',
-        api: '/web/api/invoices',
-        pagerClass: pagerClass(),
-        maxVisible,
-        gridHeight,
-        popupOnLoad: popups.listOnLoad ?? false,
-        popupAfterPage: popups.listAfterPage ?? null,
-      }),
-    );
-  });
-  app.get('/web/closedinvoices/', async (_req, res) => {
-    countPage('closedinvoices');
-    await sleep(pageDelayMs);
-    res.type('html').send(
-      listPage({
-        title: 'Closed Invoices',
-        api: '/web/api/closedinvoices',
-        dateFilter: { from: addDays(today, -(closedDefaultDays - 1)), to: today },
-        pagerClass: pagerClass(),
-        maxVisible,
-        gridHeight,
-        popupOnLoad: popups.listOnLoad ?? false,
-        popupAfterPage: popups.listAfterPage ?? null,
-      }),
-    );
-  });
-  app.get('/web/items/', async (_req, res) => {
-    countPage('items');
-    await sleep(pageDelayMs);
-    res.type('html').send(
-      listPage({
-        title: 'Items',
-        api: '/web/api/items',
-        pagerClass: pagerClass(),
-        maxVisible,
-        gridHeight: gridHeight * 2,
-        popupOnLoad: false,
-        popupAfterPage: null,
-        itemsPerPage: true,
-      }),
-    );
-  });
+  /** A list page: its HTML arrives after the page delay, its grid fills later from `api`. */
+  const listRoute = (
+    route: string,
+    page: Pick<ListPageOptions, 'title' | 'api' | 'dateFilter' | 'itemsPerPage'>,
+    options: { gridHeight: number; popups: boolean },
+  ) =>
+    app.get(`/web/${route}/`, async (_req, res) => {
+      countPage(route);
+      await sleep(pageDelayMs);
+      res.type('html').send(
+        listPage({
+          ...page,
+          pagerClass: pagerClass(),
+          maxVisible,
+          gridHeight: options.gridHeight,
+          popupOnLoad: options.popups ? (popups.listOnLoad ?? false) : false,
+          popupAfterPage: options.popups ? (popups.listAfterPage ?? null) : null,
+        }),
+      );
+    });
+  listRoute('invoices', { title: 'Invoices', api: '/web/api/invoices' }, { gridHeight, popups: true });
+  listRoute(
+    'closedinvoices',
+    {
+      title: 'Closed Invoices',
+      api: '/web/api/closedinvoices',
+      dateFilter: { from: addDays(today, -(closedDefaultDays - 1)), to: today },
+    },
+    { gridHeight, popups: true },
+  );
+  listRoute(
+    'items',
+    { title: 'Items', api: '/web/api/items', itemsPerPage: true },
+    { gridHeight: gridHeight * 2, popups: false },
+  );
 
   const layout = (columns: ColumnDef[]) => {
     let ordered = [...columns];
