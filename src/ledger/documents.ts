@@ -3,7 +3,7 @@
  * by their number within a source. Storing a document never moves stock by itself; it marks the document for
  * posting (`postStock`), which compares what the document asks for with what the ledger holds.
  */
-import { and, eq, isNotNull, isNull, notInArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, isNull, notInArray, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Queryable } from '../db/database.js';
 import { purchaseOrderLines, purchaseOrders, salesInvoiceLines, salesInvoices } from '../models/index.js';
@@ -403,23 +403,31 @@ export interface DocumentState {
   linesFetched: boolean;
 }
 
-/** What an incremental scraper needs to decide whether to open a detail page; null for a document never seen. */
-export async function purchaseOrderState(
+/**
+ * What an incremental scraper needs to decide whether to open a detail page, for the orders of one list page at once
+ * (one query, not one per row); an order never seen is absent from the map.
+ */
+export async function purchaseOrderStates(
   db: Queryable,
   source: string,
-  orderNumber: string,
-): Promise<DocumentState | null> {
-  const [row] = await db
+  orderNumbers: string[],
+): Promise<Map<string, DocumentState>> {
+  if (orderNumbers.length === 0) return new Map();
+  const rows = await db
     .select({
+      orderNumber: purchaseOrders.orderNumber,
       listChecksum: purchaseOrders.listChecksum,
       lineCount: purchaseOrders.lineCount,
       linesChecksum: purchaseOrders.linesChecksum,
     })
     .from(purchaseOrders)
-    .where(and(eq(purchaseOrders.source, source), eq(purchaseOrders.orderNumber, orderNumber)));
-  return row
-    ? { listChecksum: row.listChecksum, lineCount: row.lineCount, linesFetched: row.linesChecksum !== null }
-    : null;
+    .where(and(eq(purchaseOrders.source, source), inArray(purchaseOrders.orderNumber, orderNumbers)));
+  return new Map(
+    rows.map((row) => [
+      row.orderNumber,
+      { listChecksum: row.listChecksum, lineCount: row.lineCount, linesFetched: row.linesChecksum !== null },
+    ]),
+  );
 }
 
 export interface SalesInvoiceState extends DocumentState {
@@ -427,28 +435,34 @@ export interface SalesInvoiceState extends DocumentState {
   missing: boolean;
 }
 
-export async function salesInvoiceState(
+/** As `purchaseOrderStates`, for the invoices of one list page. */
+export async function salesInvoiceStates(
   db: Queryable,
   source: string,
-  invoiceNumber: string,
-): Promise<SalesInvoiceState | null> {
-  const [row] = await db
+  invoiceNumbers: string[],
+): Promise<Map<string, SalesInvoiceState>> {
+  if (invoiceNumbers.length === 0) return new Map();
+  const rows = await db
     .select({
+      invoiceNumber: salesInvoices.invoiceNumber,
       listChecksum: salesInvoices.listChecksum,
       lineCount: salesInvoices.lineCount,
       linesChecksum: salesInvoices.linesChecksum,
       missingSince: salesInvoices.missingSince,
     })
     .from(salesInvoices)
-    .where(and(eq(salesInvoices.source, source), eq(salesInvoices.invoiceNumber, invoiceNumber)));
-  return row
-    ? {
+    .where(and(eq(salesInvoices.source, source), inArray(salesInvoices.invoiceNumber, invoiceNumbers)));
+  return new Map(
+    rows.map((row) => [
+      row.invoiceNumber,
+      {
         listChecksum: row.listChecksum,
         lineCount: row.lineCount,
         linesFetched: row.linesChecksum !== null,
         missing: row.missingSince !== null,
-      }
-    : null;
+      },
+    ]),
+  );
 }
 
 /**

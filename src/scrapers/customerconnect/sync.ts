@@ -12,7 +12,7 @@ import type { RunContext } from '../../jobs/types.js';
 import {
   listChecksum,
   postStock,
-  purchaseOrderState,
+  purchaseOrderStates,
   upsertPurchaseOrder,
   type PostingRules,
   type PostStockResult,
@@ -360,15 +360,15 @@ export async function syncCustomerConnect(
         }
         lastPage = page.paging.page;
         const rows = [...page.rows];
-        const stored = await serially(async () => {
-          const states = new Map<string, Awaited<ReturnType<typeof purchaseOrderState>>>();
-          for (const row of rows)
-            states.set(
-              row.orderNumber,
-              await purchaseOrderState(deps.db, customerConnectSource, row.orderNumber),
-            );
-          return states;
-        }, true);
+        const stored = await serially(
+          () =>
+            purchaseOrderStates(
+              deps.db,
+              customerConnectSource,
+              rows.map((row) => row.orderNumber),
+            ),
+          true,
+        );
         const quarantinedAt = new Map(page.quarantined.map((q) => [q.position, q]));
         const entries = rows.length + page.quarantined.length;
         const needDetail: OrderListRow[] = [];

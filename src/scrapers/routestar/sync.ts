@@ -14,7 +14,8 @@ import {
   flagMissingPendingInvoices,
   listChecksum,
   postStock,
-  salesInvoiceState,
+  salesInvoiceStates,
+  type SalesInvoiceState,
   upsertSalesInvoice,
   type PostingRules,
   type PostStockResult,
@@ -304,10 +305,9 @@ export async function syncRouteStar(
     reappeared: boolean;
   }
 
-  async function plan(row: InvoiceListRow): Promise<PlannedRow> {
-    const state = await salesInvoiceState(db, SOURCE, row.invoiceNumber);
+  function plan(row: InvoiceListRow, state: SalesInvoiceState | undefined): PlannedRow {
     const changed = !state || state.listChecksum !== listChecksum(rawOf(row));
-    const known = state !== null && !changed && state.linesFetched;
+    const known = state !== undefined && !changed && state.linesFetched;
     return { row, isNew: !state, known, reappeared: known && state.missing };
   }
 
@@ -412,6 +412,11 @@ export async function syncRouteStar(
         }
         let newRows = 0;
         let stop: ListSummary['stoppedBy'] | null = null;
+        const states = await salesInvoiceStates(
+          db,
+          SOURCE,
+          parsed.rows.map((row) => row.invoiceNumber),
+        );
         for (const row of parsed.rows) {
           if (seen.has(row.invoiceNumber)) continue;
           if (request.limit !== undefined && result.read >= request.limit) {
@@ -421,7 +426,7 @@ export async function syncRouteStar(
           seen.add(row.invoiceNumber);
           newRows += 1;
           result.read += 1;
-          const p = await plan(row);
+          const p = plan(row, states.get(row.invoiceNumber));
           if (p.reappeared) {
             await clearMissingFlag(db, SOURCE, row.invoiceNumber);
             ctx.count('updated');
