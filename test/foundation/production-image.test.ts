@@ -34,7 +34,8 @@ describe('the production image contents', () => {
 
   it('install with production dependencies only, start, report ready and schedule the portal syncs', async () => {
     for (const { from, to } of copies()) cpSync(from, join(app, to), { recursive: true });
-    const install = spawnSync('npm', ['ci', '--omit=dev', '--no-audit', '--no-fund'], {
+    // From the package cache when it has them: the test is about what gets installed, not about the registry.
+    const install = spawnSync('npm', ['ci', '--omit=dev', '--no-audit', '--no-fund', '--prefer-offline'], {
       cwd: app,
       encoding: 'utf8',
       timeout: 240_000,
