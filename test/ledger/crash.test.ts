@@ -10,6 +10,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postStock, upsertPurchaseOrder, upsertSalesInvoice } from '../../src/ledger/index.js';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../helpers/databases.js';
+import { seededRandom } from '../sim/seeded-random.js';
 import { ledgerBySku, onHandBySku, purchaseOrder, salesInvoice, startRun } from './helpers.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -45,18 +46,6 @@ function runChild(url: string, kill?: { at: number; mode: 'before' | 'sent' }): 
   });
 }
 
-/** A small deterministic random source, so every run of the test makes the same documents. */
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 describe.each(databaseKinds)('posting survives being killed on %s', (kind) => {
   let database: TestDatabase;
   beforeAll(async () => {
@@ -71,7 +60,8 @@ describe.each(databaseKinds)('posting survives being killed on %s', (kind) => {
     { timeout: 300_000 },
     async () => {
       const db = database.db;
-      const rand = random(20261121);
+      // Deterministic, so every run of the test makes the same documents.
+      const rand = seededRandom(20261121);
       const skus = ['K1', 'K2', 'K3', 'K4', 'K5'];
       const pick = () => skus[Math.floor(rand() * skus.length)]!;
       const qty = () => 1 + Math.floor(rand() * 9);

@@ -1,6 +1,6 @@
 /**
- * The simulators' random numbers: mulberry32, small, fast and the same sequence on every machine for a given seed, so
- * a seed always gives the same account, site or catalogue.
+ * Seeded random numbers for the simulators and the tests that generate data: mulberry32, small, fast and the same
+ * sequence on every machine for a given seed, so a seed always gives the same account, site, catalogue or documents.
  */
 export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
