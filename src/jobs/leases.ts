@@ -4,6 +4,7 @@
  * starts, waits while another run holds it, renews it while working and gives it back at the end. The database's
  * clock decides expiry, so processes on machines whose clocks differ still agree.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { and, eq, sql } from 'drizzle-orm';
 import type { Database } from '../db/database.js';
 import { jobLeases } from '../models/index.js';
@@ -75,17 +76,9 @@ export async function holdJobLease(
       waited = true;
       await options.onWait?.(attempt.holder);
     }
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, pollMs);
-      options.signal.addEventListener(
-        'abort',
-        () => {
-          clearTimeout(timer);
-          resolve();
-        },
-        { once: true },
-      );
-    });
+    // The timer drops its abort listener when it fires: a run may wait here through a long sync of another process,
+    // and a listener left on the signal per poll would pile up. An abort ends the wait, and the loop throws.
+    await sleep(pollMs, undefined, { signal: options.signal }).catch(() => undefined);
   }
   const mine = and(eq(jobLeases.job, job), eq(jobLeases.runId, runId));
   const renewal = setInterval(() => {
