@@ -32,8 +32,12 @@ export function requireApiKey(keys: readonly string[]): RequestHandler {
     if (keys.length === 0) return next();
     const key = presentedKey(req.get('authorization') ?? '');
     if (key !== null && keyMatches(key, keys)) return next();
-    // Both challenges: API clients see how to send the key, browsers show their login prompt.
-    res.setHeader('WWW-Authenticate', 'Bearer realm="syncworker", Basic realm="syncworker", charset="UTF-8"');
+    // One challenge per header line: Chromium reads only the first scheme of a line, so a Basic challenge after a
+    // Bearer one on the same line never shows its login prompt. Basic first for the same reason.
+    res.setHeader('WWW-Authenticate', [
+      'Basic realm="syncworker", charset="UTF-8"',
+      'Bearer realm="syncworker"',
+    ]);
     next(
       new HttpProblem(
         401,
