@@ -13,6 +13,7 @@ import type { Database } from '../db/database.js';
 import { holdJobLease, LeaseLostError, type HeldLease } from './leases.js';
 import { beginRun, createRun, failOrphanedRuns, getRun, type SyncRun } from './runs.js';
 import type { AnyJobDefinition, EnqueueResult, JobQueue, RunStatus, Trigger } from './types.js';
+import { observeAttempts } from '../resilience/index.js';
 
 export class UnknownJobError extends Error {
   constructor(readonly job: string) {
@@ -214,7 +215,10 @@ export class JobRunner implements JobQueue {
           });
         }
         const data = def.data.parse(input.data ?? {});
-        await def.run(recorder, data);
+        await observeAttempts(
+          (attempt) => recorder.recordAttempt(attempt),
+          () => def.run(recorder, data),
+        );
         if (controller.signal.aborted) error = controller.signal.reason;
       } catch (caught) {
         error = controller.signal.aborted ? controller.signal.reason : caught;

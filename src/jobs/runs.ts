@@ -4,6 +4,7 @@
  */
 import { and, desc, eq, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import type { Logger } from 'pino';
+import type { AttemptEvent } from '../resilience/index.js';
 import type { Database } from '../db/database.js';
 import { syncRunEvents, syncRuns } from '../models/index.js';
 import type {
@@ -124,6 +125,7 @@ const emptyCounters = (): Counters => ({
 export class RunRecorder implements RunContext {
   readonly counters = emptyCounters();
   private errorEvents = 0;
+  private readonly pendingEvents = new Set<Promise<void>>();
 
   constructor(
     private readonly db: Database,
@@ -150,6 +152,22 @@ export class RunRecorder implements RunContext {
     });
   }
 
+  /**
+   * A retry, give-up or circuit change of the resilience kit during this run. Written in the background so the
+   * request that caused it is not held up; `finish` waits for it.
+   */
+  recordAttempt(attempt: AttemptEvent): void {
+    const written = this.event({
+      level: attempt.outcome === 'retrying' || attempt.outcome === 'reauthenticating' ? 'info' : 'warn',
+      message: attemptMessage(attempt),
+      entity: `system:${attempt.system}`,
+      details: attempt,
+    })
+      .catch((error: unknown) => this.log.warn({ err: error }, 'could not record an attempt event'))
+      .finally(() => this.pendingEvents.delete(written));
+    this.pendingEvents.add(written);
+  }
+
   async progress(progress: RunProgress): Promise<void> {
     await this.db
       .update(syncRuns)
@@ -164,6 +182,7 @@ export class RunRecorder implements RunContext {
   }
 
   async finish(error: unknown): Promise<RunStatus> {
+    await Promise.all(this.pendingEvents);
     const status = this.outcome(error);
     const message = error === undefined ? null : error instanceof Error ? error.message : String(error);
     if (message) await this.event({ level: 'error', message: `Run failed: ${message}` });
@@ -201,4 +220,20 @@ export async function beginRun(
     log.child({ job: input.job, runId }),
     input.signal,
   );
+}
+
+function attemptMessage(attempt: AttemptEvent): string {
+  const cause = attempt.error ? ` (${attempt.error})` : '';
+  switch (attempt.outcome) {
+    case 'retrying':
+      return `${attempt.system}: ${attempt.what} failed on attempt ${attempt.attempt}${cause}; trying again in ${attempt.delayMs} ms`;
+    case 'gave-up':
+      return `${attempt.system}: ${attempt.what} failed ${attempt.attempt} times${cause}; giving up`;
+    case 'reauthenticating':
+      return `${attempt.system}: ${attempt.what} was refused for authentication${cause}; logging in again`;
+    case 'circuit-opened':
+      return `${attempt.system} failed ${attempt.attempt} times in a row${cause}: no requests are sent to it for ${attempt.delayMs} ms`;
+    case 'circuit-closed':
+      return `${attempt.system} answers again: requests flow normally`;
+  }
 }

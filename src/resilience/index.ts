@@ -1,0 +1,17 @@
+/** The shared resilience kit: one policy per external system, one failure classification, one attempt observer. */
+export { ResiliencePolicy, type Attempt, type ExecuteOptions, type PolicySettings } from './policy.js';
+export {
+  AttemptTimeoutError,
+  CircuitOpenError,
+  parseRetryAfter,
+  type Classification,
+  type Classifier,
+  type FailureClass,
+} from './errors.js';
+export {
+  observeAttempts,
+  onAnyAttempt,
+  type AttemptEvent,
+  type AttemptObserver,
+  type AttemptOutcome,
+} from './observer.js';

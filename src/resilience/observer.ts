@@ -1,0 +1,48 @@
+/**
+ * Where a policy reports its retries, gave-ups and circuit changes. The job runner installs an observer around each
+ * run, so every attempt a client makes on the run's behalf lands in that run's events without any client knowing
+ * about runs.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+export type AttemptOutcome =
+  'retrying' | 'gave-up' | 'reauthenticating' | 'circuit-opened' | 'circuit-closed';
+
+export interface AttemptEvent {
+  system: string;
+  /** What was being done, e.g. "a SuiteQL query" or "GET /api/resource/Customer". */
+  what: string;
+  outcome: AttemptOutcome;
+  /** 1 for the first try. */
+  attempt: number;
+  /** Wait before the next attempt. */
+  delayMs?: number;
+  error?: string;
+}
+
+export type AttemptObserver = (event: AttemptEvent) => void;
+
+const current = new AsyncLocalStorage<AttemptObserver>();
+const global = new Set<AttemptObserver>();
+
+/** Runs `work` with `observer` receiving the attempt events of every policy call made inside it. */
+export function observeAttempts<T>(observer: AttemptObserver, work: () => T): T {
+  return current.run(observer, work);
+}
+
+/** Receives every attempt event of the process (metrics, alerts); returns the function that stops it. */
+export function onAnyAttempt(observer: AttemptObserver): () => void {
+  global.add(observer);
+  return () => global.delete(observer);
+}
+
+export function reportAttempt(event: AttemptEvent): void {
+  const observers = [current.getStore(), ...global];
+  for (const observer of observers) {
+    try {
+      observer?.(event);
+    } catch {
+      // An observer is a bystander: its failure must never change the outcome of the call it watches.
+    }
+  }
+}
