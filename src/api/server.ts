@@ -14,6 +14,7 @@ import { migrationsCurrent } from '../db/migrations.js';
 import type { Feature } from '../feature.js';
 import { InvalidJobDataError, UnknownJobError, type JobRunner } from '../jobs/runner.js';
 import { requireApiKey } from './auth.js';
+import { inputGuard } from './input-guard.js';
 import { documentRoute, openApiDocument } from './openapi.js';
 import { fieldErrors, HttpProblem } from './problem.js';
 import { connectionRoutes } from './routes/connections.js';
@@ -111,6 +112,8 @@ export function createServer(deps: ServerDeps): Express {
     const ready = Object.values(checks).every(Boolean);
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks });
   });
+
+  app.use(inputGuard());
 
   for (const feature of features) if (feature.webhooks) app.use('/api', feature.webhooks);
 

@@ -43,9 +43,14 @@ export const RECONCILE_JOB = 'inventory.reconcile';
 const day = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, { message: 'expected a date as YYYY-MM-DD' })
-  .refine((d) => new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), {
-    message: 'is not a calendar date',
-  });
+  // zod runs this even when the pattern failed, so it must not throw on text that is no date at all.
+  .refine(
+    (d) => {
+      const at = Date.parse(`${d}T00:00:00Z`);
+      return !Number.isNaN(at) && new Date(at).toISOString().startsWith(d);
+    },
+    { message: 'is not a calendar date' },
+  );
 
 const inventoryQuery = pageQuery.extend({
   filter: z.enum(['low', 'oversold', 'unmapped']).optional(),
