@@ -79,6 +79,35 @@ describe('Payamgostar session', () => {
     expect(requestsTo(sim, personGet).map((r) => r.bearer === first)).toEqual([true, false, false]);
   });
 
+  it('is refused with 401 by the simulated CRM once its expiresAt has passed', async () => {
+    sim = await startPayamgostarSimulator({ generate: { persons: 1 }, tokenLifetimeMs: 300 });
+    const post = (path: string, body: unknown, token?: string) =>
+      fetch(sim.url + path, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
+        body: JSON.stringify(body),
+      });
+    const login = (await (
+      await post(loginPath, {
+        username: sim.username,
+        password: sim.password,
+        deviceId: 'raw',
+        platformType: 1,
+      })
+    ).json()) as { accessToken: string; expiresAt: string };
+    const id = sim.crm.listIdentities()[0]!.crmId;
+    expect((await post(personGet, { id }, login.accessToken)).status).toBe(200);
+    await new Promise((resolve) =>
+      setTimeout(resolve, Math.max(0, parseOffsetTimestamp(login.expiresAt)! - Date.now()) + 20),
+    );
+    const expired = await post(personGet, { id }, login.accessToken);
+    expect(expired.status).toBe(401);
+    expect(expired.headers.get('www-authenticate')).toContain('invalid_token');
+  });
+
   it('logs in once again when the CRM stops accepting the token, and repeats the request', async () => {
     sim = await startPayamgostarSimulator({ generate: { persons: 1 } });
     client = new PayamgostarClient(settingsFor(sim));

@@ -5,6 +5,7 @@ import {
   quoteGetPath,
 } from '../../src/connectors/payamgostar/client.js';
 import { PayamgostarError } from '../../src/connectors/payamgostar/errors.js';
+import { AttemptTimeoutError } from '../../src/resilience/index.js';
 import { startPayamgostarSimulator, type PayamgostarSimulator } from '../sim/payamgostar/server.js';
 import { requestsTo, settingsFor } from './harness.js';
 
@@ -204,6 +205,23 @@ describe('Payamgostar client', () => {
     ]);
     expect(sim.crm.identity(first)?.record.nickName).toBe('سارا نوری');
     expect(sim.crm.identity(second)?.record.nickName).toBe('کاوه رحیمی');
+  });
+
+  it('does not resend a create that ran out of time (the CRM may have made it), but tries a slow read again', async () => {
+    sim = await startPayamgostarSimulator({ generate: { persons: 1 } });
+    client = new PayamgostarClient(settingsFor(sim, { timeoutMs: 300 }));
+    const id = sim.crm.listIdentities()[0]!.crmId as string;
+    await client.login();
+    sim.slowNext(600);
+    const error = await client.createPerson({ nickName: 'لیلا طاهری' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AttemptTimeoutError);
+    expect(requestsTo(sim, '/api/v2/crmobject/person/create')).toHaveLength(1);
+    // The CRM did make the person: a second send would have made two.
+    expect(sim.crm.listIdentities({ searchTerm: 'لیلا طاهری' })).toHaveLength(1);
+
+    sim.slowNext(600);
+    await expect(client.getPerson(id)).resolves.toMatchObject({ crmId: id });
+    expect(requestsTo(sim, '/api/v2/crmobject/person/get')).toHaveLength(2);
   });
 
   it('refuses a reply that is not what the CRM documents, and keeps the CRM’s own words in errors', async () => {

@@ -89,6 +89,8 @@ export interface PayamgostarSimulator {
   expireTokens(): void;
   /** The next `count` API requests other than logins answer `status` (500, 503, …). */
   failNext(status: number, count?: number): void;
+  /** The next `count` API requests other than logins are carried out, but answered only after `ms`. */
+  slowNext(ms: number, count?: number): void;
   close(): Promise<void>;
 }
 
@@ -280,6 +282,61 @@ function list(
   return { status: 200, body: page };
 }
 
+interface HandlerState {
+  crm: SimulatedCrm;
+  knobs: PayamgostarKnobs;
+  desk: SessionDesk;
+  window: RateWindow;
+  failures: number[];
+  delays: number[];
+  requests: SimRequest[];
+}
+
+/** One request: logged, rate-limited, authenticated, then routed. */
+function requestHandler(state: HandlerState): (req: IncomingMessage, res: ServerResponse) => Promise<void> {
+  const { crm, knobs, desk, window, failures, delays, requests } = state;
+  return async (req, res) => {
+    const path = new URL(req.url ?? '/', 'http://sim').pathname;
+    const bearer = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    const entry: SimRequest = { at: Date.now(), method: req.method ?? 'GET', path, status: 0, bearer };
+    requests.push(entry);
+    const reply = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+      entry.status = status;
+      send(res, status, body, headers);
+    };
+    try {
+      const body = await readJson(req);
+      entry.body =
+        path === '/api/v2/auth/login' && body && typeof body === 'object'
+          ? { ...body, password: '***' }
+          : body;
+      if (!window.admit(knobs.rateLimitPerSecond, Date.now()))
+        return reply(429, failure('Too many requests', 'TooManyRequests'), {
+          'retry-after': String(knobs.retryAfterSeconds),
+        });
+      if (req.method !== 'POST')
+        return reply(405, failure('Method not allowed', 'MethodNotAllowed'), { allow: 'POST' });
+      if (path === '/api/v2/auth/login') {
+        const login = desk.login(body);
+        return reply(login.status, login.body);
+      }
+      if (!desk.valid(bearer))
+        return reply(401, failure('Unauthorized', 'Unauthorized'), {
+          'www-authenticate': 'Bearer error="invalid_token", error_description="The token expired"',
+        });
+      const failWith = failures.shift();
+      if (failWith !== undefined) return reply(failWith, failure('Internal server error', 'ServerError'));
+      const answer = route(crm, knobs, path, body);
+      const delay = delays.shift();
+      if (delay !== undefined) await new Promise((resolve) => setTimeout(resolve, delay));
+      reply(answer.status, answer.body);
+    } catch (error) {
+      if (error instanceof CrmRequestError) return reply(error.status, failure(error.message, 'BadRequest'));
+      reply(500, failure(String((error as Error).message ?? error), 'ServerError'));
+    }
+  };
+}
+
 export async function startPayamgostarSimulator(
   options: PayamgostarSimulatorOptions = {},
 ): Promise<PayamgostarSimulator> {
@@ -315,46 +372,10 @@ export async function startPayamgostarSimulator(
   const desk = new SessionDesk(knobs, clock, random, user);
   const window = new RateWindow();
   const failures: number[] = [];
+  const delays: number[] = [];
   const requests: SimRequest[] = [];
 
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const path = new URL(req.url ?? '/', 'http://sim').pathname;
-    const bearer = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
-    const entry: SimRequest = { at: Date.now(), method: req.method ?? 'GET', path, status: 0, bearer };
-    requests.push(entry);
-    const reply = (status: number, body: unknown, headers: Record<string, string> = {}) => {
-      entry.status = status;
-      send(res, status, body, headers);
-    };
-    try {
-      const body = await readJson(req);
-      entry.body =
-        path === '/api/v2/auth/login' && body && typeof body === 'object'
-          ? { ...body, password: '***' }
-          : body;
-      if (!window.admit(knobs.rateLimitPerSecond, Date.now()))
-        return reply(429, failure('Too many requests', 'TooManyRequests'), {
-          'retry-after': String(knobs.retryAfterSeconds),
-        });
-      if (req.method !== 'POST')
-        return reply(405, failure('Method not allowed', 'MethodNotAllowed'), { allow: 'POST' });
-      if (path === '/api/v2/auth/login') {
-        const login = desk.login(body);
-        return reply(login.status, login.body);
-      }
-      if (!desk.valid(bearer))
-        return reply(401, failure('Unauthorized', 'Unauthorized'), {
-          'www-authenticate': 'Bearer error="invalid_token", error_description="The token expired"',
-        });
-      const failWith = failures.shift();
-      if (failWith !== undefined) return reply(failWith, failure('Internal server error', 'ServerError'));
-      const answer = route(crm, knobs, path, body);
-      reply(answer.status, answer.body);
-    } catch (error) {
-      if (error instanceof CrmRequestError) return reply(error.status, failure(error.message, 'BadRequest'));
-      reply(500, failure(String((error as Error).message ?? error), 'ServerError'));
-    }
-  };
+  const handle = requestHandler({ crm, knobs, desk, window, failures, delays, requests });
 
   const server: Server = createServer((req, res) => void handle(req, res));
   const sockets = new Set<Socket>();
@@ -384,6 +405,9 @@ export async function startPayamgostarSimulator(
     expireTokens: () => desk.expireAll(),
     failNext: (status, count = 1) => {
       for (let i = 0; i < count; i++) failures.push(status);
+    },
+    slowNext: (ms, count = 1) => {
+      for (let i = 0; i < count; i++) delays.push(ms);
     },
     async close() {
       await webhooks.idle();
