@@ -10,6 +10,7 @@ import { erpnextVariables } from './erpnext.js';
 import { ledgerVariables } from './ledger.js';
 import { netsuiteVariables } from './netsuite.js';
 import { opmsVariables } from './opms.js';
+import { payamgostarVariables } from './payamgostar.js';
 import { portalVariables } from './portals.js';
 
 const variables = {
@@ -19,6 +20,7 @@ const variables = {
   ...netsuiteVariables,
   ...opmsVariables,
   ...portalVariables,
+  ...payamgostarVariables,
 };
 
 export const configSchema = z.object(variables);
