@@ -6,7 +6,7 @@
 import mysql from 'mysql2/promise';
 import { beginRun } from '../src/jobs/runs.js';
 import { OpmsDatabase } from '../src/connectors/opms/client.js';
-import { defaultOpmsSchema } from '../src/connectors/opms/schema.js';
+import { defaultOpmsTables, opmsRetries } from '../src/connectors/opms/settings.js';
 import { runInitialSync } from '../src/sync/netsuite-to-opms/passes.js';
 import { netsuiteToOpmsFeature } from '../src/sync/netsuite-to-opms/feature.js';
 import { createTestDatabase, databaseKinds, type DatabaseKind } from '../test/helpers/databases.js';
@@ -45,9 +45,12 @@ async function initialSync(rows: BenchRow[], kind: DatabaseKind): Promise<void> 
   try {
     await seedOpms(maria.url, sim.items);
     const client = oauth2Client(sim, { requestsPerSecond: netsuitePerSecond, concurrency: 5 });
-    const opms = OpmsDatabase.fromUrl(maria.url, defaultOpmsSchema, {
+    const opms = new OpmsDatabase({
+      url: maria.url,
+      tables: defaultOpmsTables,
       writesPerSecond: opmsWritesPerSecond,
       batchSize,
+      ...opmsRetries,
     });
     const deps = syncDeps(db.db, client, opms, { pageSize });
     const recorder = await beginRun(db.db, silentLog, {
