@@ -139,6 +139,10 @@ async function webhookLatency(rows: BenchRow[], kind: DatabaseKind): Promise<voi
     env: {
       // The worker's own default: the queue is polled every 5 seconds, webhooks must not wait for that poll.
       JOB_PROCESS_EVERY: '5 seconds',
+      // Agenda checks each running job's lock every half lock lifetime on a timer that outlives the job and that
+      // stopping the worker cannot cancel: at the default two hours it kept the bench alive for an hour after its
+      // table. These runs last well under a second, so a 20-second lock lets the bench end seconds after them.
+      JOB_LOCK_LIFETIME_MS: '20000',
       NETSUITE_ACCOUNT_ID: sim.accountId,
       NETSUITE_BASE_URL: sim.url,
       NETSUITE_CLIENT_ID: oauth2.clientId,
