@@ -11,6 +11,7 @@ import { ledgerVariables } from './ledger.js';
 import { netsuiteVariables } from './netsuite.js';
 import { opmsVariables } from './opms.js';
 import { portalVariables } from './portals.js';
+import { siaghVariables } from './siagh.js';
 
 const variables = {
   ...coreVariables,
@@ -19,6 +20,7 @@ const variables = {
   ...netsuiteVariables,
   ...opmsVariables,
   ...portalVariables,
+  ...siaghVariables,
 };
 
 export const configSchema = z.object(variables);
