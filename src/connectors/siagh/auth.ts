@@ -70,9 +70,12 @@ export class SiaghSession {
     return this.current.info;
   }
 
-  /** After a 401: forgets the refused session (unless another caller already replaced it) and logs in again. */
+  /**
+   * After a 401: forgets the refused session (unless another caller already replaced it) and logs in again.
+   * Without a refused session (the request found none to send) it only waits for the login under way.
+   */
   async renew(refused: string | undefined, signal?: AbortSignal): Promise<SiaghSessionInfo> {
-    if (refused === undefined || this.current?.id === refused) this.current = undefined;
+    if (refused !== undefined && this.current?.id === refused) this.current = undefined;
     return this.ensure(signal);
   }
 

@@ -53,7 +53,8 @@ export function checkContact(index: number, raw: unknown): ContactItem {
 
 /** Each contact of a GetAll reply body, in order, as soon as its bytes have arrived. */
 export async function* readContacts(chunks: AsyncIterable<Uint8Array | string>): AsyncGenerator<ContactItem> {
-  const items = streamArray.withParserAsStream();
+  // Whole values only (no partial-string tokens): a contact's strings are short, and this halves the parsing time.
+  const items = streamArray.withParserAsStream({ streamValues: false });
   // pipeline ends the source when the reader stops early (the HTTP body is cancelled) and forwards its failures.
   pipeline(Readable.from(chunks, { objectMode: false }), items, () => undefined);
   let read = 0;
