@@ -37,7 +37,7 @@ export const siaghVariables = {
       .transform((v) => v.toUpperCase())
       .optional(),
     {
-      example: '92C0ED8C3EC1DD67D834D3005A592A80',
+      example: '09F31F46F81F8FAB873FBC0420173519',
       secret: true,
       description:
         'MD5 of the Siagh password as Siagh expects it (upper-case hex), printed by `syncworker siagh-hash`.',

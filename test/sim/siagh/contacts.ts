@@ -35,7 +35,7 @@ const firstNames = [
   'لیلا',
 ];
 const lastNames = ['احمدی', 'محمدی', 'حسینی', 'رضایی', 'کریمی', 'موسوی', 'جعفری', 'صادقی', 'هاشمی', 'نوری'];
-const companies = ['بنیان گاز', 'پارس ابزار', 'صنایع نوین', 'تجارت سپهر', 'فولاد البرز', 'آریا پخش'];
+const companies = ['گاز نوین', 'پارس ابزار', 'صنایع نوین', 'تجارت سپهر', 'فولاد البرز', 'آریا پخش'];
 const cities = ['تهران', 'اصفهان', 'شیراز', 'مشهد', 'تبریز'];
 
 /** Registration dates are drawn from about 3000 days: each day's Jalali form is worked out once. */

@@ -358,7 +358,7 @@ export async function startSiaghSim(options: SiaghSimOptions = {}): Promise<Siag
     const now = jalaliNow(timeZone);
     send(res, 200, {
       ContactCode: 2,
-      ContactName: 'سید محمدرضا هاشمیان',
+      ContactName: 'کاربر سیستم',
       UserCode: 1,
       UserName: user.userName,
       SessionId: id,
