@@ -52,6 +52,11 @@ const contactsPath = '/api/Sgh/GEN/Gn_Web_Users/GetAll';
 const savePath = '/BpmsApi/SaveFormData';
 const loginPath = '/GeneralApi/LoginUser';
 const notReachedCodes = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
+/**
+ * The session each 401 was answered to, so re-login replaces only that one. Kept beside the error, not on it: an
+ * error is logged and stored with its properties, a session id must not be.
+ */
+const refusedSessions = new WeakMap<object, string>();
 
 type Method = 'GET' | 'POST';
 
@@ -107,7 +112,7 @@ export class SiaghClient {
    */
   async createContact(input: SiaghContactInput, options: SiaghCallOptions = {}): Promise<SavedContact> {
     const form = contactCreateForm(input);
-    const what = `${savePath} (create contact "${input.fullName}")`;
+    const what = `POST ${savePath} (create contact "${input.fullName}")`;
     const saved = await this.save(form, what, options, false);
     const code = Number(saved.returnCode);
     if (!Number.isSafeInteger(code) || code <= 0)
@@ -127,7 +132,7 @@ export class SiaghClient {
     options: SiaghCallOptions = {},
   ): Promise<SavedContact> {
     const form = contactUpdateForm(code, input);
-    const saved = await this.save(form, `${savePath} (update contact ${code})`, options, true);
+    const saved = await this.save(form, `POST ${savePath} (update contact ${code})`, options, true);
     return { code, messages: saved.successes, warnings: saved.warnings };
   }
 
@@ -158,7 +163,7 @@ export class SiaghClient {
     options: SiaghCallOptions & { lookFirst?: boolean } = {},
   ): Promise<SavedPreInvoice> {
     const form = preInvoiceForm(input);
-    const what = `${savePath} (pre-invoice ${input.suid})`;
+    const what = `POST ${savePath} (pre-invoice ${input.suid})`;
     await this.session.ensure(options.signal);
     let mayExist = options.lookFirst ?? true;
     return this.policy.execute(
@@ -227,7 +232,7 @@ export class SiaghClient {
   }
 
   private async renew(error: unknown, signal?: AbortSignal): Promise<void> {
-    await this.session.renew(error instanceof SiaghError ? error.sessionId : undefined, signal);
+    await this.session.renew(error instanceof SiaghError ? refusedSessions.get(error) : undefined, signal);
   }
 
   private async save(
@@ -295,6 +300,8 @@ export class SiaghClient {
     options: SiaghCallOptions,
   ): AsyncGenerator<ContactItem> {
     await this.session.ensure(options.signal);
+    // The policy (limit, time limit, retries) covers the request up to its status line; the body is then read
+    // outside the limiter, under its own stall limit, at the pace of the caller.
     const body = new AbortController();
     const response = await this.policy.execute(
       (attempt) =>
@@ -419,7 +426,7 @@ export class SiaghClient {
       response.headers.get('retry-after'),
       !authenticated,
     );
-    error.sessionId = sessionId;
+    if (sessionId !== undefined) refusedSessions.set(error, sessionId);
     throw error;
   }
 }

@@ -59,8 +59,6 @@ export class SiaghError extends Error {
   readonly retryAfterMs?: number;
   readonly notReached: boolean;
   readonly reply?: unknown;
-  /** The session a refused request carried, so re-login replaces only that one (not shown anywhere). */
-  sessionId?: string;
 
   constructor(details: SiaghErrorDetails) {
     const said = details.messages && details.messages.length > 0 ? `: ${details.messages.join('; ')}` : '';
