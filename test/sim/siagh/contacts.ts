@@ -121,6 +121,13 @@ export class ContactBook {
     }
   }
 
+  /** The contacts whose fields equal the filter's values (compared as text, as a query string would). */
+  *matching(filter: Record<string, unknown>): Generator<SimContact> {
+    for (const contact of this.all())
+      if (Object.entries(filter).every(([key, value]) => String(contact[key] ?? '') === String(value ?? '')))
+        yield contact;
+  }
+
   get size(): number {
     let removed = 0;
     for (const value of this.changed.values()) if (value === null) removed++;
