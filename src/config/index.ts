@@ -12,6 +12,7 @@ import { netsuiteVariables } from './netsuite.js';
 import { opmsVariables } from './opms.js';
 import { payamgostarVariables } from './payamgostar.js';
 import { portalVariables } from './portals.js';
+import { siaghVariables } from './siagh.js';
 
 const variables = {
   ...coreVariables,
@@ -21,6 +22,7 @@ const variables = {
   ...opmsVariables,
   ...portalVariables,
   ...payamgostarVariables,
+  ...siaghVariables,
 };
 
 export const configSchema = z.object(variables);
