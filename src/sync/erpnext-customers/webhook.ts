@@ -22,7 +22,7 @@ import {
   applyRemoteDeletion,
   type RemoteApplied,
 } from './apply-remote.js';
-import type { CustomerSync } from './context.js';
+import { remoteOrUnavailable, type CustomerSync } from './context.js';
 import { customersUsing } from './sync-state.js';
 
 const path = '/webhooks/erpnext/customers';
@@ -39,18 +39,13 @@ async function applyLinkedChange(
   doctype: 'Address' | 'Contact',
   name: string,
 ): Promise<{ customer: string; outcome: string }[]> {
-  if (!sync.remote)
-    throw new HttpProblem(
-      503,
-      'Service Unavailable',
-      `ERPNext is not configured: set ${sync.missingSettings.join(', ')}`,
-    );
+  const remote = remoteOrUnavailable(sync);
   try {
     const linked = new Set([
       ...(await customersUsing(sync.db, doctype, name)),
-      ...(await sync.remote.customersLinkedTo(doctype, name)),
+      ...(await remote.customersLinkedTo(doctype, name)),
     ]);
-    const customers = await sync.remote.readByNames([...linked]);
+    const customers = await remote.readByNames([...linked]);
     const results = await applyRemoteCustomers(sync, customers);
     return results.map((r, i) => ({
       customer: customers[i]!.customer.name,
@@ -132,16 +127,11 @@ export function customerWebhookRoutes(sync: CustomerSync): Router {
     let applied: RemoteApplied;
     if (event === 'on_trash') applied = await applyRemoteDeletion(sync, payload.name);
     else {
-      if (!sync.remote)
-        throw new HttpProblem(
-          503,
-          'Service Unavailable',
-          `ERPNext is not configured: set ${sync.missingSettings.join(', ')}`,
-        );
+      const remote = remoteOrUnavailable(sync);
       try {
-        const remote = await sync.remote.read(payload.name);
-        applied = remote
-          ? await applyRemoteCustomer(sync, remote, 'webhook')
+        const current = await remote.read(payload.name);
+        applied = current
+          ? await applyRemoteCustomer(sync, current, 'webhook')
           : await applyRemoteDeletion(sync, payload.name);
       } catch (error) {
         if (error instanceof ErpNextError)
