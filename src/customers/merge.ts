@@ -47,5 +47,5 @@ export function mergeCustomer(input: MergeInput): MergeResult {
       conflicts.push({ field, base, local, remote, kept });
     }
   }
-  return { merged: merged as Partial<CustomerFields>, conflicts };
+  return { merged: merged, conflicts };
 }

@@ -35,7 +35,7 @@ export class CustomerNotFoundError extends Error {
 }
 
 export function fieldsOf(row: CustomerRecord): CustomerFields {
-  return pickFields(row as unknown as CustomerFields) as unknown as CustomerFields;
+  return pickFields(row) as unknown as CustomerFields;
 }
 
 export interface CustomerListFilter {

@@ -1,6 +1,6 @@
 /** `syncworker check erpnext` / GET /api/connections/erpnext: do the ERPNext settings work, before any sync runs? */
 import type { Configured } from '../../config/configured.js';
-import type { ConnectionCheck } from '../../feature.js';
+import type { ConnectionCheck } from '../../connection-check.js';
 import type { ErpNextClient } from './client.js';
 import { ErpNextError } from './errors.js';
 

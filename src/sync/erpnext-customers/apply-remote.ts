@@ -143,7 +143,7 @@ async function insertNewFromRemote(
           sync.settings.defaultCountry,
         ),
         ...snapshot.remoteFields,
-      } as CustomerFields;
+      };
       return { id: randomUUID(), fields, state: snapshot.agreed(snapshot.remoteFields) };
     });
     if (chunk.length === 0) continue;
@@ -223,7 +223,7 @@ async function mergeBothChanged(
   const remoteChangedAt = frappeTimestampToDate(input.modified, settings.timeZone);
   const { merged, conflicts } = mergeCustomer({
     fields: settings.syncedFields,
-    base: (input.state.syncedFields ?? {}) as Partial<CustomerFields>,
+    base: (input.state.syncedFields ?? {}),
     local: input.local,
     remote: input.remoteFields,
     policy: settings.policy,

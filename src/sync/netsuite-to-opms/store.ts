@@ -205,7 +205,7 @@ export async function claimWebhookReceipt(
 ): Promise<boolean> {
   const rows = await db
     .insert(netsuiteOpmsWebhookReceipts)
-    .values({ dedupKey: receipt.dedupKey, itemId: receipt.itemId, payload: receipt.payload as object })
+    .values({ dedupKey: receipt.dedupKey, itemId: receipt.itemId, payload: receipt.payload })
     .onConflictDoNothing()
     .returning({ key: netsuiteOpmsWebhookReceipts.dedupKey });
   return rows.length > 0;

@@ -225,7 +225,7 @@ export class FrappeSite {
       modified_by: this.options.user ?? 'Administrator',
       docstatus: 0,
       idx: 0,
-    } as Doc);
+    });
     if (doctype === 'Customer') {
       doc.customer_type ??= 'Company';
       doc.disabled ??= 0;

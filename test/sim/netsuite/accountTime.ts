@@ -44,7 +44,7 @@ export function wallClockToUtc(wall: string, timeZone: string): number | undefin
   let guess = asUtc;
   for (let i = 0; i < 2; i++) {
     const p = parts(guess, timeZone);
-    const shown = Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!);
+    const shown = Date.UTC(p.year!, p.month! - 1, p.day, p.hour, p.minute, p.second);
     guess += asUtc - shown;
   }
   return guess;
