@@ -16,6 +16,7 @@ import { pruneHistoryJob } from './jobs/prune-history.js';
 import { JobRunner } from './jobs/runner.js';
 import { failOrphanedRuns } from './jobs/runs.js';
 import { SharedBrowser } from './scrapers/browser.js';
+import { statusRoutes } from './status/routes.js';
 
 export const version = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -101,7 +102,11 @@ export async function startWorker(config: Config, options: StartOptions): Promis
     const host = config.HOST ?? (config.API_KEYS.length > 0 ? '0.0.0.0' : '127.0.0.1');
     if (config.API_KEYS.length === 0)
       log.warn('API_KEYS is not set: the control API accepts any caller, so it listens on 127.0.0.1 only');
-    const express = createServer({ ...app, runner, features, version });
+    const checks = features.flatMap((f) => f.connections ?? []);
+    const pages = [
+      { path: '/status', router: statusRoutes({ config, db: database.db, runner, checks, version }) },
+    ];
+    const express = createServer({ ...app, runner, features, version, pages });
     server = await new Promise<Server>((resolve, reject) => {
       const s = express.listen(config.PORT, config.API_KEYS.length === 0 ? '127.0.0.1' : host, () =>
         resolve(s),

@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { createExpressMiddleware } from 'agendash';
-import express, { type ErrorRequestHandler, type Express } from 'express';
+import express, { type ErrorRequestHandler, type Express, type Router } from 'express';
 import type pg from 'pg';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
@@ -36,6 +36,8 @@ export interface ServerDeps {
   runner: JobRunner;
   features: Feature[];
   version: string;
+  /** Pages for people and scrapers (status page, metrics), mounted at their path behind the API-key check. */
+  pages?: { path: string; router: Router }[];
 }
 
 async function databaseReady(pool: pg.Pool): Promise<{ reachable: boolean; migrations: boolean }> {
@@ -120,6 +122,7 @@ export function createServer(deps: ServerDeps): Express {
   const auth = requireApiKey(config.API_KEYS);
   app.use('/api', auth);
   app.use('/dash', auth, createExpressMiddleware(runner.agenda));
+  for (const page of deps.pages ?? []) app.use(page.path, auth, page.router);
 
   app.get('/api/openapi.json', (_req, res) => {
     res.json(openApiDocument({ version: deps.version }));
