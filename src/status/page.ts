@@ -79,11 +79,14 @@ function draw(id, series, options) {
     series: [{}, ...series.lines.map((line, i) => ({
       label: line.label, stroke: colours[i % colours.length], width: 2,
       ...(options.points ? { paths: () => null, points: { show: true, size: 7, fill: colours[i % colours.length] } } : {}),
-      ...(options.bars ? { paths: uPlot.paths.bars({ size: [0.6, 40] }), fill: colours[i % colours.length] + '99' } : {}),
+      ...(options.bars ? { paths: uPlot.paths.bars({ size: [0.6, 40] }), points: { show: false }, fill: colours[i % colours.length] + 'cc' } : {}),
     }))],
     axes: [{}, { label: options.unit, size: 50 }],
   };
-  charts[id] = new uPlot(opts, [series.x, ...series.lines.map((l) => l.values)], frame.querySelector('.plot'));
+  // Stacked bars: each bar is drawn from zero to the sum of its own line and those after it, the first at the back.
+  const values = series.lines.map((l, i) =>
+    options.bars ? l.values.map((_, k) => series.lines.slice(i).reduce((sum, m) => sum + (m.values[k] ?? 0), 0)) : l.values);
+  charts[id] = new uPlot(opts, [series.x, ...values], frame.querySelector('.plot'));
 }
 function drawAll(c) {
   draw('runs-per-day', c.runsPerDay, { bars: true, unit: 'runs' });

@@ -69,7 +69,7 @@ describe('status page in a real browser', () => {
   let tw: TestWorker;
   let browser: Browser;
   beforeAll(async () => {
-    tw = await startTestWorker('pglite', { features: [flowsFeature] });
+    tw = await startTestWorker('pglite', { features: [flowsFeature], env: { SCHEDULES_ENABLED: 'true' } });
     await seedHistory(tw.worker.database.db);
     await tw.worker.runner.runNow('routestar.sync', { fail: true });
     browser = await launchBrowser();
