@@ -12,7 +12,8 @@
  *   composition  src/features.ts, src/worker.ts, src/cli.ts
  */
 
-const base = '^src/(config/|log\\.ts$|time-zone\\.ts$|storable-text\\.ts$|connection-check\\.ts$|resilience/)';
+const base =
+  '^src/(config/|log\\.ts$|time-zone\\.ts$|storable-text\\.ts$|connection-check\\.ts$|resilience/)';
 const data = '^src/(db|models)/';
 const runtime = '^src/(jobs/|api/|browser/|status/|metrics/|feature\\.ts$)';
 const connectors = '^src/connectors/';

@@ -13,14 +13,7 @@ import type { Config } from '../config/index.js';
 import type { Database } from '../db/database.js';
 import { holdJobLease, LeaseLostError, type HeldLease } from './leases.js';
 import { beginRun, createRun, failOrphanedRuns, getRun, type SyncRun } from './runs.js';
-import type {
-  AnyJobDefinition,
-  Counters,
-  EnqueueResult,
-  JobQueue,
-  RunStatus,
-  Trigger,
-} from './types.js';
+import type { AnyJobDefinition, Counters, EnqueueResult, JobQueue, RunStatus, Trigger } from './types.js';
 import { observeAttempts } from '../resilience/index.js';
 
 export class UnknownJobError extends Error {
