@@ -83,7 +83,8 @@ export class JobRunner implements JobQueue {
     { controller: AbortController; done: Promise<unknown>; agendaJobId?: string }
   >();
   private readonly backend: PostgresBackend;
-  private readonly changes = new EventEmitter();
+  // One listener per open status page and one for metrics: no fixed limit is right.
+  private readonly changes = new EventEmitter().setMaxListeners(0);
   private started = false;
 
   constructor(
