@@ -4,7 +4,7 @@
  * from the server on both databases.
  */
 import type { Browser } from 'playwright';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser } from '../../src/scrapers/browser.js';
 import { getRun } from '../../src/jobs/runs.js';
 import { databaseKinds } from '../helpers/databases.js';
@@ -13,10 +13,13 @@ import { flowsFeature, seedHistory } from './status-fixture.js';
 
 describe.each(databaseKinds)('status page figures on %s', (kind) => {
   let tw: TestWorker;
-  afterEach(async () => tw?.stop());
+  // One worker for the suite, started in a hook: a whole worker takes long to start on a loaded machine.
+  beforeAll(async () => {
+    tw = await startTestWorker(kind, { features: [flowsFeature] });
+  });
+  afterAll(async () => tw?.stop());
 
   it('shows one row per system with its state, last success and last failure', async () => {
-    tw = await startTestWorker(kind, { features: [flowsFeature] });
     const ok = await tw.worker.runner.runNow('customerconnect.sync', {});
     const failed = await tw.worker.runner.runNow('routestar.sync', { fail: true });
     expect([ok.status, failed.status]).toEqual(['succeeded', 'failed']);
@@ -34,7 +37,6 @@ describe.each(databaseKinds)('status page figures on %s', (kind) => {
   });
 
   it('counts runs per day by outcome and stock movements per day', async () => {
-    tw = await startTestWorker(kind, { features: [flowsFeature] });
     await seedHistory(tw.worker.database.db);
     const charts = (await (await tw.api('/status/charts.json')).json()) as {
       runsPerDay: { x: number[]; lines: { label: string; values: number[] }[] };
@@ -59,7 +61,6 @@ describe.each(databaseKinds)('status page figures on %s', (kind) => {
   });
 
   it('answers 401 without the key and 400 for an on-hand query without an item', async () => {
-    tw = await startTestWorker(kind, { features: [flowsFeature] });
     expect((await tw.api('/status', { auth: false })).status).toBe(401);
     expect((await tw.api('/status/on-hand.json')).status).toBe(400);
   });
