@@ -3,7 +3,7 @@
  * external requests, circuits, webhooks, outbox, quarantine, pool and process figures of a working worker.
  */
 import express from 'express';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { Feature, FeatureFactory } from '../../src/feature.js';
 import { ResiliencePolicy } from '../../src/resilience/index.js';
@@ -67,10 +67,13 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
 
 describe.each(databaseKinds)('metrics on %s', (kind) => {
   let tw: TestWorker;
-  afterEach(async () => tw?.stop());
+  // One worker for the suite, started in a hook: a whole worker takes long to start on a loaded machine.
+  beforeAll(async () => {
+    tw = await startTestWorker(kind, { features: [callingFeature], env: { METRICS_TOKEN: metricsToken } });
+  });
+  afterAll(async () => tw?.stop());
 
   it('counts runs, records, requests, retries and webhooks, and reads the pool and the quarantine', async () => {
-    tw = await startTestWorker(kind, { features: [callingFeature], env: { METRICS_TOKEN: metricsToken } });
     const run = await tw.worker.runner.runNow('example.sync', {});
     expect(run.status).toBe('partial');
     expect(
@@ -113,7 +116,6 @@ describe.each(databaseKinds)('metrics on %s', (kind) => {
   });
 
   it('refuses a scrape without a key or token and accepts the API key too', async () => {
-    tw = await startTestWorker(kind, { features: [callingFeature], env: { METRICS_TOKEN: metricsToken } });
     expect((await tw.api('/metrics', { auth: false })).status).toBe(401);
     expect((await tw.api('/metrics', { auth: 'wrong-token-0123456789' })).status).toBe(401);
     expect((await tw.api('/metrics', { auth: testApiKey })).status).toBe(200);
