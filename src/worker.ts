@@ -16,6 +16,9 @@ import { pruneHistoryJob } from './jobs/prune-history.js';
 import { JobRunner } from './jobs/runner.js';
 import { failOrphanedRuns } from './jobs/runs.js';
 import { SharedBrowser } from './scrapers/browser.js';
+import { createMetrics } from './metrics/registry.js';
+import { metricsRoutes } from './metrics/routes.js';
+import { statusRoutes } from './status/routes.js';
 
 export const version = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -84,6 +87,7 @@ export async function startWorker(config: Config, options: StartOptions): Promis
     ],
   );
   pending.runner = runner;
+  const metrics = createMetrics({ db: database.db, pool: database.pool, runner });
   // A run still "running" past the lock lifetime belongs to a process that died: no worker holds it any more.
   const orphans = await failOrphanedRuns(
     database.db,
@@ -101,7 +105,23 @@ export async function startWorker(config: Config, options: StartOptions): Promis
     const host = config.HOST ?? (config.API_KEYS.length > 0 ? '0.0.0.0' : '127.0.0.1');
     if (config.API_KEYS.length === 0)
       log.warn('API_KEYS is not set: the control API accepts any caller, so it listens on 127.0.0.1 only');
-    const express = createServer({ ...app, runner, features, version });
+    const checks = features.flatMap((f) => f.connections ?? []);
+    const pages = [
+      { path: '/status', router: statusRoutes({ config, db: database.db, runner, checks, version }) },
+      {
+        path: '/metrics',
+        router: metricsRoutes(metrics.registry),
+        extraKeys: config.METRICS_TOKEN ? [config.METRICS_TOKEN] : undefined,
+      },
+    ];
+    const express = createServer({
+      ...app,
+      runner,
+      features,
+      version,
+      pages,
+      observeWebhooks: metrics.webhooks,
+    });
     server = await new Promise<Server>((resolve, reject) => {
       const s = express.listen(config.PORT, config.API_KEYS.length === 0 ? '127.0.0.1' : host, () =>
         resolve(s),
@@ -124,6 +144,7 @@ export async function startWorker(config: Config, options: StartOptions): Promis
       const result = await runner.stop(config.SHUTDOWN_TIMEOUT_MS);
       server?.closeAllConnections();
       await closed;
+      metrics.stop();
       for (const feature of features.reverse())
         await feature.stop?.().catch((err: Error) => log.error({ err }, 'feature stop failed'));
       if (!options.database) await database.close();

@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { createExpressMiddleware } from 'agendash';
-import express, { type ErrorRequestHandler, type Express } from 'express';
+import express, { type ErrorRequestHandler, type Express, type RequestHandler, type Router } from 'express';
 import type pg from 'pg';
 import { pinoHttp } from 'pino-http';
 import type { Logger } from 'pino';
@@ -36,6 +36,10 @@ export interface ServerDeps {
   runner: JobRunner;
   features: Feature[];
   version: string;
+  /** Pages for people and scrapers (status page, metrics), mounted at their path behind the API-key check. */
+  pages?: { path: string; router: Router; extraKeys?: string[] }[];
+  /** Watches the webhook requests a feature's router answers (metrics); `after` runs only when it passed them on. */
+  observeWebhooks?: (feature: string) => { before: RequestHandler; after: RequestHandler };
 }
 
 async function databaseReady(pool: pg.Pool): Promise<{ reachable: boolean; migrations: boolean }> {
@@ -115,11 +119,22 @@ export function createServer(deps: ServerDeps): Express {
 
   app.use(inputGuard());
 
-  for (const feature of features) if (feature.webhooks) app.use('/api', feature.webhooks);
+  for (const feature of features) {
+    if (!feature.webhooks) continue;
+    const observed = deps.observeWebhooks?.(feature.name);
+    if (observed) app.use('/api', observed.before, feature.webhooks, observed.after);
+    else app.use('/api', feature.webhooks);
+  }
 
   const auth = requireApiKey(config.API_KEYS);
   app.use('/api', auth);
   app.use('/dash', auth, createExpressMiddleware(runner.agenda));
+  for (const page of deps.pages ?? [])
+    app.use(
+      page.path,
+      page.extraKeys ? requireApiKey([...config.API_KEYS, ...page.extraKeys]) : auth,
+      page.router,
+    );
 
   app.get('/api/openapi.json', (_req, res) => {
     res.json(openApiDocument({ version: deps.version }));

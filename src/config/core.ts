@@ -40,6 +40,12 @@ export const coreVariables = {
     description:
       'Comma-separated bearer keys for /api and /dash. Unset: the server listens on 127.0.0.1 only.',
   }),
+  METRICS_TOKEN: variable(z.string().min(16, 'use at least 16 characters').optional(), {
+    example: 'a-long-random-scraper-token',
+    secret: true,
+    description:
+      'Bearer token Prometheus may use for GET /metrics besides the API keys, so the scraper holds no key to the API.',
+  }),
   LOG_LEVEL: variable(
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     {

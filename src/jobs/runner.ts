@@ -3,6 +3,7 @@
  * asked (API, webhook, CLI). Each execution is recorded as a run. Shutdown drains: no new jobs are taken, running
  * ones may finish within the allowed time, then they are told to stop, their runs are marked and their locks released.
  */
+import { EventEmitter } from 'node:events';
 import { PostgresBackend } from '@agendajs/postgres-backend';
 import { Agenda, exponential, InMemoryNotificationChannel, type Job } from 'agenda';
 import type pg from 'pg';
@@ -12,7 +13,7 @@ import type { Config } from '../config/index.js';
 import type { Database } from '../db/database.js';
 import { holdJobLease, LeaseLostError, type HeldLease } from './leases.js';
 import { beginRun, createRun, failOrphanedRuns, getRun, type SyncRun } from './runs.js';
-import type { AnyJobDefinition, EnqueueResult, JobQueue, RunStatus, Trigger } from './types.js';
+import type { AnyJobDefinition, Counters, EnqueueResult, JobQueue, RunStatus, Trigger } from './types.js';
 import { observeAttempts } from '../resilience/index.js';
 
 export class UnknownJobError extends Error {
@@ -56,6 +57,15 @@ export interface JobOverview {
   lastRun: SyncRun | null;
 }
 
+/** A run of this process changed state: queued here, started, or finished (with its counters and duration). */
+export interface RunChange {
+  runId: string;
+  job: string;
+  status: RunStatus;
+  counters?: Counters;
+  durationMs?: number;
+}
+
 export interface RunnerDeps {
   config: Config;
   db: Database;
@@ -73,6 +83,8 @@ export class JobRunner implements JobQueue {
     { controller: AbortController; done: Promise<unknown>; agendaJobId?: string }
   >();
   private readonly backend: PostgresBackend;
+  // One listener per open status page and one for metrics: no fixed limit is right.
+  private readonly changes = new EventEmitter().setMaxListeners(0);
   private started = false;
 
   constructor(
@@ -99,6 +111,20 @@ export class JobRunner implements JobQueue {
       maxConcurrency: 20,
     });
     this.agenda.on('error', (error: Error) => deps.log.error({ err: error }, 'job runner error'));
+  }
+
+  /** Live run changes of this process (status page, metrics); returns the function that stops listening. */
+  onRunChange(listener: (change: RunChange) => void): () => void {
+    this.changes.on('change', listener);
+    return () => this.changes.off('change', listener);
+  }
+
+  private announce(change: RunChange): void {
+    try {
+      this.changes.emit('change', change);
+    } catch (error) {
+      this.deps.log.warn({ err: error }, 'a run change listener failed');
+    }
   }
 
   get isStarted(): boolean {
@@ -162,6 +188,7 @@ export class JobRunner implements JobQueue {
     const parsed = this.parseData(name, data);
     const runId = await createRun(this.deps.db, { job: name, trigger, data: parsed });
     await this.agenda.now(name, { runId, trigger, data: parsed } satisfies QueuedJobData);
+    this.announce({ runId, job: name, status: 'queued' });
     return { runId };
   }
 
@@ -199,6 +226,8 @@ export class JobRunner implements JobQueue {
     const { db, log } = this.deps;
     const controller = new AbortController();
     const recorder = await beginRun(db, log, { ...input, job: def.name, signal: controller.signal });
+    const startedAt = Date.now();
+    this.announce({ runId: recorder.runId, job: def.name, status: 'running' });
     const work = (async () => {
       let error: unknown;
       let lease: HeldLease | undefined;
@@ -232,7 +261,15 @@ export class JobRunner implements JobQueue {
             ),
           );
       }
-      return recorder.finish(error);
+      const status = await recorder.finish(error);
+      this.announce({
+        runId: recorder.runId,
+        job: def.name,
+        status,
+        counters: { ...recorder.counters },
+        durationMs: Date.now() - startedAt,
+      });
+      return status;
     })();
     this.active.set(recorder.runId, { controller, done: work, agendaJobId });
     try {

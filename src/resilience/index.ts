@@ -9,9 +9,13 @@ export {
   type FailureClass,
 } from './errors.js';
 export {
+  circuitStates,
   observeAttempts,
   onAnyAttempt,
+  onAnyRequest,
   type AttemptEvent,
   type AttemptObserver,
   type AttemptOutcome,
+  type RequestObserver,
+  type RequestOutcome,
 } from './observer.js';

@@ -46,3 +46,49 @@ export function reportAttempt(event: AttemptEvent): void {
     }
   }
 }
+
+/** How one attempt of a request ended: for request counts and latencies (metrics). */
+export interface RequestOutcome {
+  system: string;
+  /** 'ok', or the failure's class ('retryable', 'rate-limited', 'auth', 'permanent'). */
+  outcome: 'ok' | 'retryable' | 'rate-limited' | 'auth' | 'permanent';
+  /** Time the attempt ran, after its wait for the rate limiter. */
+  durationMs: number;
+  /** Time the attempt waited for the rate limiter and the concurrency limit. */
+  waitedMs: number;
+}
+
+export type RequestObserver = (outcome: RequestOutcome) => void;
+
+const requestObservers = new Set<RequestObserver>();
+
+/** Receives the outcome of every attempt of every policy in the process; returns the function that stops it. */
+export function onAnyRequest(observer: RequestObserver): () => void {
+  requestObservers.add(observer);
+  return () => requestObservers.delete(observer);
+}
+
+export function reportRequest(outcome: RequestOutcome): void {
+  for (const observer of requestObservers) {
+    try {
+      observer(outcome);
+    } catch {
+      // As with attempt observers: watching a request never changes it.
+    }
+  }
+}
+
+/** The circuits of the policies alive in this process, by system: read by metrics when scraped. */
+const circuits = new Set<{ system: string; state: () => 'closed' | 'open' | 'half-open' }>();
+
+export function trackCircuit(entry: {
+  system: string;
+  state: () => 'closed' | 'open' | 'half-open';
+}): () => void {
+  circuits.add(entry);
+  return () => circuits.delete(entry);
+}
+
+export function circuitStates(): { system: string; state: 'closed' | 'open' | 'half-open' }[] {
+  return [...circuits].map((c) => ({ system: c.system, state: c.state() }));
+}

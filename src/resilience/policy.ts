@@ -18,7 +18,7 @@ import {
   type IRetryBackoffContext,
 } from 'cockatiel';
 import { AttemptTimeoutError, CircuitOpenError, type Classification, type Classifier } from './errors.js';
-import { reportAttempt } from './observer.js';
+import { reportAttempt, reportRequest, trackCircuit } from './observer.js';
 
 export interface PolicySettings {
   /** The system's name as a person knows it: "NetSuite", "ERPNext", "RouteStar". */
@@ -91,6 +91,7 @@ export class ResiliencePolicy {
   private readonly breaker: CircuitBreakerPolicy | undefined;
   private readonly cooldownMs: number;
   private lastSystemFailure: unknown;
+  private readonly untrack: () => void;
 
   constructor(readonly settings: PolicySettings) {
     const spacing = Math.max(
@@ -99,6 +100,7 @@ export class ResiliencePolicy {
     );
     this.limiter = new Bottleneck({ maxConcurrent: settings.concurrency, minTime: spacing });
     this.cooldownMs = settings.breakerCooldownMs ?? defaultBreakerCooldownMs;
+    this.untrack = trackCircuit({ system: settings.system, state: () => this.circuit });
     const threshold = settings.breakerThreshold ?? defaultBreakerThreshold;
     if (threshold > 0) {
       this.breaker = circuitBreaker(
@@ -215,6 +217,7 @@ export class ResiliencePolicy {
 
   /** Releases the limiter's timers; queued requests are dropped. */
   async stop(): Promise<void> {
+    this.untrack();
     await this.limiter.stop({ dropWaitingJobs: true });
   }
 
@@ -237,7 +240,10 @@ export class ResiliencePolicy {
     options: ExecuteOptions,
   ): Promise<T> {
     options.signal?.throwIfAborted();
-    const limited = () => this.limiter.schedule(() => this.timed(request, number, options));
+    const limited = () => {
+      const queuedAt = Date.now();
+      return this.limiter.schedule(() => this.measured(request, number, options, Date.now() - queuedAt));
+    };
     if (!this.breaker) return limited();
     try {
       return await this.breaker.execute(limited);
@@ -249,6 +255,26 @@ export class ResiliencePolicy {
           new Date(Date.now() + this.cooldownMs),
           this.lastSystemFailure,
         );
+      throw error;
+    }
+  }
+
+  /** One attempt, its outcome and timings reported to request observers (metrics). */
+  private async measured<T>(
+    request: (attempt: Attempt) => Promise<T>,
+    number: number,
+    options: ExecuteOptions,
+    waitedMs: number,
+  ): Promise<T> {
+    const started = Date.now();
+    const report = (outcome: 'ok' | Classification['class']) =>
+      reportRequest({ system: this.settings.system, outcome, durationMs: Date.now() - started, waitedMs });
+    try {
+      const result = await this.timed(request, number, options);
+      report('ok');
+      return result;
+    } catch (error) {
+      report(this.classify(error).class);
       throw error;
     }
   }
