@@ -19,7 +19,7 @@ const sampleMs = 3_000;
 const goalsMb: Record<DatabaseKind, number> = { postgres: 250, pglite: 400 };
 const readyGoalSeconds = 3;
 
-const modes = [
+const modes: { name: string; args: string[]; env: Record<string, string> }[] = [
   { name: 'checkout (tsx)', args: ['bin/syncworker.js', 'start'], env: {} },
   { name: 'image (compiled)', args: ['dist/cli.js', 'start'], env: { NODE_ENV: 'production' } },
 ];
@@ -97,7 +97,7 @@ const bench: Benchmark = {
         const dataDir = mkdtempSync(join(tmpdir(), 'sw-footprint-'));
         const server = kind === 'postgres' ? await createTestDatabase(kind, { migrate: false }) : undefined;
         try {
-          const env = {
+          const env: Record<string, string> = {
             ...baseEnv(),
             ...mode.env,
             DATA_DIR: dataDir,
