@@ -1,4 +1,14 @@
 # syncworker: the worker, its schedules, the control API and Debian's Chromium for the portal scrapers.
+# Two stages: the first compiles the TypeScript (it needs the dev dependencies); the image runs the compiled
+# JavaScript with production dependencies only, so neither tsc nor tsx is loaded at run time.
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build
+
 FROM node:20-bookworm-slim
 
 RUN apt-get update \
@@ -14,11 +24,10 @@ ENV NODE_ENV=production \
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
-COPY tsconfig.json ./
 COPY bin ./bin
 COPY drizzle ./drizzle
-COPY src ./src
 COPY netsuite ./netsuite
+COPY --from=build /app/dist ./dist
 
 RUN mkdir -p /data && chown node:node /data
 USER node
@@ -29,4 +38,4 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 
 ENTRYPOINT ["tini", "--"]
-CMD ["node", "bin/syncworker.js", "start"]
+CMD ["node", "dist/cli.js", "start"]

@@ -155,11 +155,18 @@ export async function startWorker(config: Config, options: StartOptions): Promis
   return { config, database, runner, features, url, stop };
 }
 
-/** Runs until SIGTERM or SIGINT, then drains and stops; resolves with the process exit code. */
+/**
+ * Runs until SIGTERM or SIGINT, then drains and stops; resolves with the process exit code. A signal that arrives
+ * while the worker drains is only logged: Ctrl-C under `npm start` reaches the worker twice (from the terminal and
+ * forwarded by npm), and the second must not cut the drain short.
+ */
 export function stopOnSignals(worker: Worker, log: Logger): Promise<number> {
   return new Promise<number>((resolve) => {
+    let stopping = false;
     const shutdown = (signal: string) => {
-      log.info({ signal }, 'signal received');
+      log.info({ signal }, stopping ? 'signal received; already shutting down' : 'signal received');
+      if (stopping) return;
+      stopping = true;
       worker.stop().then(
         () => resolve(0),
         (error: Error) => {
@@ -168,7 +175,7 @@ export function stopOnSignals(worker: Worker, log: Logger): Promise<number> {
         },
       );
     };
-    process.once('SIGTERM', () => shutdown('SIGTERM'));
-    process.once('SIGINT', () => shutdown('SIGINT'));
+    process.on('SIGTERM', () => shutdown('SIGTERM'));
+    process.on('SIGINT', () => shutdown('SIGINT'));
   });
 }

@@ -164,6 +164,7 @@ export class JobRunner implements JobQueue {
       });
     }
     await this.agenda.start();
+    releaseLockWatchTimers(this.agenda);
     await this.applySchedules();
     this.started = true;
   }
@@ -328,6 +329,35 @@ export class JobRunner implements JobQueue {
     await this.agenda.stop(false);
     return { interrupted };
   }
+}
+
+/**
+ * Agenda (6.2.6) watches every job it runs with a timer of half the lock lifetime (an hour by default), made by a
+ * private `delay` in JobProcessor.runOrRetry that neither stop() nor drain() clears: a process that ran a job and
+ * stopped its worker stayed alive until it fired. The timer is created synchronously when runOrRetry starts the job,
+ * so it is caught there and unref'd: it still fires while the process lives, but no longer keeps a stopped one alive.
+ * (A job still running at that check gets one more such timer; jobs are meant to end well within the lifetime.)
+ */
+function releaseLockWatchTimers(agenda: Agenda): void {
+  const processor = (agenda as unknown as { jobProcessor?: { runOrRetry(job: Job): Promise<void> } })
+    .jobProcessor;
+  if (!processor) throw new Error('Agenda has no job processor after start(); its internals changed');
+  const runOrRetry = processor.runOrRetry.bind(processor);
+  processor.runOrRetry = (job) => {
+    const created: NodeJS.Timeout[] = [];
+    const original = globalThis.setTimeout;
+    globalThis.setTimeout = ((...args: Parameters<typeof setTimeout>) => {
+      const timer = original(...args);
+      created.push(timer);
+      return timer;
+    }) as typeof setTimeout;
+    try {
+      return runOrRetry(job);
+    } finally {
+      globalThis.setTimeout = original;
+      for (const timer of created) timer.unref();
+    }
+  };
 }
 
 function delay(ms: number): Promise<void> {
