@@ -26,6 +26,7 @@ export class WorkerSlot {
   private process: ChildProcess | undefined;
   private exited: Promise<void> = Promise.resolve();
   private stopping = false;
+  private ready = false;
   /** The last lines the process wrote to stderr, for a failure message. */
   stderr = '';
   kills = 0;
@@ -44,16 +45,16 @@ export class WorkerSlot {
     return `http://127.0.0.1:${this.port}`;
   }
 
-  get alive(): boolean {
-    return (
-      !this.stopping &&
-      this.process !== undefined &&
-      this.process.exitCode === null &&
-      this.process.signalCode === null
-    );
+  private get running(): boolean {
+    return this.process !== undefined && this.process.exitCode === null && this.process.signalCode === null;
   }
 
-  /** Starts the process and resolves once its control API answers. */
+  /** Started, answering, and not being stopped. */
+  get alive(): boolean {
+    return this.ready && !this.stopping && this.running;
+  }
+
+  /** Starts the process and resolves once its control API answers (or it was killed while starting). */
   async start(): Promise<void> {
     const proc = spawn(process.execPath, ['--import', 'tsx', script], {
       cwd: root,
@@ -62,6 +63,7 @@ export class WorkerSlot {
     });
     this.process = proc;
     this.stopping = false;
+    this.ready = false;
     this.exited = new Promise((resolve) => proc.once('exit', () => resolve()));
     proc.stderr!.on('data', (d: Buffer) => {
       this.stderr = (this.stderr + d.toString()).slice(-4000);
@@ -70,19 +72,25 @@ export class WorkerSlot {
       let out = '';
       proc.stdout!.on('data', (d: Buffer) => {
         out += d.toString();
-        if (out.includes('"ready"')) resolve();
+        if (out.includes('"ready"')) {
+          this.ready = true;
+          resolve();
+        }
       });
+      // Killed while starting (the soak does that too): it is down, as asked.
       proc.once('exit', (code, signal) =>
-        reject(
-          new Error(`worker ${this.index} ended before it was ready (${code ?? signal}): ${this.stderr}`),
-        ),
+        this.stopping
+          ? resolve()
+          : reject(
+              new Error(`worker ${this.index} ended before it was ready (${code ?? signal}): ${this.stderr}`),
+            ),
       );
     });
   }
 
   /** A crash: no drain, no lease or lock given back. */
   async kill(): Promise<void> {
-    if (!this.alive) return;
+    if (!this.running) return;
     this.stopping = true;
     this.kills += 1;
     this.process!.kill('SIGKILL');
@@ -91,7 +99,7 @@ export class WorkerSlot {
 
   /** A graceful stop, as `docker compose stop` sends it. */
   async stop(): Promise<void> {
-    if (!this.alive) return;
+    if (!this.running) return;
     this.stopping = true;
     this.process!.kill('SIGTERM');
     await this.exited;
@@ -121,7 +129,7 @@ export async function requestAnyWorker(
   path: string,
   init: { method?: string; json?: unknown } = {},
 ): Promise<Response | undefined> {
-  for (let attempt = 0; attempt < 20; attempt++) {
+  for (let attempt = 0; attempt < 100; attempt++) {
     const live = slots.filter((s) => s.alive);
     if (live.length === 0) {
       await new Promise((r) => setTimeout(r, 200));
@@ -132,6 +140,7 @@ export async function requestAnyWorker(
     } catch (error) {
       const code = (error as { cause?: { code?: string } }).cause?.code;
       if (code !== 'ECONNREFUSED') return undefined;
+      await new Promise((r) => setTimeout(r, 200));
     }
   }
   throw new Error(`no worker answered ${path}`);
