@@ -202,14 +202,15 @@ describe.runIf(process.env.DATABASE_URL)('three workers on one PostgreSQL, kille
     };
 
     // Kills and restarts run beside the activity: every few seconds a live worker is killed, mid-run or not (even
-    // while it is still starting), and comes back a little later; one is always left, so a request finds a worker.
+    // the last one up while the others still start: then requests and webhooks wait or fail, as they would), and
+    // comes back a little later.
     const end = Date.now() + activityMs;
     const chaos = (async () => {
       const restarts: Promise<void>[] = [];
       while (Date.now() < end) {
         await sleep(1_000 + rand() * 3_000);
         const live = slots.filter((s) => s.alive);
-        if (live.length < 2) continue;
+        if (live.length === 0) continue;
         const victim = pickOf(live);
         await victim.kill();
         restarts.push(sleep(500 + rand() * 2_500).then(() => victim.start()));
@@ -226,7 +227,7 @@ describe.runIf(process.env.DATABASE_URL)('three workers on one PostgreSQL, kille
       await chaos;
     }
     const kills = slots.reduce((sum, s) => sum + s.kills, 0);
-    expect(kills).toBeGreaterThanOrEqual(3);
+    expect(kills).toBeGreaterThanOrEqual(2);
 
     // Settle: every worker is up, the schedules keep running; wait until the outbox is empty, webhooks delivered,
     // and the ledger caught up with the documents (doubled movements never catch up, so a timeout shows them).

@@ -129,7 +129,7 @@ export async function requestAnyWorker(
   path: string,
   init: { method?: string; json?: unknown } = {},
 ): Promise<Response | undefined> {
-  for (let attempt = 0; attempt < 100; attempt++) {
+  for (let attempt = 0; attempt < 300; attempt++) {
     const live = slots.filter((s) => s.alive);
     if (live.length === 0) {
       await new Promise((r) => setTimeout(r, 200));
