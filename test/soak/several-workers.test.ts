@@ -227,7 +227,7 @@ describe.runIf(process.env.DATABASE_URL)('three workers on one PostgreSQL, kille
       await chaos;
     }
     const kills = slots.reduce((sum, s) => sum + s.kills, 0);
-    expect(kills).toBeGreaterThanOrEqual(2);
+    expect(kills).toBeGreaterThanOrEqual(4);
 
     // Settle: every worker is up, the schedules keep running; wait until the outbox is empty, webhooks delivered,
     // and the ledger caught up with the documents (doubled movements never catch up, so a timeout shows them).
