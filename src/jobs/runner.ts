@@ -236,6 +236,8 @@ export class JobRunner implements JobQueue {
         if ((def.concurrency ?? 1) === 1) {
           lease = await holdJobLease(db, def.name, recorder.runId, {
             signal: controller.signal,
+            // A crashed worker's job is taken over once its Agenda lock expires; its lease must be free by then.
+            ttlMs: Math.min(this.deps.config.JOB_LOCK_LIFETIME_MS, 60_000),
             onWait: (holder) =>
               recorder.event({
                 level: 'info',

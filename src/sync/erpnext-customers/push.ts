@@ -64,10 +64,8 @@ async function pushCustomer(sync: CustomerSync, ctx: RunContext, customerId: str
   await supersedeOlder(sync.db, customerId, newest.id);
   const trace: Exchange[] = [];
   try {
-    const delivery = await deliver(sync, customerId, trace);
-    // A merge during delivery may have queued a newer entry; the state just sent already covers it.
-    const latest = (await pendingEntries(sync.db, customerId)).at(-1) ?? newest;
-    await markDelivered(sync.db, customerId, latest.id, lastExchange(trace));
+    const { delivery, covered } = await deliver(sync, customerId, trace);
+    await markDelivered(sync.db, customerId, covered?.id ?? newest.id, lastExchange(trace));
     ctx.count(delivery);
     if (delivery !== 'unchanged')
       await ctx.event({
@@ -112,7 +110,16 @@ async function recordFailure(
   });
 }
 
-async function deliver(sync: CustomerSync, customerId: string, trace: Exchange[]): Promise<Delivery> {
+/**
+ * Sends the customer's current state. `covered` is the newest entry that state includes: read before the customer,
+ * so an edit committed while the delivery runs (on this worker or another) stays pending for the next push, while a
+ * merge queued by the pre-check is covered.
+ */
+async function deliver(
+  sync: CustomerSync,
+  customerId: string,
+  trace: Exchange[],
+): Promise<{ delivery: Delivery; covered: OutboxEntry | undefined }> {
   const remote = requireRemote(sync);
   const names = sync.settings.syncedFields;
   let state = await syncStateOf(sync.db, customerId);
@@ -128,10 +135,12 @@ async function deliver(sync: CustomerSync, customerId: string, trace: Exchange[]
     }
     state = await syncStateOf(sync.db, customerId);
   }
+  // An entry commits with the write it announces, so every entry seen here is in the row read next.
+  const covered = (await pendingEntries(sync.db, customerId)).at(-1);
   const row = await getCustomer(sync.db, customerId);
-  if (!row) return 'unchanged';
+  if (!row) return { delivery: 'unchanged', covered };
   const local = fieldsOf(row);
-  if (state?.remoteDeleted && !row.active) return 'unchanged';
+  if (state?.remoteDeleted && !row.active) return { delivery: 'unchanged', covered };
   const known = state?.remoteDeleted
     ? { erpnextName: null, addressName: null, contactName: null }
     : {
@@ -139,7 +148,8 @@ async function deliver(sync: CustomerSync, customerId: string, trace: Exchange[]
         addressName: state?.addressName ?? null,
         contactName: state?.contactName ?? null,
       };
-  if (known.erpnextName && fieldsChecksum(local, names) === state?.syncedChecksum) return 'unchanged';
+  if (known.erpnextName && fieldsChecksum(local, names) === state?.syncedChecksum)
+    return { delivery: 'unchanged', covered };
   const written = await remote.write(
     customerDocuments(local, sync.settings.mapping),
     known,
@@ -155,7 +165,7 @@ async function deliver(sync: CustomerSync, customerId: string, trace: Exchange[]
     remoteDeleted: false,
     syncedAt: new Date(),
   });
-  return known.erpnextName ? 'updated' : 'created';
+  return { delivery: known.erpnextName ? 'updated' : 'created', covered };
 }
 
 /** The last request and reply of a delivery, as kept with the outbox entry (the client never records credentials). */

@@ -3,7 +3,7 @@
  * stored under stable stream names ("erpnext.customers", "erpnext.addresses", "erpnext.contacts") so they survive
  * code moves.
  */
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import type { Queryable } from '../../db/database.js';
 import { customerSyncStates, erpnextPullCursors } from '../../models/customers.js';
 
@@ -21,10 +21,18 @@ export interface PullCursor {
   namesAtModified: string[];
 }
 
+/**
+ * The sync state of an ERPNext customer, locked until the transaction ends. The name itself is locked first, so two
+ * workers applying the same new customer (each got the webhook, or a webhook meets the pull) take turns: the second
+ * finds the first's row instead of inserting it again.
+ */
 export async function syncStateByErpNextName(
   tx: Queryable,
   erpnextName: string,
 ): Promise<CustomerSyncState | undefined> {
+  await tx.execute(
+    sql`SELECT pg_advisory_xact_lock(hashtextextended(${`erpnext.customer:${erpnextName}`}, 0))`,
+  );
   const [row] = await tx
     .select()
     .from(customerSyncStates)
