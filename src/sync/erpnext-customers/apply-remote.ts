@@ -223,7 +223,7 @@ async function mergeBothChanged(
   const remoteChangedAt = frappeTimestampToDate(input.modified, settings.timeZone);
   const { merged, conflicts } = mergeCustomer({
     fields: settings.syncedFields,
-    base: (input.state.syncedFields ?? {}),
+    base: input.state.syncedFields ?? {},
     local: input.local,
     remote: input.remoteFields,
     policy: settings.policy,

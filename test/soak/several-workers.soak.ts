@@ -29,7 +29,7 @@ interface Document {
   lines: { sku: string; qty: number }[];
 }
 
-describe.runIf(process.env.DATABASE_URL)('three workers on one PostgreSQL, killed at random', () => {
+describe('three workers on one PostgreSQL, killed at random', () => {
   let database: TestDatabase;
   let sim: ErpNextSimulator;
   let dataDir = '';
