@@ -44,7 +44,9 @@ export const alerts = pgTable(
   },
   (t) => [
     // At most one open alert per problem, whichever process notices it.
-    uniqueIndex('alerts_open_key').on(t.key).where(sql`status = 'open'`),
+    uniqueIndex('alerts_open_key')
+      .on(t.key)
+      .where(sql`status = 'open'`),
     index('alerts_status_opened_idx').on(t.status, t.openedAt, t.id),
   ],
 );
