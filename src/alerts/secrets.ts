@@ -8,11 +8,10 @@ function urlParts(url: string | undefined): string[] {
   if (!url) return [];
   try {
     const parsed = new URL(url);
-    return [
-      parsed.password,
-      decodeURIComponent(parsed.password),
-      parsed.pathname.length > 1 ? parsed.pathname : '',
-    ];
+    // A Slack webhook's path is its token (/services/T…/B…/<secret>); an error may quote any tail of it.
+    const segments = parsed.pathname.split('/').filter((s) => s.length > 0);
+    const tails = segments.map((_, i) => segments.slice(i).join('/')).filter((t) => t !== 'services');
+    return [parsed.password, decodeURIComponent(parsed.password), ...tails];
   } catch {
     return [];
   }
