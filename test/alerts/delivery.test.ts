@@ -213,7 +213,9 @@ describe.each(databaseKinds)('alert delivery (%s)', (kind: DatabaseKind) => {
     const remote = { up: false };
     const policy = new ResiliencePolicy({
       system: 'Acme ERP',
+      concurrency: 1,
       retries: 0,
+      retryBaseMs: 10,
       breakerThreshold: 2,
       breakerCooldownMs: 200,
       classify: () => ({ class: 'retryable' }),
