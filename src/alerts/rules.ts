@@ -24,15 +24,23 @@ interface FinishedRun extends Record<string, unknown> {
   trigger: string;
   attempt: number;
   error: string | null;
+  /** The job's last `maxAttempts` finished runs all failed. */
+  exhausted: boolean;
 }
 
-/** The latest finished run of every job. */
-async function latestFinishedRuns(db: Database): Promise<FinishedRun[]> {
+/** The latest finished run of every job, and whether its recent runs all failed. */
+async function latestFinishedRuns(db: Database, settings: RuleSettings): Promise<FinishedRun[]> {
   const { rows } = await db.execute<FinishedRun>(sql`
-    SELECT DISTINCT ON (job) id, job, status, trigger, attempt, error
-      FROM sync_runs
-     WHERE status IN ('succeeded', 'partial', 'failed') AND finished_at IS NOT NULL
-     ORDER BY job, queued_at DESC`);
+    WITH finished AS (
+      SELECT id, job, status, trigger, attempt, error,
+             row_number() OVER (PARTITION BY job ORDER BY queued_at DESC) AS n
+        FROM sync_runs
+       WHERE status IN ('succeeded', 'partial', 'failed') AND finished_at IS NOT NULL)
+    SELECT f.id, f.job, f.status, f.trigger, f.attempt, f.error,
+           (SELECT count(*) = ${settings.maxAttempts} AND bool_and(g.status = 'failed')
+              FROM finished g WHERE g.job = f.job AND g.n <= ${settings.maxAttempts}) AS exhausted
+      FROM finished f
+     WHERE f.n = 1`);
   return rows;
 }
 
@@ -45,16 +53,24 @@ function inRuns(runs: FinishedRun[]): SQL {
   )})`;
 }
 
-/** A run is given up when the runner will not try it again: a CLI run at once, a queued one after its last attempt. */
+/**
+ * A run is given up when the runner will not try it again: a CLI run at once; a queued run (retried in its own row)
+ * after its last attempt; a scheduled one (each retry a new run) when the job's last JOB_MAX_ATTEMPTS runs all failed.
+ */
 function runFailed(runs: FinishedRun[], settings: RuleSettings): Problem[] {
   return runs
-    .filter((r) => r.status === 'failed' && (r.trigger === 'cli' || r.attempt >= settings.maxAttempts))
+    .filter(
+      (r) =>
+        r.status === 'failed' && (r.trigger === 'cli' || r.attempt >= settings.maxAttempts || r.exhausted),
+    )
     .map((r) => ({
       key: `run-failed:${r.job}`,
       rule: 'run-failed',
       severity: 'critical',
       title: `${r.job} failed`,
-      detail: `The last run of ${r.job} failed after ${r.attempt} attempt${r.attempt === 1 ? '' : 's'}: ${r.error ?? 'no message'}.`,
+      detail: r.exhausted
+        ? `The last ${settings.maxAttempts} runs of ${r.job} failed; the last one: ${r.error ?? 'no message'}.`
+        : `The last run of ${r.job} failed after ${r.attempt} attempt${r.attempt === 1 ? '' : 's'}: ${r.error ?? 'no message'}.`,
       links: [runLink(r.id)],
     }));
 }
@@ -206,7 +222,7 @@ export async function currentProblems(
   now: Date,
 ): Promise<Problem[]> {
   const on = new Set(enabled);
-  const runs = await latestFinishedRuns(db);
+  const runs = await latestFinishedRuns(db, settings);
   const found: Problem[] = [];
   if (on.has('run-failed')) found.push(...runFailed(runs, settings));
   if (on.has('stale')) found.push(...(await stale(db, settings, now)));

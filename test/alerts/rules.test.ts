@@ -174,6 +174,30 @@ describe.each(databaseKinds)('alert rules (%s)', (kind: DatabaseKind) => {
     expect((await evaluate()).resolved).toEqual([`outbox-failed:${entry!.id}`]);
   });
 
+  it('alerts on a scheduled job once its retries are used up: each retry is a run of its own', async () => {
+    const scheduledRun = (status: string, minutesAgo: number, attempt = 1) =>
+      db.db.insert(syncRuns).values({
+        job: 'netsuite-opms.sync',
+        trigger: 'schedule',
+        status,
+        attempt,
+        error: status === 'failed' ? 'NetSuite answered 503' : null,
+        queuedAt: new Date(Date.now() - minutesAgo * 60_000),
+        finishedAt: new Date(Date.now() - minutesAgo * 60_000 + 1000),
+      });
+    await scheduledRun('succeeded', 60);
+    for (const ago of [40, 30, 20]) await scheduledRun('failed', ago);
+    expect((await evaluate()).opened).toEqual([]);
+    await scheduledRun('failed', 10);
+    expect((await evaluate()).opened).toEqual(['run-failed:netsuite-opms.sync']);
+    const [alert] = await db.db.select().from(alerts);
+    expect(alert!.detail).toBe(
+      'The last 4 runs of netsuite-opms.sync failed; the last one: NetSuite answered 503.',
+    );
+    await scheduledRun('succeeded', 1);
+    expect((await evaluate()).resolved).toEqual(['run-failed:netsuite-opms.sync']);
+  });
+
   it('calls a scheduled job stale when it has not succeeded for N times its usual interval', async () => {
     const now = new Date('2026-06-01T12:00:00Z');
     const minutes = (n: number) => new Date(now.getTime() - n * 60_000);
