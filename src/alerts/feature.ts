@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { Config } from '../config/index.js';
-import type { FeatureFactory } from '../feature.js';
+import type { AppContext, FeatureFactory } from '../feature.js';
 import type { JobDefinition, RunContext } from '../jobs/types.js';
 import { onAnyAttempt, type AttemptEvent } from '../resilience/index.js';
 import { channelSettings, channelsFrom, type AlertChannel } from './channels.js';
@@ -32,7 +32,8 @@ async function deliver(ctx: RunContext, send: () => ReturnType<typeof deliverDue
   });
 }
 
-function circuitAlerts(config: Config, app: Parameters<FeatureFactory>[0], announce: Announce) {
+/** Circuit changes arrive as they happen, from any policy in this process; the writes are awaited at stop. */
+function circuitAlerts(config: Config, app: AppContext, announce: Announce) {
   const pending = new Set<Promise<unknown>>();
   const track = (work: Promise<unknown>) => {
     const done = work
