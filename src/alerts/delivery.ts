@@ -33,7 +33,16 @@ async function claimDue(db: Database, now: Date, holdMs: number): Promise<Delive
     const due = await tx
       .select({ id: alertDeliveries.id })
       .from(alertDeliveries)
-      .where(and(eq(alertDeliveries.status, 'pending'), lte(alertDeliveries.nextAttemptAt, now)))
+      .where(
+        and(
+          eq(alertDeliveries.status, 'pending'),
+          lte(alertDeliveries.nextAttemptAt, now),
+          // First in, first out per channel: a "resolved" waits behind its alert while that one waits for a retry.
+          sql`NOT EXISTS (SELECT 1 FROM alert_deliveries earlier
+                           WHERE earlier.channel = ${alertDeliveries.channel} AND earlier.status = 'pending'
+                             AND earlier.id < ${alertDeliveries.id} AND earlier.next_attempt_at > ${now})`,
+        ),
+      )
       .orderBy(asc(alertDeliveries.id))
       .limit(batch)
       .for('update', { skipLocked: true });

@@ -75,5 +75,5 @@ describe('syncworker alert test', () => {
     expect(half.stdout).toBe(
       'email: FAILED — not configured: e-mail alerts need at least one recipient (set ALERT_EMAIL_TO)\n',
     );
-  });
+  }, 240_000);
 });
