@@ -8,7 +8,7 @@
  *                (the status page: run history and ledger tables read through src/models), src/metrics
  *   connectors   src/connectors/<system>: pure clients, on base only
  *   domain       src/ledger, src/customers
- *   flows        src/scrapers, src/sync: each flow folder stands alone
+ *   flows        src/scrapers, src/sync: each flow folder stands alone; src/alerts (reads domain and run state)
  *   composition  src/features.ts, src/worker.ts, src/cli.ts
  */
 
@@ -18,7 +18,7 @@ const data = '^src/(db|models)/';
 const runtime = '^src/(jobs/|api/|browser/|status/|metrics/|feature\\.ts$)';
 const connectors = '^src/connectors/';
 const domain = '^src/(ledger|customers)/';
-const flows = '^src/(scrapers|sync)/';
+const flows = '^src/(scrapers|sync|alerts)/';
 const composition = '^src/(features|worker|cli)\\.ts$';
 const layered = [base, data, runtime, connectors, domain, flows, composition];
 

@@ -1,5 +1,6 @@
 /**
- * `syncworker` command line: start, migrate, jobs, run <job> [--data JSON], runs, check <system>, siagh-hash.
+ * `syncworker` command line: start, migrate, jobs, run <job> [--data JSON], runs, check <system>, alert test,
+ * siagh-hash.
  * Exit codes: 0 success, 1 a run or check failed, 2 bad usage or configuration.
  */
 import { parseArgs } from 'node:util';
@@ -7,6 +8,7 @@ import { ConfigError, loadConfig, loadDotEnv, type Config } from './config/index
 import { applyMigrations } from './db/migrations.js';
 import { InvalidJobDataError, UnknownJobError } from './jobs/runner.js';
 import { siaghHashCommand } from './connectors/siagh/hash-command.js';
+import { sendTestAlert } from './alerts/test-alert.js';
 import type { Database } from './db/database.js';
 import { renderProgressBar } from './jobs/progress-bar.js';
 import { getRun, listRuns, runEvents } from './jobs/runs.js';
@@ -25,6 +27,7 @@ Commands:
   runs [--job J] [--status S] [--limit N]
                              List recent runs
   check <system>             Test the credentials of an external system (e.g. netsuite, erpnext)
+  alert test                 Send one test alert through every configured alert channel (exit 1 when one failed)
   siagh-hash                 Print SIAGH_PASSWORD_MD5 for a password typed without echo (or one line on stdin)
 `;
 
@@ -209,6 +212,22 @@ async function main(argv: string[]): Promise<number> {
       } finally {
         await worker.stop();
       }
+    }
+    case 'alert': {
+      if (rest[0] !== 'test') {
+        process.stderr.write(`alert needs a subcommand: alert test\n\n${usage}`);
+        return 2;
+      }
+      const outcomes = await sendTestAlert(config);
+      if (outcomes.length === 0) {
+        process.stdout.write(
+          'No alert channel is configured: set ALERT_SLACK_WEBHOOK_URL, or ALERT_SMTP_URL with ALERT_EMAIL_TO.\n',
+        );
+        return 1;
+      }
+      for (const o of outcomes)
+        process.stdout.write(`${o.channel}: ${o.ok ? 'OK' : 'FAILED'} — ${o.detail}\n`);
+      return outcomes.every((o) => o.ok) ? 0 : 1;
     }
     default:
       process.stderr.write(`Unknown command "${command}"\n\n${usage}`);

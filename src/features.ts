@@ -1,4 +1,5 @@
 /** Every feature the worker hosts, in start-up order. */
+import { alertsFeature } from './alerts/feature.js';
 import { customersFeature } from './sync/erpnext-customers/feature.js';
 import { customerConnectFeature } from './scrapers/customerconnect/feature.js';
 import type { FeatureFactory } from './feature.js';
@@ -12,4 +13,5 @@ export const featureFactories: FeatureFactory[] = [
   routeStarFeature,
   customerConnectFeature,
   customersFeature,
+  alertsFeature,
 ];

@@ -4,6 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
+import { alertVariables } from './alerts.js';
 import { coreVariables } from './core.js';
 import { metaOf, type VarMeta } from './env.js';
 import { erpnextVariables } from './erpnext.js';
@@ -23,6 +24,7 @@ const variables = {
   ...portalVariables,
   ...payamgostarVariables,
   ...siaghVariables,
+  ...alertVariables,
 };
 
 export const configSchema = z.object(variables);

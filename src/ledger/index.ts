@@ -18,3 +18,4 @@ export {
 } from './items.js';
 export { postStock, type PostStockOptions, type PostStockResult } from './posting.js';
 export { defaultPostingRules, postingRulesFrom, type PostingRules } from './posting-rules.js';
+export { listInventory, type InventoryFilter, type InventoryRow } from './inventory-queries.js';
