@@ -8,7 +8,7 @@ import type { Config } from './config/index.js';
 import type { Database } from './db/database.js';
 import type pg from 'pg';
 import type { AnyJobDefinition, JobQueue } from './jobs/types.js';
-import type { SharedBrowser } from './scrapers/browser.js';
+import type { SharedBrowser } from './browser/chromium.js';
 
 export interface AppContext {
   config: Config;

@@ -15,7 +15,7 @@ import { featureFactories } from './features.js';
 import { pruneHistoryJob } from './jobs/prune-history.js';
 import { JobRunner } from './jobs/runner.js';
 import { failOrphanedRuns } from './jobs/runs.js';
-import { SharedBrowser } from './scrapers/browser.js';
+import { SharedBrowser } from './browser/chromium.js';
 
 export const version = (
   JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }

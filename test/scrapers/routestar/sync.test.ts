@@ -13,7 +13,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { beginRun, runEvents } from '../../../src/jobs/runs.js';
 import { createLogger } from '../../../src/log.js';
 import { failureArtefactStore } from '../../../src/scrapers/artefacts.js';
-import { launchBrowser } from '../../../src/scrapers/browser.js';
+import { launchBrowser } from '../../../src/browser/chromium.js';
 import { portalSessionStore } from '../../../src/scrapers/portal-session-store.js';
 import { closedWindow } from '../../../src/scrapers/routestar/dates.js';
 import { buildRouteStarProfile } from '../../../src/scrapers/routestar/profile.js';
