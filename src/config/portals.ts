@@ -126,6 +126,23 @@ export const portalVariables = {
 
 export type PortalName = 'customerconnect' | 'routestar';
 
+/** How a person knows each portal, and the variables they set for it: named in every message that asks them to act. */
+export const portalDescriptions: Record<
+  PortalName,
+  { label: string; profileFileVariable: string; credentialVariables: [string, string] }
+> = {
+  customerconnect: {
+    label: 'CustomerConnect',
+    profileFileVariable: 'CUSTOMERCONNECT_PROFILE_FILE',
+    credentialVariables: ['CUSTOMERCONNECT_EMAIL', 'CUSTOMERCONNECT_PASSWORD'],
+  },
+  routestar: {
+    label: 'RouteStar',
+    profileFileVariable: 'ROUTESTAR_PROFILE_FILE',
+    credentialVariables: ['ROUTESTAR_USERNAME', 'ROUTESTAR_PASSWORD'],
+  },
+};
+
 /** One portal's settings, named the same for both portals so shared scraper code can take either. */
 export interface PortalSettings {
   portal: PortalName;

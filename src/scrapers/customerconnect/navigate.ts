@@ -13,7 +13,7 @@ import Bottleneck from 'bottleneck';
 import type { BrowserContext, Page } from 'playwright';
 import type { Logger } from 'pino';
 import type { ArtefactLink, FailureArtefactStore } from '../artefacts.js';
-import { PortalUnavailableError, SessionExpiredError, isPermanent } from './errors.js';
+import { classifyPortalError, PortalUnavailableError, SessionExpiredError } from '../errors.js';
 import { isLoginPage, loadPage, type PortalPage } from './parse.js';
 import type { CustomerConnectProfile } from './profile.js';
 import type { CustomerConnectSession } from './session.js';
@@ -97,15 +97,8 @@ function retryAfterMs(header: string | null | undefined): number | undefined {
 const maxReloginsPerStep = 2;
 
 function isRetryable(error: unknown): boolean {
-  if (error instanceof PortalUnavailableError) {
-    return error.status === undefined || error.status >= 500 || error.status === 408 || error.status === 429;
-  }
-  if (isPermanent(error) || error instanceof SessionExpiredError) return false;
-  const message = error instanceof Error ? error.message : '';
-  return (
-    (error instanceof Error && error.name === 'TimeoutError') ||
-    /net::ERR_|Timeout \d+ms exceeded|Navigation failed/.test(message)
-  );
+  const { class: kind } = classifyPortalError(error);
+  return kind === 'retryable' || kind === 'rate-limited';
 }
 
 function abortable(ms: number, signal: AbortSignal | undefined): Promise<void> {
@@ -232,7 +225,9 @@ export class CustomerConnectNavigator {
       if (loaded.status >= 400) {
         return {
           ok: false,
-          error: new PortalUnavailableError(url, loaded.status),
+          error: new PortalUnavailableError('customerconnect', url, `HTTP ${loaded.status}`, {
+            status: loaded.status,
+          }),
           page,
           html,
           fetchedUrl,
@@ -249,7 +244,7 @@ export class CustomerConnectNavigator {
         await this.session.login(page.context());
         await this.settings.artefacts.endStep(page.context());
         await this.release(page);
-        return { ok: false, error: new SessionExpiredError(url) };
+        return { ok: false, error: new SessionExpiredError('customerconnect', url) };
       }
       this.session.markAuthenticated();
       const value = read(parsed, loaded.finalUrl);
@@ -260,7 +255,9 @@ export class CustomerConnectNavigator {
       if (!isRetryable(error) && !(error instanceof SessionExpiredError))
         return { ok: false, error, page, html, fetchedUrl };
       const wrapped =
-        error instanceof PortalUnavailableError ? error : new PortalUnavailableError(url, undefined, error);
+        error instanceof PortalUnavailableError
+          ? error
+          : new PortalUnavailableError('customerconnect', url, 'the page did not load', { cause: error });
       return { ok: false, error: isRetryable(error) ? wrapped : error, page, html, fetchedUrl };
     }
   }
@@ -288,9 +285,9 @@ export class CustomerConnectNavigator {
     } catch (error) {
       // The tab itself failed (a crashed renderer): closed, so the next attempt reads in a new one.
       await page.close().catch(() => undefined);
-      throw new PortalUnavailableError(url, undefined, error);
+      throw new PortalUnavailableError('customerconnect', url, 'the tab failed', { cause: error });
     }
-    if (typeof fetched === 'string') throw new PortalUnavailableError(url, undefined, new Error(fetched));
+    if (typeof fetched === 'string') throw new PortalUnavailableError('customerconnect', url, fetched);
     return {
       status: fetched.status,
       finalUrl: fetched.url,

@@ -6,16 +6,18 @@
 import * as cheerio from 'cheerio';
 import type { AnyNode } from 'domhandler';
 import { z } from 'zod';
-import { MarkupChangedError, OrderNotFoundError } from './errors.js';
+import { DocumentNotFoundError, MarkupChangedError } from '../errors.js';
+import type { Quarantined } from '../quarantined.js';
 import type { CanonicalStatus, CustomerConnectProfile } from './profile.js';
 import { canonicalStatuses } from './profile.js';
 
-export interface Quarantined {
+/**
+ * Which order a quarantined record is: its number when that could be read, and its place on its list page (0 = first),
+ * so a sync can walk rows and quarantined rows in page order.
+ */
+export interface OrderPlace {
   orderNumber: string | null;
-  /** Place of the row on its list page (0 = first), so a sync can walk rows and quarantined rows in page order. */
   position: number;
-  reason: string;
-  html: string;
 }
 
 /** The list row exactly as the portal printed it: what the ledger's list checksum is computed from. */
@@ -61,7 +63,7 @@ export interface Paging {
 
 export interface OrderListPage {
   rows: OrderListRow[];
-  quarantined: Quarantined[];
+  quarantined: Quarantined<OrderPlace>[];
   paging: Paging;
 }
 
@@ -93,7 +95,8 @@ export const orderDetailSchema = z.object({
 });
 export type OrderDetail = z.infer<typeof orderDetailSchema>;
 
-export type OrderDetailResult = { ok: true; detail: OrderDetail } | { ok: false; quarantined: Quarantined };
+export type OrderDetailResult =
+  { ok: true; detail: OrderDetail } | { ok: false; quarantined: Quarantined<OrderPlace> };
 
 function normaliseSpace(text: string): string {
   return text
@@ -212,7 +215,7 @@ function parseListRow(
   position: number,
   profile: CustomerConnectProfile,
   pageUrl: string,
-): { row: OrderListRow } | { quarantined: Quarantined } {
+): { row: OrderListRow } | { quarantined: Quarantined<OrderPlace> } {
   const html = outerHtml($, el);
   const text = lines($(el));
   const p = profile.patterns;
@@ -314,15 +317,17 @@ export function parseOrderListPage(
         paging: { page: 1, pages: 0, totalOrders: 0, from: 0, to: 0, nextUrl: null },
       };
     }
-    throw new MarkupChangedError('order list', [`order rows (${profile.list.row})`]);
+    throw new MarkupChangedError('customerconnect', 'order list page', [
+      `order rows (${profile.list.row}) not found`,
+    ]);
   }
   const missing: string[] = [];
-  if (pagination.length === 0) missing.push(`pagination (${profile.list.pagination})`);
+  if (pagination.length === 0) missing.push(`pagination (${profile.list.pagination}) not found`);
   const resultsText = normaliseSpace(pagination.find(profile.list.results).text());
   const results = new RegExp(profile.patterns.results, 'i').exec(resultsText);
   if (pagination.length > 0 && !results)
-    missing.push(`results line matching /${profile.patterns.results}/ in ${profile.list.results}`);
-  if (missing.length > 0) throw new MarkupChangedError('order list', missing);
+    missing.push(`no results line matching /${profile.patterns.results}/ in ${profile.list.results}`);
+  if (missing.length > 0) throw new MarkupChangedError('customerconnect', 'order list page', missing);
 
   const links = pagination.find(profile.list.links);
   const current = Number.parseInt(normaliseSpace(links.find(profile.list.currentPage).first().text()), 10);
@@ -341,7 +346,7 @@ export function parseOrderListPage(
     nextUrl: nextHref ? resolveUrl($(nextHref).attr('href'), pageUrl) : null,
   };
   const rows: OrderListRow[] = [];
-  const quarantined: Quarantined[] = [];
+  const quarantined: Quarantined<OrderPlace>[] = [];
   for (const [position, el] of rowElements.entries()) {
     const result = parseListRow($, el, position, profile, pageUrl);
     if ('row' in result) rows.push(result.row);
@@ -368,8 +373,11 @@ export function parseOrderDetailPage(
   const d = profile.detail;
   const tables = $(d.tables).toArray();
   if (tables.length === 0) {
-    if ($('body').text().includes(d.notFoundText)) throw new OrderNotFoundError(orderNumber);
-    throw new MarkupChangedError('order detail', [`order tables (${d.tables})`]);
+    if ($('body').text().includes(d.notFoundText))
+      throw new DocumentNotFoundError('customerconnect', `order ${orderNumber}`);
+    throw new MarkupChangedError('customerconnect', 'order detail page', [
+      `order tables (${d.tables}) not found`,
+    ]);
   }
   const wanted = d.productHeadings;
   const wantedList = [wanted.name, wanted.model, wanted.quantity, wanted.price, wanted.total];
@@ -388,8 +396,8 @@ export function parseOrderDetailPage(
           wantedList.filter((h) => a.includes(lower(h))).length,
       )[0]!;
     const absent = wantedList.filter((h) => !best.includes(lower(h)));
-    throw new MarkupChangedError('order detail', [
-      `products table columns ${absent.map((h) => `"${h}"`).join(', ')}`,
+    throw new MarkupChangedError('customerconnect', 'order detail page', [
+      `products table columns ${absent.map((h) => `"${h}"`).join(', ')} not found`,
     ]);
   }
   const headings = headingsOf($, productsTable).map(lower);
@@ -412,7 +420,9 @@ export function parseOrderDetailPage(
   const detailsText = detailsTable ? lines($(detailsTable)) : '';
   const shownOrderId = firstMatch(profile.patterns.detailOrderId, detailsText);
   if (!shownOrderId)
-    throw new MarkupChangedError('order detail', [`order details with /${profile.patterns.detailOrderId}/`]);
+    throw new MarkupChangedError('customerconnect', 'order detail page', [
+      `order details matching /${profile.patterns.detailOrderId}/ not found`,
+    ]);
   if (shownOrderId !== orderNumber) {
     return quarantine(`the page opened for order ${orderNumber} shows order ${shownOrderId}`);
   }
@@ -467,7 +477,9 @@ export function parseOrderDetailPage(
   const otherTotals: { label: string; amount: number }[] = [];
   const footRows = $(productsTable).find('tfoot tr').toArray();
   if (footRows.length === 0)
-    throw new MarkupChangedError('order detail', ['order totals (tfoot of the products table)']);
+    throw new MarkupChangedError('customerconnect', 'order detail page', [
+      'order totals (tfoot of the products table) not found',
+    ]);
   for (const tr of footRows) {
     const filled = $(tr)
       .children('td, th')
@@ -490,7 +502,9 @@ export function parseOrderDetailPage(
     else otherTotals.push({ label, amount });
   }
   if (total === null)
-    throw new MarkupChangedError('order detail', [`a "Total" row in the totals (/${totalsPatterns.total}/)`]);
+    throw new MarkupChangedError('customerconnect', 'order detail page', [
+      `a "Total" row in the totals (/${totalsPatterns.total}/) not found`,
+    ]);
   if (subtotal !== null && orderLines.every((l) => l.lineTotal !== null)) {
     const sum = Math.round(orderLines.reduce((s, l) => s + (l.lineTotal ?? 0), 0) * 100) / 100;
     if (Math.abs(sum - subtotal) > 0.005) {

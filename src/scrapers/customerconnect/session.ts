@@ -7,7 +7,7 @@ import type { Browser, BrowserContext } from 'playwright';
 import type { Logger } from 'pino';
 import type { PortalSettings } from '../../config/portals.js';
 import { portalSessionStore, type PortalSessionStore } from '../portal-session-store.js';
-import { LoginRejectedError, PortalUnavailableError } from './errors.js';
+import { LoginRejectedError, PortalUnavailableError } from '../errors.js';
 import type { CustomerConnectProfile } from './profile.js';
 
 export interface SessionSettings {
@@ -119,7 +119,10 @@ export class CustomerConnectSession {
       const page = await loginContext.newPage();
       const loginUrl = this.url(profile.routes.login);
       const response = await page.goto(loginUrl, { waitUntil: 'domcontentloaded' });
-      if (response && response.status() >= 500) throw new PortalUnavailableError(loginUrl, response.status());
+      if (response && response.status() >= 500)
+        throw new PortalUnavailableError('customerconnect', loginUrl, `HTTP ${response.status()}`, {
+          status: response.status(),
+        });
       await page.locator(profile.login.email).fill(this.settings.email);
       await page.locator(profile.login.password).fill(this.settings.password);
       await page.locator(profile.login.submit).click();
@@ -128,7 +131,7 @@ export class CustomerConnectSession {
       await outcome.waitFor({ state: 'attached' });
       if ((await page.locator(profile.login.loggedIn).count()) === 0) {
         const warning = (await page.locator(profile.login.error).first().textContent())?.trim() ?? '';
-        this.rejected = new LoginRejectedError(warning);
+        this.rejected = new LoginRejectedError('customerconnect', warning);
         await this.settings.store.clear();
         throw this.rejected;
       }

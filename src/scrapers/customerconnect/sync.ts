@@ -21,7 +21,7 @@ import {
 import { purchaseOrders } from '../../models/index.js';
 import { dayIn } from '../../time-zone.js';
 import { failureArtefactStore } from '../artefacts.js';
-import { LoginRejectedError, MarkupChangedError } from './errors.js';
+import { LoginRejectedError, MarkupChangedError } from '../errors.js';
 import { CustomerConnectNavigator, artefactsOf, type NavigatorStats } from './navigate.js';
 import {
   listRowFromRaw,
@@ -30,8 +30,9 @@ import {
   type OrderDetail,
   type OrderListPage,
   type OrderListRow,
-  type Quarantined,
+  type OrderPlace,
 } from './parse.js';
+import type { Quarantined } from '../quarantined.js';
 import { orderInfoPath, type CustomerConnectProfile } from './profile.js';
 import { configuredSession } from './session.js';
 
@@ -218,7 +219,7 @@ export async function syncCustomerConnect(
     });
   }
 
-  async function quarantine(q: Quarantined, where: string): Promise<void> {
+  async function quarantine(q: Quarantined<OrderPlace>, where: string): Promise<void> {
     counted('failed');
     await ctx.event({
       level: 'warn',
@@ -354,8 +355,8 @@ export async function syncCustomerConnect(
         next = undefined;
         summary.listPages++;
         if (page.paging.page <= lastPage) {
-          throw new MarkupChangedError('order list', [
-            `a pager that moves forward (page ${lastPage} was followed by page ${page.paging.page})`,
+          throw new MarkupChangedError('customerconnect', 'order list page', [
+            `the pager went back: page ${lastPage} was followed by page ${page.paging.page}`,
           ]);
         }
         lastPage = page.paging.page;

@@ -4,7 +4,6 @@
  */
 import { and, count, desc, eq, isNotNull, isNull, sql } from 'drizzle-orm';
 import { Router } from 'express';
-import type { Browser } from 'playwright';
 import { z } from 'zod';
 import { portalSettings, type PortalSettings } from '../../config/portals.js';
 import type { AppContext, Feature, FeatureFactory } from '../../feature.js';
@@ -15,11 +14,11 @@ import { HttpProblem } from '../../api/problem.js';
 import type { JobDefinition } from '../../jobs/types.js';
 import { postingRulesFrom } from '../../ledger/index.js';
 import { salesInvoiceLines, salesInvoices } from '../../models/index.js';
-import { failureArtefactStore } from '../artefacts.js';
-import { portalSessionStore } from '../portal-session-store.js';
+import { checkPortalLogin } from '../crawl/check.js';
+import { SOURCE } from './documents.js';
 import { loadRouteStarProfile } from './profile.js';
-import { RouteStarSession } from './session.js';
-import { routeStarSyncModes, SOURCE, syncRouteStar, type RouteStarSyncRequest } from './sync.js';
+import { routeStarSite } from './session.js';
+import { routeStarSyncModes, syncRouteStar, type RouteStarSyncRequest } from './sync.js';
 
 export const JOB_NAME = 'routestar.sync';
 
@@ -51,25 +50,6 @@ export const routeStarFeature: FeatureFactory = (app: AppContext): Feature => {
   const settings = portalSettings(app.config, 'routestar');
   const log = app.log.child({ portal: 'routestar' });
   const configured = settings.missing.length === 0;
-  async function newSession(browser: () => Promise<Browser>): Promise<RouteStarSession> {
-    if (!configured) throw new Error(notConfiguredMessage(settings));
-    return new RouteStarSession({
-      browser,
-      baseUrl: settings.baseUrl!,
-      username: settings.username!,
-      password: settings.password!,
-      profile: await loadRouteStarProfile(settings.profileFile),
-      sessionStore: portalSessionStore(settings.dataDir, 'routestar'),
-      log,
-      concurrency: settings.concurrency,
-      minSpacingMs: settings.minSpacingMs,
-      navigationTimeoutMs: settings.navigationTimeoutMs,
-      retryAttempts: settings.retryAttempts,
-      retryBaseMs: settings.retryBaseMs,
-      sessionMaxAgeMs: settings.sessionMaxAgeMs,
-      recycleAfterPages: settings.recycleAfterPages,
-    });
-  }
 
   const job: JobDefinition<z.infer<typeof routeStarSyncData>> = {
     name: JOB_NAME,
@@ -79,24 +59,22 @@ export const routeStarFeature: FeatureFactory = (app: AppContext): Feature => {
     schedule: () => (configured ? settings.schedule : undefined),
     concurrency: 1,
     async run(ctx, data) {
-      const summary = await app.browser.lend(async (browser) =>
+      const request = data as RouteStarSyncRequest;
+      if (!configured && request.mode !== 'stock') throw new Error(notConfiguredMessage(settings));
+      // Read at every run, so a profile fixed after a site change applies without a restart.
+      const profile = await loadRouteStarProfile(settings.profileFile);
+      const summary = await app.browser.lend((browser) =>
         syncRouteStar(
           ctx,
           {
             db: app.db,
-            session: await newSession(browser),
-            artefacts: failureArtefactStore({
-              dataDir: settings.dataDir,
-              portal: 'routestar',
-              trace: settings.trace,
-            }),
-            baseUrl: settings.baseUrl!,
-            stopAfterKnown: settings.stopAfterKnown,
-            detailTabs: settings.concurrency,
+            settings,
+            profile,
+            browser,
             closedWindowDays: app.config.ROUTESTAR_CLOSED_WINDOW_DAYS,
             postingRules: postingRulesFrom(app.config),
           },
-          data as RouteStarSyncRequest,
+          request,
         ),
       );
       await ctx.event({ level: 'info', message: 'RouteStar sync finished', details: summary });
@@ -218,18 +196,8 @@ export const routeStarFeature: FeatureFactory = (app: AppContext): Feature => {
         system: 'routestar',
         async check() {
           if (!configured) return { ok: false, detail: notConfiguredMessage(settings) };
-          return app.browser.lend(async (browser) => {
-            const session = await newSession(browser);
-            try {
-              const page = await session.tab('check');
-              await session.login(page);
-              return { ok: true, detail: `logged in to ${settings.baseUrl} as ${settings.username}` };
-            } catch (error) {
-              return { ok: false, detail: (error as Error).message };
-            } finally {
-              await session.close();
-            }
-          });
+          const site = routeStarSite(await loadRouteStarProfile(settings.profileFile), settings);
+          return checkPortalLogin(app.browser, site, settings, log);
         },
       },
     ],

@@ -14,7 +14,7 @@ import { portalSettings, type PortalSettings } from '../../../src/config/portals
 import { beginRun, runEvents } from '../../../src/jobs/runs.js';
 import { purchaseOrderLines, purchaseOrders, stockMovements } from '../../../src/models/index.js';
 import { launchBrowser } from '../../../src/browser/chromium.js';
-import { LoginRejectedError, MarkupChangedError } from '../../../src/scrapers/customerconnect/errors.js';
+import { LoginRejectedError, MarkupChangedError } from '../../../src/scrapers/errors.js';
 import {
   applyProfileOverride,
   defaultCustomerConnectProfile,
