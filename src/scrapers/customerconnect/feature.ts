@@ -15,9 +15,11 @@ import type { AppContext, Feature, FeatureFactory } from '../../feature.js';
 import type { JobDefinition } from '../../jobs/types.js';
 import { postingRulesFrom } from '../../ledger/index.js';
 import { purchaseOrderLines, purchaseOrders } from '../../models/index.js';
+import { checkPortalLogin } from '../crawl/check.js';
+import { customerConnectSource } from './documents.js';
 import { loadCustomerConnectProfile } from './profile.js';
-import { configuredSession } from './session.js';
-import { customerConnectSource, syncCustomerConnect, syncModes } from './sync.js';
+import { customerConnectSite } from './session.js';
+import { syncCustomerConnect, syncModes } from './sync.js';
 
 export const JOB_NAME = 'customerconnect.sync';
 
@@ -198,19 +200,8 @@ export const customerConnectFeature: FeatureFactory = (app: AppContext): Feature
         system: 'customerconnect',
         async check() {
           if (!configured) return { ok: false, detail: notConfiguredMessage(settings) };
-          const profile = await loadCustomerConnectProfile(settings.profileFile);
-          return app.browser.lend(async (lend) => {
-            const session = configuredSession(await lend(), settings, profile, log);
-            const { context } = await session.openContext();
-            try {
-              await session.login(context);
-              return { ok: true, detail: `logged in to ${settings.baseUrl} as ${settings.username}` };
-            } catch (error) {
-              return { ok: false, detail: (error as Error).message };
-            } finally {
-              await context.close();
-            }
-          });
+          const site = customerConnectSite(await loadCustomerConnectProfile(settings.profileFile), settings);
+          return checkPortalLogin(app.browser, site, settings, log);
         },
       },
     ],
