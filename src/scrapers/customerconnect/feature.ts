@@ -6,7 +6,12 @@
 import { and, count, desc, eq, sql } from 'drizzle-orm';
 import { Router } from 'express';
 import { z } from 'zod';
-import { addStoredDocumentRoutes, lastSyncRun, lineAndPostingCounts } from '../document-routes.js';
+import {
+  addStoredDocumentRoutes,
+  lastSyncRun,
+  lineAndPostingCounts,
+  type StoredDocumentReads,
+} from '../document-routes.js';
 import { addSyncDetailsRoute, addSyncModeRoutes } from '../sync-routes.js';
 import { decodeCursor, pageQuery, toPage } from '../../api/pagination.js';
 import { HttpProblem } from '../../api/problem.js';
@@ -47,6 +52,8 @@ function notConfiguredMessage(settings: PortalSettings): string {
   return `CustomerConnect is not configured: set ${settings.missing.join(', ')} to scrape it.`;
 }
 
+const portal = { path: 'customerconnect', label: 'CustomerConnect' };
+
 export const customerConnectFeature: FeatureFactory = (app: AppContext): Feature => {
   const settings = portalSettings(app.config, 'customerconnect');
   const log = app.log.child({ portal: 'customerconnect' });
@@ -73,7 +80,6 @@ export const customerConnectFeature: FeatureFactory = (app: AppContext): Feature
   };
 
   const routes = Router();
-  const portal = { path: 'customerconnect', label: 'CustomerConnect' };
   const enqueue = async (data: z.input<typeof customerConnectSyncData>) => {
     // Posting stock needs only the database, so it is allowed without the portal.
     if (!configured && data.mode !== 'stock')
@@ -93,14 +99,41 @@ export const customerConnectFeature: FeatureFactory = (app: AppContext): Feature
     enqueue({ mode: 'details', orderNumber: number }),
   );
 
-  addStoredDocumentRoutes(routes, {
+  addStoredDocumentRoutes(routes, storedOrderReads(app, settings));
+
+  return {
+    name: 'customerconnect',
+    jobs: [job],
+    routes,
+    connections: [
+      {
+        system: 'customerconnect',
+        async check() {
+          if (!configured) return { ok: false, detail: notConfiguredMessage(settings) };
+          const site = customerConnectSite(await loadCustomerConnectProfile(settings.profileFile), settings);
+          return checkPortalLogin(app.browser, site, settings, log);
+        },
+      },
+    ],
+  };
+};
+
+const orderListQuery = pageQuery.extend({
+  status: z.string().min(1).optional(),
+  withoutLines: z.enum(['true', 'false']).optional(),
+});
+
+/** The read routes over the purchase orders stored from CustomerConnect. */
+function storedOrderReads(
+  app: AppContext,
+  settings: PortalSettings,
+): StoredDocumentReads<z.infer<typeof orderListQuery>> {
+  const configured = settings.missing.length === 0;
+  return {
     portal,
     noun: 'order',
     title: 'purchase order',
-    listQuery: pageQuery.extend({
-      status: z.string().min(1).optional(),
-      withoutLines: z.enum(['true', 'false']).optional(),
-    }),
+    listQuery: orderListQuery,
     async list(query) {
       // Order IDs grow with time; comparing them as numbers keeps 99999 before 100000.
       const numberKey = sql<string>`(${purchaseOrders.orderNumber})::numeric`;
@@ -189,21 +222,5 @@ export const customerConnectFeature: FeatureFactory = (app: AppContext): Feature
         lastRun: await lastSyncRun(app.db, JOB_NAME),
       };
     },
-  });
-
-  return {
-    name: 'customerconnect',
-    jobs: [job],
-    routes,
-    connections: [
-      {
-        system: 'customerconnect',
-        async check() {
-          if (!configured) return { ok: false, detail: notConfiguredMessage(settings) };
-          const site = customerConnectSite(await loadCustomerConnectProfile(settings.profileFile), settings);
-          return checkPortalLogin(app.browser, site, settings, log);
-        },
-      },
-    ],
   };
-};
+}

@@ -19,7 +19,7 @@ import { postStockAfterSync } from '../post-stock.js';
 import { customerConnectSource } from './documents.js';
 import { listRowFromRaw, type OrderListRow } from './parse.js';
 import type { CustomerConnectProfile } from './profile.js';
-import { customerConnectRoutes, type CustomerConnectRequests, type OrderReading } from './routes.js';
+import { customerConnectRouter, type CustomerConnectRequests, type OrderReading } from './router.js';
 import { customerConnectSite } from './session.js';
 
 export const syncModes = ['orders', 'details', 'all-details', 'stock', 'full'] as const;
@@ -81,7 +81,7 @@ export async function syncCustomerConnect(
     settings,
     browser: deps.browser,
     lanes: { pages: settings.concurrency },
-    routes: customerConnectRoutes({
+    routes: customerConnectRouter({
       db,
       profile,
       stopAfterKnown: settings.stopAfterKnown,

@@ -7,7 +7,12 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { portalSettings, type PortalSettings } from '../../config/portals.js';
 import type { AppContext, Feature, FeatureFactory } from '../../feature.js';
-import { addStoredDocumentRoutes, lastSyncRun, lineAndPostingCounts } from '../document-routes.js';
+import {
+  addStoredDocumentRoutes,
+  lastSyncRun,
+  lineAndPostingCounts,
+  type StoredDocumentReads,
+} from '../document-routes.js';
 import { addSyncDetailsRoute, addSyncModeRoutes } from '../sync-routes.js';
 import { decodeCursor, pageQuery, toPage } from '../../api/pagination.js';
 import { HttpProblem } from '../../api/problem.js';
@@ -46,6 +51,8 @@ function notConfiguredMessage(settings: PortalSettings): string {
   return `RouteStar is not configured: set ${settings.missing.join(', ')} to scrape it.`;
 }
 
+const portal = { path: 'routestar', label: 'RouteStar' };
+
 export const routeStarFeature: FeatureFactory = (app: AppContext): Feature => {
   const settings = portalSettings(app.config, 'routestar');
   const log = app.log.child({ portal: 'routestar' });
@@ -82,7 +89,6 @@ export const routeStarFeature: FeatureFactory = (app: AppContext): Feature => {
   };
 
   const routes = Router();
-  const portal = { path: 'routestar', label: 'RouteStar' };
   const enqueue = async (data: z.input<typeof routeStarSyncData>) => {
     if (!configured) throw new HttpProblem(409, 'Not Configured', notConfiguredMessage(settings));
     return app.jobs.enqueue(JOB_NAME, data, 'manual');
@@ -92,15 +98,41 @@ export const routeStarFeature: FeatureFactory = (app: AppContext): Feature => {
     enqueue({ mode: 'details', invoiceNumber: number }),
   );
 
-  addStoredDocumentRoutes(routes, {
+  addStoredDocumentRoutes(routes, storedInvoiceReads(app, configured));
+
+  return {
+    name: 'routestar',
+    jobs: [job],
+    routes,
+    connections: [
+      {
+        system: 'routestar',
+        async check() {
+          if (!configured) return { ok: false, detail: notConfiguredMessage(settings) };
+          const site = routeStarSite(await loadRouteStarProfile(settings.profileFile), settings);
+          return checkPortalLogin(app.browser, site, settings, log);
+        },
+      },
+    ],
+  };
+};
+
+const invoiceListQuery = pageQuery.extend({
+  listType: z.enum(['pending', 'closed']).optional(),
+  status: z.string().min(1).optional(),
+  missing: z.enum(['true', 'false']).optional(),
+});
+
+/** The read routes over the invoices stored from RouteStar. */
+function storedInvoiceReads(
+  app: AppContext,
+  configured: boolean,
+): StoredDocumentReads<z.infer<typeof invoiceListQuery>> {
+  return {
     portal,
     noun: 'invoice',
     title: 'invoice',
-    listQuery: pageQuery.extend({
-      listType: z.enum(['pending', 'closed']).optional(),
-      status: z.string().min(1).optional(),
-      missing: z.enum(['true', 'false']).optional(),
-    }),
+    listQuery: invoiceListQuery,
     async list(query) {
       // Invoice numbers grow with time; ordering by their numeric part keeps NRV999 before NRV1000.
       const numberKey = sql<number>`coalesce(nullif(regexp_replace(${salesInvoices.invoiceNumber}, '\\D', '', 'g'), ''), '0')::bigint`;
@@ -185,21 +217,5 @@ export const routeStarFeature: FeatureFactory = (app: AppContext): Feature => {
         .where(eq(salesInvoices.source, SOURCE));
       return { configured, ...totals, byList, lastRun: await lastSyncRun(app.db, JOB_NAME) };
     },
-  });
-
-  return {
-    name: 'routestar',
-    jobs: [job],
-    routes,
-    connections: [
-      {
-        system: 'routestar',
-        async check() {
-          if (!configured) return { ok: false, detail: notConfiguredMessage(settings) };
-          const site = routeStarSite(await loadRouteStarProfile(settings.profileFile), settings);
-          return checkPortalLogin(app.browser, site, settings, log);
-        },
-      },
-    ],
   };
-};
+}

@@ -23,7 +23,7 @@ import { closedWindow } from './dates.js';
 import { invoiceEntity, SOURCE } from './documents.js';
 import type { ListType } from './parse.js';
 import type { RouteStarProfile } from './profile.js';
-import { routeStarRoutes, type ListSummary, type ListWalk, type RouteStarRequests } from './routes.js';
+import { routeStarRouter, type ListSummary, type ListWalk, type RouteStarRequests } from './router.js';
 import { routeStarSite } from './session.js';
 
 export const routeStarSyncModes = ['pending', 'closed', 'details', 'stock', 'full'] as const;
@@ -84,7 +84,7 @@ export async function syncRouteStar(
     settings: deps.settings,
     browser: deps.browser,
     lanes: { list: 1, detail: deps.settings.concurrency },
-    routes: routeStarRoutes({
+    routes: routeStarRouter({
       db,
       profile: deps.profile,
       baseUrl: deps.settings.baseUrl ?? '',

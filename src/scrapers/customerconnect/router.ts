@@ -66,7 +66,7 @@ export interface CustomerConnectRouteSettings {
 
 type CustomerConnectCrawl = Crawl<CustomerConnectRequests>;
 
-export function customerConnectRoutes(
+export function customerConnectRouter(
   settings: CustomerConnectRouteSettings,
 ): Routes<CustomerConnectRequests> {
   return { list: listRoute(settings), detail: detailRoute(settings) };

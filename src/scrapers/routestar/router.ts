@@ -74,7 +74,7 @@ export interface RouteStarRouteSettings {
 type ListRead = { turn: 'last-page' | 'unchanged' } | { turn: 'shown'; page: InvoiceListPage };
 type RouteStarCrawl = Crawl<RouteStarRequests>;
 
-export function routeStarRoutes(settings: RouteStarRouteSettings): Routes<RouteStarRequests> {
+export function routeStarRouter(settings: RouteStarRouteSettings): Routes<RouteStarRequests> {
   return { list: listRoute(settings), detail: detailRoute(settings) };
 }
 
