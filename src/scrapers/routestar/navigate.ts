@@ -363,7 +363,7 @@ function setWindowInPage(elements: Element[], { values, grid }: WindowArgs): boo
   const inputs = elements.slice(0, 2) as HTMLInputElement[];
   const changed = inputs.filter((input, i) => input.value !== values[i]);
   if (changed.length === 0) return false;
-  const state = window as unknown as { syncworkerRedrawn?: boolean };
+  const state = globalThis as unknown as { syncworkerRedrawn?: boolean };
   state.syncworkerRedrawn = false;
   const drawn = document.querySelector(grid);
   if (drawn !== null) {
@@ -388,7 +388,7 @@ function setWindowInPage(elements: Element[], { values, grid }: WindowArgs): boo
 export async function setDateWindow(
   page: Page,
   profile: RouteStarProfile,
-  window: { from: string; to: string },
+  dates: { from: string; to: string },
   step: string,
 ): Promise<void> {
   const inputs = page.locator(profile.closedWindow.inputs);
@@ -399,14 +399,14 @@ export async function setDateWindow(
   }
   await dismissModals(page, profile);
   const changed = await inPage(page, profile, step, () =>
-    inputs.evaluateAll(setWindowInPage, { values: [window.from, window.to], grid: profile.grid.master }),
+    inputs.evaluateAll(setWindowInPage, { values: [dates.from, dates.to], grid: profile.grid.master }),
   );
   if (changed) {
     const redrawn = await inPage(page, profile, step, () =>
       page
         .waitForFunction(
           (banner) =>
-            (window as unknown as { syncworkerRedrawn?: boolean }).syncworkerRedrawn === true ||
+            (globalThis as unknown as { syncworkerRedrawn?: boolean }).syncworkerRedrawn === true ||
             document.querySelector(banner)?.checkVisibility({ visibilityProperty: true }) === true,
           profile.grid.errorBanner,
           { timeout: profile.waits.gridMs, polling: profile.waits.pollMs },
@@ -432,9 +432,9 @@ export async function setDateWindow(
   const shown = await inputs.evaluateAll((els) =>
     els.slice(0, 2).map((el) => (el as HTMLInputElement).value),
   );
-  if (shown[0] !== window.from || shown[1] !== window.to) {
+  if (shown[0] !== dates.from || shown[1] !== dates.to) {
     throw new MarkupChangedError('routestar', step, [
-      `the date inputs show ${shown.join(' to ')} after setting ${window.from} to ${window.to}`,
+      `the date inputs show ${shown.join(' to ')} after setting ${dates.from} to ${dates.to}`,
     ]);
   }
   await waitForGrid(page, profile, step);
