@@ -147,22 +147,14 @@ export class Visit {
   }
 
   private check(finalUrl: string, status: number, retryAfter: string | undefined): void {
-    const answer = { status, retryAfterMs: parseRetryAfter(retryAfter) };
-    if (status >= 500)
-      throw new PortalUnavailableError(
-        this.session.portal,
-        this.where,
-        `HTTP ${status} for ${finalUrl}`,
-        answer,
-      );
+    const unavailable = () =>
+      new PortalUnavailableError(this.session.portal, this.where, `HTTP ${status} for ${finalUrl}`, {
+        status,
+        retryAfterMs: parseRetryAfter(retryAfter),
+      });
+    if (status >= 500) throw unavailable();
     if (this.session.isLoginUrl(finalUrl)) throw new SessionExpiredError(this.session.portal, this.where);
-    if (status >= 400)
-      throw new PortalUnavailableError(
-        this.session.portal,
-        this.where,
-        `HTTP ${status} for ${finalUrl}`,
-        answer,
-      );
+    if (status >= 400) throw unavailable();
   }
 
   /** Saves the evidence of the step's failure (first occurrence of each distinct error only). */

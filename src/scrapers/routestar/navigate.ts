@@ -71,6 +71,26 @@ async function errorBanner(page: Page, profile: RouteStarProfile): Promise<strin
   return ((await banner.textContent()) ?? '').trim();
 }
 
+/** Ends a wait for a grid that the page will not draw: its error banner shows, or the deadline has passed. */
+async function throwIfNotDrawn(
+  page: Page,
+  profile: RouteStarProfile,
+  step: string,
+  deadline: number,
+  grid: string,
+): Promise<void> {
+  const banner = await errorBanner(page, profile);
+  if (banner !== null) throw new PortalUnavailableError('routestar', step, `the page reported "${banner}"`);
+  if (Date.now() > deadline) {
+    throw new PortalUnavailableError(
+      'routestar',
+      step,
+      `the ${grid} did not appear within ${Math.round(profile.waits.gridMs / 1000)} s; ` +
+        "if the page shows data in a browser, the profile's grid selector is out of date",
+    );
+  }
+}
+
 /**
  * Waits until the grid under `scope` has been drawn. The portal first serves an empty shell and fills the grid from
  * a request that can take minutes; a redirect to the login page or the page's own error banner end the wait early.
@@ -100,16 +120,7 @@ export async function waitForGrid(
       );
     if (onLoginPage(page, profile)) throw new SessionExpiredError('routestar', step);
     if ((await table.count()) > 0) return;
-    const banner = await errorBanner(page, profile);
-    if (banner !== null) throw new PortalUnavailableError('routestar', step, `the page reported "${banner}"`);
-    if (Date.now() > deadline) {
-      throw new PortalUnavailableError(
-        'routestar',
-        step,
-        `the grid (${profile.grid.table}) did not appear within ${Math.round(profile.waits.gridMs / 1000)} s; ` +
-          "if the page shows data in a browser, the profile's grid selector is out of date",
-      );
-    }
+    await throwIfNotDrawn(page, profile, step, deadline, `grid (${profile.grid.table})`);
     if (!drawn) await sleep(profile.waits.pollMs);
   }
 }
@@ -572,15 +583,6 @@ export async function readInvoiceDetail(
       await dismissModals(page, profile);
       continue;
     }
-    const banner = await errorBanner(page, profile);
-    if (banner !== null) throw new PortalUnavailableError('routestar', step, `the page reported "${banner}"`);
-    if (Date.now() > deadline) {
-      throw new PortalUnavailableError(
-        'routestar',
-        step,
-        `the line items grid (${args.grid}) did not appear within ${Math.round(profile.waits.gridMs / 1000)} s; ` +
-          "if the page shows data in a browser, the profile's grid selector is out of date",
-      );
-    }
+    await throwIfNotDrawn(page, profile, step, deadline, `line items grid (${args.grid})`);
   }
 }

@@ -96,6 +96,7 @@ function listRoute(
     async handle(read, { walk, pageNo }, crawl) {
       const stop =
         read.turn === 'shown' ? await takePage(read.page, walk, pageNo, crawl, settings) : read.turn;
+      if (read.turn === 'shown') await crawl.record.progress(`${walk.listType} list page ${pageNo}`);
       if (stop === 'unchanged') {
         walk.summary.stoppedBy = 'page-unchanged';
         await crawl.record.event({
@@ -111,21 +112,6 @@ function listRoute(
         await crawl.enqueue('list', { walk: walk.followedBy, pageNo: 1 }, { first: true });
     },
   };
-}
-
-/** A page of the list read: its rows quarantined or planned. Returns why the list stops here, if it does. */
-async function takePage(
-  page: InvoiceListPage,
-  walk: ListWalk,
-  pageNo: number,
-  crawl: RouteStarCrawl,
-  settings: RouteStarRouteSettings,
-): Promise<ListSummary['stoppedBy'] | null> {
-  walk.summary.pages += 1;
-  await quarantineRows(page, walk, pageNo, crawl, settings.profile);
-  const stop = await planRows(page, walk, pageNo, crawl, settings);
-  await crawl.record.progress(`${walk.listType} list page ${pageNo}`);
-  return stop;
 }
 
 async function quarantineRows(
@@ -153,11 +139,11 @@ async function quarantineRows(
 }
 
 /**
- * Plans each row not seen before: known and unchanged (counted), back on the list unchanged after an earlier run
+ * Takes a page of the list: quarantines the rows that could not be read, then plans each row not seen before: known and unchanged (counted), back on the list unchanged after an earlier run
  * flagged it missing (the flag goes, without reading its page), or new or changed (its detail page is queued).
  * Returns why the list should stop here, if it should.
  */
-async function planRows(
+async function takePage(
   page: InvoiceListPage,
   walk: ListWalk,
   pageNo: number,
@@ -165,6 +151,8 @@ async function planRows(
   settings: RouteStarRouteSettings,
 ): Promise<ListSummary['stoppedBy'] | null> {
   const { db } = settings;
+  walk.summary.pages += 1;
+  await quarantineRows(page, walk, pageNo, crawl, settings.profile);
   const numbers = page.rows.map((row) => row.invoiceNumber);
   const states = await crawl.record.write(() => salesInvoiceStates(db, SOURCE, numbers), { first: true });
   let newRows = 0;

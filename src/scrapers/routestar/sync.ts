@@ -78,27 +78,13 @@ export async function syncRouteStar(
   }
   const details = { fetched: 0, failed: 0 };
   const walks = listsToRead(request, deps);
-  const crawler = new Crawler<RouteStarRequests>({
-    ctx,
-    site: routeStarSite(deps.profile, deps.settings),
-    settings: deps.settings,
-    browser: deps.browser,
-    lanes: { list: 1, detail: deps.settings.concurrency },
-    routes: routeStarRouter({
-      db,
-      profile: deps.profile,
-      baseUrl: deps.settings.baseUrl ?? '',
-      stopAfterKnown: deps.settings.stopAfterKnown,
-      full: request.full ?? false,
-      limit: request.limit,
-      details,
-    }),
-  });
+  const crawler = routeStarCrawler(ctx, deps, request, details);
   try {
+    const [firstList] = walks;
     await crawler.run(
       request.mode === 'details'
         ? await invoicesWithoutLines(db, request)
-        : walks.slice(0, 1).map((walk) => ({ label: 'list', request: { walk, pageNo: 1 } })),
+        : [{ label: 'list', request: { walk: firstList!, pageNo: 1 } }],
     );
   } finally {
     summary.navigation = await crawler.close();
@@ -113,6 +99,31 @@ export async function syncRouteStar(
   }
   summary.stock = await postStockAfterSync(ctx, db, { source: SOURCE, rules, documents: 'sales invoices' });
   return summary;
+}
+
+/** Detail pages are read in `concurrency` tabs beside the tab that reads the lists. */
+function routeStarCrawler(
+  ctx: RunContext,
+  deps: RouteStarSyncDeps,
+  request: RouteStarSyncRequest,
+  details: { fetched: number; failed: number },
+): Crawler<RouteStarRequests> {
+  return new Crawler<RouteStarRequests>({
+    ctx,
+    site: routeStarSite(deps.profile, deps.settings),
+    settings: deps.settings,
+    browser: deps.browser,
+    lanes: { list: 1, detail: deps.settings.concurrency },
+    routes: routeStarRouter({
+      db: deps.db,
+      profile: deps.profile,
+      baseUrl: deps.settings.baseUrl ?? '',
+      stopAfterKnown: deps.settings.stopAfterKnown,
+      full: request.full ?? false,
+      limit: request.limit,
+      details,
+    }),
+  });
 }
 
 /**
