@@ -64,10 +64,6 @@ export class PortalUnavailableError extends Error {
     });
     this.name = 'PortalUnavailableError';
   }
-
-  get status(): number | undefined {
-    return this.answer.status;
-  }
 }
 
 /** The portal says the document does not exist for this account: nothing to retry, and nothing else is wrong. */
