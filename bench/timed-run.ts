@@ -1,10 +1,9 @@
-/** Runs one job to its end in a test worker, timing it and measuring the CPU and memory it took, worker and Chromium. */
+/** Times work and measures the CPU and memory it took, this process and its children (Chromium). */
 import type { SyncRun } from '../src/jobs/runs.js';
 import type { TestWorker } from '../test/helpers/worker.js';
 import { monitorProcessTree } from './process-tree.js';
 
-export interface TimedRun {
-  run: SyncRun;
+export interface Timed {
   seconds: number;
   /** This process: the worker, and the simulators that run beside it. */
   workerCpuSeconds: number;
@@ -13,23 +12,26 @@ export interface TimedRun {
   peakRssBytes: number;
 }
 
-/** Fails when the run does not succeed, or does not end within `timeLimitMs`, so a broken run never looks fast. */
-export async function timedRun(
-  tw: TestWorker,
-  job: string,
-  data: unknown,
+export interface TimedRun extends Timed {
+  run: SyncRun;
+}
+
+/** Fails when `work` does not end within `timeLimitMs`, so a stuck measurement never looks like a number. */
+export async function timed<T>(
+  what: string,
+  work: () => Promise<T>,
   timeLimitMs = 20 * 60 * 1000,
-): Promise<TimedRun> {
+): Promise<Timed & { result: T }> {
   const monitor = monitorProcessTree(process.pid);
   let timer: NodeJS.Timeout | undefined;
   try {
     const started = performance.now();
     const cpuBefore = process.cpuUsage();
-    const run = await Promise.race([
-      tw.worker.runner.runNow(job, data, 'cli'),
+    const result = await Promise.race([
+      work(),
       new Promise<never>((_, reject) => {
         timer = setTimeout(
-          () => reject(new Error(`${job} did not finish within ${timeLimitMs / 60_000} minutes`)),
+          () => reject(new Error(`${what} did not finish within ${timeLimitMs / 60_000} minutes`)),
           timeLimitMs,
         );
       }),
@@ -37,9 +39,8 @@ export async function timedRun(
     const seconds = (performance.now() - started) / 1000;
     const cpu = process.cpuUsage(cpuBefore);
     const usage = monitor.stop();
-    if (run.status !== 'succeeded') throw new Error(`${job} ended ${run.status}: ${run.error ?? ''}`);
     return {
-      run,
+      result,
       seconds,
       workerCpuSeconds: (cpu.user + cpu.system) / 1e6,
       childCpuSeconds: usage.descendantsCpuSeconds,
@@ -49,4 +50,20 @@ export async function timedRun(
     clearTimeout(timer);
     monitor.stop();
   }
+}
+
+/** Runs one job to its end in a test worker; fails when the run does not succeed, so a broken run never looks fast. */
+export async function timedRun(
+  tw: TestWorker,
+  job: string,
+  data: unknown,
+  timeLimitMs?: number,
+): Promise<TimedRun> {
+  const { result: run, ...usage } = await timed(
+    job,
+    () => tw.worker.runner.runNow(job, data, 'cli'),
+    timeLimitMs,
+  );
+  if (run.status !== 'succeeded') throw new Error(`${job} ended ${run.status}: ${run.error ?? ''}`);
+  return { run, ...usage };
 }

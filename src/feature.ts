@@ -9,7 +9,7 @@ import type { Database } from './db/database.js';
 import type pg from 'pg';
 import type { ConnectionCheck } from './connection-check.js';
 import type { AnyJobDefinition, JobQueue } from './jobs/types.js';
-import type { SharedBrowser } from './scrapers/browser.js';
+import type { SharedBrowser } from './browser/chromium.js';
 
 export interface AppContext {
   config: Config;

@@ -15,7 +15,7 @@ import { featureFactories } from './features.js';
 import { pruneHistoryJob } from './jobs/prune-history.js';
 import { JobRunner } from './jobs/runner.js';
 import { failOrphanedRuns } from './jobs/runs.js';
-import { SharedBrowser } from './scrapers/browser.js';
+import { SharedBrowser } from './browser/chromium.js';
 import { createMetrics } from './metrics/registry.js';
 import { metricsRoutes } from './metrics/routes.js';
 import { statusRoutes } from './status/routes.js';

@@ -4,7 +4,7 @@
  * scheduled and its connection check names the variables to set.
  */
 import { z } from 'zod';
-import type { Config } from './index.js';
+import type { coreVariables } from './core.js';
 import { booleanString, durationMs, variable } from './env.js';
 
 const portalUrl = z.url({ protocol: /^https?$/, message: 'expected an http(s):// URL' });
@@ -126,6 +126,23 @@ export const portalVariables = {
 
 export type PortalName = 'customerconnect' | 'routestar';
 
+/** How a person knows each portal, and the variables they set for it: named in every message that asks them to act. */
+export const portalDescriptions: Record<
+  PortalName,
+  { label: string; profileFileVariable: string; credentialVariables: [string, string] }
+> = {
+  customerconnect: {
+    label: 'CustomerConnect',
+    profileFileVariable: 'CUSTOMERCONNECT_PROFILE_FILE',
+    credentialVariables: ['CUSTOMERCONNECT_EMAIL', 'CUSTOMERCONNECT_PASSWORD'],
+  },
+  routestar: {
+    label: 'RouteStar',
+    profileFileVariable: 'ROUTESTAR_PROFILE_FILE',
+    credentialVariables: ['ROUTESTAR_USERNAME', 'ROUTESTAR_PASSWORD'],
+  },
+};
+
 /** One portal's settings, named the same for both portals so shared scraper code can take either. */
 export interface PortalSettings {
   portal: PortalName;
@@ -149,7 +166,8 @@ export interface PortalSettings {
   missing: string[];
 }
 
-type PortalConfig = Pick<Config, keyof typeof portalVariables | 'DATA_DIR'>;
+// Typed from the sections themselves, not from Config: index.ts assembles this file, so importing it back is a cycle.
+type PortalConfig = z.infer<z.ZodObject<typeof portalVariables & Pick<typeof coreVariables, 'DATA_DIR'>>>;
 
 export function portalSettings(config: PortalConfig, portal: PortalName): PortalSettings {
   const shared = {

@@ -20,9 +20,17 @@ export class TabPool<T> {
     this.freeSlots = Array.from({ length: Math.max(width, 1) }, (_, slot) => slot);
   }
 
-  /** Queues an item, waiting while the queue is full. */
-  async add(item: T): Promise<void> {
+  /**
+   * Queues an item, waiting while the queue is full. A `first` item goes ahead of the queue without waiting: the next
+   * page of a list, which the items already queued come from, must not wait behind them.
+   */
+  async add(item: T, options: { first?: boolean } = {}): Promise<void> {
     this.throwIfFailed();
+    if (options.first) {
+      this.queue.unshift(item);
+      this.start();
+      return;
+    }
     while (this.queue.length >= this.capacity) {
       await this.nextChange();
       this.throwIfFailed();

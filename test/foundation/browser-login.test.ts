@@ -7,7 +7,7 @@
 import type { Browser } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { customersFeature } from '../../src/sync/erpnext-customers/feature.js';
-import { launchBrowser } from '../../src/scrapers/browser.js';
+import { launchBrowser } from '../../src/browser/chromium.js';
 import { startTestWorker, testApiKey, type TestWorker } from '../helpers/worker.js';
 
 describe('control API in a real browser with HTTP credentials', () => {

@@ -37,6 +37,29 @@ describe('TabPool', () => {
     expect(fourthQueued).toBe(true);
   });
 
+  it('puts a first item ahead of the queue without waiting for room', async () => {
+    const release: (() => void)[] = [];
+    const started: number[] = [];
+    const pool = new TabPool<number>(
+      1,
+      (item) =>
+        new Promise<void>((resolve) => {
+          started.push(item);
+          release.push(resolve);
+        }),
+      1,
+    );
+    await pool.add(1);
+    await pool.add(2);
+    await pool.add(9, { first: true });
+    while (release.length > 0) {
+      release.shift()!();
+      await tick();
+    }
+    await pool.idle();
+    expect(started).toEqual([1, 9, 2]);
+  });
+
   it('starts nothing new after a failure and reports the first one once the running items end', async () => {
     const started: number[] = [];
     let finishSlow!: () => void;

@@ -5,7 +5,7 @@
  */
 import type { Browser } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser } from '../../src/scrapers/browser.js';
+import { launchBrowser } from '../../src/browser/chromium.js';
 import { getRun } from '../../src/jobs/runs.js';
 import { databaseKinds } from '../helpers/databases.js';
 import { startTestWorker, testApiKey, type TestWorker } from '../helpers/worker.js';

@@ -6,7 +6,12 @@
 import { and, count, desc, eq, sql } from 'drizzle-orm';
 import { Router } from 'express';
 import { z } from 'zod';
-import { addStoredDocumentRoutes, lastSyncRun, lineAndPostingCounts } from '../document-routes.js';
+import {
+  addStoredDocumentRoutes,
+  lastSyncRun,
+  lineAndPostingCounts,
+  type StoredDocumentReads,
+} from '../document-routes.js';
 import { addSyncDetailsRoute, addSyncModeRoutes } from '../sync-routes.js';
 import { decodeCursor, pageQuery, toPage } from '../../api/pagination.js';
 import { HttpProblem } from '../../api/problem.js';
@@ -15,9 +20,11 @@ import type { AppContext, Feature, FeatureFactory } from '../../feature.js';
 import type { JobDefinition } from '../../jobs/types.js';
 import { postingRulesFrom } from '../../ledger/index.js';
 import { purchaseOrderLines, purchaseOrders } from '../../models/index.js';
+import { checkPortalLogin } from '../crawl/check.js';
+import { customerConnectSource } from './documents.js';
 import { loadCustomerConnectProfile } from './profile.js';
-import { configuredSession } from './session.js';
-import { customerConnectSource, syncCustomerConnect, syncModes } from './sync.js';
+import { customerConnectSite } from './session.js';
+import { syncCustomerConnect, syncModes } from './sync.js';
 
 export const JOB_NAME = 'customerconnect.sync';
 
@@ -45,6 +52,8 @@ function notConfiguredMessage(settings: PortalSettings): string {
   return `CustomerConnect is not configured: set ${settings.missing.join(', ')} to scrape it.`;
 }
 
+const portal = { path: 'customerconnect', label: 'CustomerConnect' };
+
 export const customerConnectFeature: FeatureFactory = (app: AppContext): Feature => {
   const settings = portalSettings(app.config, 'customerconnect');
   const log = app.log.child({ portal: 'customerconnect' });
@@ -71,7 +80,6 @@ export const customerConnectFeature: FeatureFactory = (app: AppContext): Feature
   };
 
   const routes = Router();
-  const portal = { path: 'customerconnect', label: 'CustomerConnect' };
   const enqueue = async (data: z.input<typeof customerConnectSyncData>) => {
     // Posting stock needs only the database, so it is allowed without the portal.
     if (!configured && data.mode !== 'stock')
@@ -91,14 +99,41 @@ export const customerConnectFeature: FeatureFactory = (app: AppContext): Feature
     enqueue({ mode: 'details', orderNumber: number }),
   );
 
-  addStoredDocumentRoutes(routes, {
+  addStoredDocumentRoutes(routes, storedOrderReads(app, settings));
+
+  return {
+    name: 'customerconnect',
+    jobs: [job],
+    routes,
+    connections: [
+      {
+        system: 'customerconnect',
+        async check() {
+          if (!configured) return { ok: false, detail: notConfiguredMessage(settings) };
+          const site = customerConnectSite(await loadCustomerConnectProfile(settings.profileFile), settings);
+          return checkPortalLogin(app.browser, site, settings, log);
+        },
+      },
+    ],
+  };
+};
+
+const orderListQuery = pageQuery.extend({
+  status: z.string().min(1).optional(),
+  withoutLines: z.enum(['true', 'false']).optional(),
+});
+
+/** The read routes over the purchase orders stored from CustomerConnect. */
+function storedOrderReads(
+  app: AppContext,
+  settings: PortalSettings,
+): StoredDocumentReads<z.infer<typeof orderListQuery>> {
+  const configured = settings.missing.length === 0;
+  return {
     portal,
     noun: 'order',
     title: 'purchase order',
-    listQuery: pageQuery.extend({
-      status: z.string().min(1).optional(),
-      withoutLines: z.enum(['true', 'false']).optional(),
-    }),
+    listQuery: orderListQuery,
     async list(query) {
       // Order IDs grow with time; comparing them as numbers keeps 99999 before 100000.
       const numberKey = sql<string>`(${purchaseOrders.orderNumber})::numeric`;
@@ -187,32 +222,5 @@ export const customerConnectFeature: FeatureFactory = (app: AppContext): Feature
         lastRun: await lastSyncRun(app.db, JOB_NAME),
       };
     },
-  });
-
-  return {
-    name: 'customerconnect',
-    jobs: [job],
-    routes,
-    connections: [
-      {
-        system: 'customerconnect',
-        async check() {
-          if (!configured) return { ok: false, detail: notConfiguredMessage(settings) };
-          const profile = await loadCustomerConnectProfile(settings.profileFile);
-          return app.browser.lend(async (lend) => {
-            const session = configuredSession(await lend(), settings, profile, log);
-            const { context } = await session.openContext();
-            try {
-              await session.login(context);
-              return { ok: true, detail: `logged in to ${settings.baseUrl} as ${settings.username}` };
-            } catch (error) {
-              return { ok: false, detail: (error as Error).message };
-            } finally {
-              await context.close();
-            }
-          });
-        },
-      },
-    ],
   };
-};
+}

@@ -6,16 +6,18 @@
 import * as cheerio from 'cheerio';
 import type { AnyNode } from 'domhandler';
 import { z } from 'zod';
-import { MarkupChangedError, OrderNotFoundError } from './errors.js';
+import { DocumentNotFoundError, MarkupChangedError } from '../errors.js';
+import type { Quarantined } from '../quarantined.js';
 import type { CanonicalStatus, CustomerConnectProfile } from './profile.js';
 import { canonicalStatuses } from './profile.js';
 
-export interface Quarantined {
+/**
+ * Which order a quarantined record is: its number when that could be read, and its place on its list page (0 = first),
+ * so a sync can walk rows and quarantined rows in page order.
+ */
+export interface OrderPlace {
   orderNumber: string | null;
-  /** Place of the row on its list page (0 = first), so a sync can walk rows and quarantined rows in page order. */
   position: number;
-  reason: string;
-  html: string;
 }
 
 /** The list row exactly as the portal printed it: what the ledger's list checksum is computed from. */
@@ -61,7 +63,7 @@ export interface Paging {
 
 export interface OrderListPage {
   rows: OrderListRow[];
-  quarantined: Quarantined[];
+  quarantined: Quarantined<OrderPlace>[];
   paging: Paging;
 }
 
@@ -93,7 +95,8 @@ export const orderDetailSchema = z.object({
 });
 export type OrderDetail = z.infer<typeof orderDetailSchema>;
 
-export type OrderDetailResult = { ok: true; detail: OrderDetail } | { ok: false; quarantined: Quarantined };
+export type OrderDetailResult =
+  { ok: true; detail: OrderDetail } | { ok: false; quarantined: Quarantined<OrderPlace> };
 
 function normaliseSpace(text: string): string {
   return text
@@ -212,7 +215,7 @@ function parseListRow(
   position: number,
   profile: CustomerConnectProfile,
   pageUrl: string,
-): { row: OrderListRow } | { quarantined: Quarantined } {
+): { row: OrderListRow } | { quarantined: Quarantined<OrderPlace> } {
   const html = outerHtml($, el);
   const text = lines($(el));
   const p = profile.patterns;
@@ -314,15 +317,17 @@ export function parseOrderListPage(
         paging: { page: 1, pages: 0, totalOrders: 0, from: 0, to: 0, nextUrl: null },
       };
     }
-    throw new MarkupChangedError('order list', [`order rows (${profile.list.row})`]);
+    throw new MarkupChangedError('customerconnect', 'order list page', [
+      `order rows (${profile.list.row}) not found`,
+    ]);
   }
   const missing: string[] = [];
-  if (pagination.length === 0) missing.push(`pagination (${profile.list.pagination})`);
+  if (pagination.length === 0) missing.push(`pagination (${profile.list.pagination}) not found`);
   const resultsText = normaliseSpace(pagination.find(profile.list.results).text());
   const results = new RegExp(profile.patterns.results, 'i').exec(resultsText);
   if (pagination.length > 0 && !results)
-    missing.push(`results line matching /${profile.patterns.results}/ in ${profile.list.results}`);
-  if (missing.length > 0) throw new MarkupChangedError('order list', missing);
+    missing.push(`no results line matching /${profile.patterns.results}/ in ${profile.list.results}`);
+  if (missing.length > 0) throw new MarkupChangedError('customerconnect', 'order list page', missing);
 
   const links = pagination.find(profile.list.links);
   const current = Number.parseInt(normaliseSpace(links.find(profile.list.currentPage).first().text()), 10);
@@ -341,7 +346,7 @@ export function parseOrderListPage(
     nextUrl: nextHref ? resolveUrl($(nextHref).attr('href'), pageUrl) : null,
   };
   const rows: OrderListRow[] = [];
-  const quarantined: Quarantined[] = [];
+  const quarantined: Quarantined<OrderPlace>[] = [];
   for (const [position, el] of rowElements.entries()) {
     const result = parseListRow($, el, position, profile, pageUrl);
     if ('row' in result) rows.push(result.row);
@@ -359,39 +364,41 @@ function headingsOf($: cheerio.CheerioAPI, table: AnyNode): string[] {
     .map((c) => normaliseSpace($(c).text()));
 }
 
-export function parseOrderDetailPage(
-  page: string | PortalPage,
-  profile: CustomerConnectProfile,
-  orderNumber: string,
-): OrderDetailResult {
-  const $ = pageOf(page);
-  const d = profile.detail;
-  const tables = $(d.tables).toArray();
-  if (tables.length === 0) {
-    if ($('body').text().includes(d.notFoundText)) throw new OrderNotFoundError(orderNumber);
-    throw new MarkupChangedError('order detail', [`order tables (${d.tables})`]);
-  }
-  const wanted = d.productHeadings;
+const lower = (s: string) => s.toLowerCase();
+
+function changed(missing: string): MarkupChangedError {
+  return new MarkupChangedError('customerconnect', 'order detail page', [missing]);
+}
+
+/** The table whose headings are the profile's product headings; a changed page names what it lacks. */
+function productsTableOf($: cheerio.CheerioAPI, tables: AnyNode[], profile: CustomerConnectProfile): AnyNode {
+  const wanted = profile.detail.productHeadings;
   const wantedList = [wanted.name, wanted.model, wanted.quantity, wanted.price, wanted.total];
-  const lower = (s: string) => s.toLowerCase();
   const productsTable = tables.find((t) => {
     const headings = headingsOf($, t).map(lower);
     return wantedList.every((h) => headings.includes(lower(h)));
   });
-  if (!productsTable) {
-    // Name what is missing from the table that looks most like the products table, so the fix is obvious.
-    const best = tables
-      .map((t) => headingsOf($, t).map(lower))
-      .sort(
-        (a, b) =>
-          wantedList.filter((h) => b.includes(lower(h))).length -
-          wantedList.filter((h) => a.includes(lower(h))).length,
-      )[0]!;
-    const absent = wantedList.filter((h) => !best.includes(lower(h)));
-    throw new MarkupChangedError('order detail', [
-      `products table columns ${absent.map((h) => `"${h}"`).join(', ')}`,
-    ]);
-  }
+  if (productsTable) return productsTable;
+  // Name what is missing from the table that looks most like the products table, so the fix is obvious.
+  const best = tables
+    .map((t) => headingsOf($, t).map(lower))
+    .sort(
+      (a, b) =>
+        wantedList.filter((h) => b.includes(lower(h))).length -
+        wantedList.filter((h) => a.includes(lower(h))).length,
+    )[0]!;
+  const absent = wantedList.filter((h) => !best.includes(lower(h)));
+  throw changed(`products table columns ${absent.map((h) => `"${h}"`).join(', ')} not found`);
+}
+
+/** The product lines, or the reason one of them cannot be read (the whole order is then quarantined). */
+function orderLinesOf(
+  $: cheerio.CheerioAPI,
+  productsTable: AnyNode,
+  profile: CustomerConnectProfile,
+  orderNumber: string,
+): OrderLine[] | { reason: string } {
+  const wanted = profile.detail.productHeadings;
   const headings = headingsOf($, productsTable).map(lower);
   const column = (h: string) => headings.indexOf(lower(h));
   const col = {
@@ -401,73 +408,65 @@ export function parseOrderDetailPage(
     price: column(wanted.price),
     total: column(wanted.total),
   };
-
-  // The whole order is quarantined, not one line: its lines are only ever written together.
-  const quarantine = (reason: string): OrderDetailResult => ({
-    ok: false,
-    quarantined: { orderNumber, position: 0, reason, html: $('#content').html() ?? $.html() },
-  });
-
-  const detailsTable = tables.find((t) => new RegExp(profile.patterns.detailOrderId, 'i').test(lines($(t))));
-  const detailsText = detailsTable ? lines($(detailsTable)) : '';
-  const shownOrderId = firstMatch(profile.patterns.detailOrderId, detailsText);
-  if (!shownOrderId)
-    throw new MarkupChangedError('order detail', [`order details with /${profile.patterns.detailOrderId}/`]);
-  if (shownOrderId !== orderNumber) {
-    return quarantine(`the page opened for order ${orderNumber} shows order ${shownOrderId}`);
-  }
-  const poText = firstMatch(profile.patterns.detailPo, detailsText);
-  const dateText = firstMatch(profile.patterns.detailDate, detailsText);
-  const orderDate = dateText ? parsePortalDate(dateText, profile.formats.date) : null;
-  if (orderDate === undefined)
-    return quarantine(`order ${orderNumber} has date "${dateText}", which is not a date`);
-
   const orderLines: OrderLine[] = [];
   const bodyRows = $(productsTable).find('tbody tr').toArray();
   for (const [index, tr] of bodyRows.entries()) {
     const cells = $(tr).children('td').toArray();
+    const lineNo = index + 1;
     if (cells.length < headings.filter((h) => h !== '').length) {
-      return quarantine(
-        `order ${orderNumber} line ${index + 1} has ${cells.length} cells, fewer than the table's columns`,
-      );
+      return {
+        reason: `order ${orderNumber} line ${lineNo} has ${cells.length} cells, fewer than the table's columns`,
+      };
     }
     const cell = (i: number) => (i >= 0 && cells[i] ? $(cells[i]) : undefined);
     // The name cell also lists chosen options under the name; the product's name is its first line.
     const name = (lines(cell(col.name)!).split('\n')[0] ?? '').trim();
     const model = normaliseSpace(cell(col.model)!.text());
-    const qtyText = normaliseSpace(cell(col.quantity)!.text());
-    const priceText = normaliseSpace(cell(col.price)!.text());
-    const totalText = normaliseSpace(cell(col.total)!.text());
-    const lineNo = index + 1;
-    const qty = parseQuantity(qtyText);
+    const texts = {
+      quantity: normaliseSpace(cell(col.quantity)!.text()),
+      price: normaliseSpace(cell(col.price)!.text()),
+      total: normaliseSpace(cell(col.total)!.text()),
+    };
+    const line = `order ${orderNumber} line ${lineNo} (${model || name})`;
+    const qty = parseQuantity(texts.quantity);
     if (qty === undefined)
-      return quarantine(
-        `order ${orderNumber} line ${lineNo} (${model || name}) has quantity "${qtyText}", which is not a number`,
-      );
-    const unitPrice = parseMoney(priceText);
+      return { reason: `${line} has quantity "${texts.quantity}", which is not a number` };
+    const unitPrice = parseMoney(texts.price);
     if (unitPrice === undefined)
-      return quarantine(
-        `order ${orderNumber} line ${lineNo} (${model || name}) has price "${priceText}", which is not an amount`,
-      );
-    const lineTotal = parseMoney(totalText);
+      return { reason: `${line} has price "${texts.price}", which is not an amount` };
+    const lineTotal = parseMoney(texts.total);
     if (lineTotal === undefined)
-      return quarantine(
-        `order ${orderNumber} line ${lineNo} (${model || name}) has total "${totalText}", which is not an amount`,
-      );
+      return { reason: `${line} has total "${texts.total}", which is not an amount` };
     const sku = (model || name).toUpperCase();
-    if (!sku) return quarantine(`order ${orderNumber} line ${lineNo} has neither a Model nor a product name`);
+    if (!sku) return { reason: `order ${orderNumber} line ${lineNo} has neither a Model nor a product name` };
     orderLines.push({ lineNo, sku, name, qty, unitPrice, lineTotal, skuFromName: model === '' });
   }
+  return orderLines;
+}
 
-  const totalsPatterns = d.totals;
+interface OrderTotals {
+  subtotal: number | null;
+  tax: number | null;
+  shipping: number | null;
+  total: number;
+  otherTotals: { label: string; amount: number }[];
+}
+
+/** The footer of the products table, or the reason a row of it cannot be read. */
+function orderTotalsOf(
+  $: cheerio.CheerioAPI,
+  productsTable: AnyNode,
+  profile: CustomerConnectProfile,
+  orderNumber: string,
+): OrderTotals | { reason: string } {
+  const patterns = profile.detail.totals;
   let subtotal: number | null = null;
   let tax: number | null = null;
   let shipping: number | null = null;
   let total: number | null = null;
   const otherTotals: { label: string; amount: number }[] = [];
   const footRows = $(productsTable).find('tfoot tr').toArray();
-  if (footRows.length === 0)
-    throw new MarkupChangedError('order detail', ['order totals (tfoot of the products table)']);
+  if (footRows.length === 0) throw changed('order totals (tfoot of the products table) not found');
   for (const tr of footRows) {
     const filled = $(tr)
       .children('td, th')
@@ -479,33 +478,79 @@ export function parseOrderDetailPage(
     const valueText = filled[filled.length - 1]!;
     const amount = parseMoney(valueText);
     if (amount === undefined || amount === null) {
-      return quarantine(`order ${orderNumber} has "${label}" of "${valueText}", which is not an amount`);
+      return { reason: `order ${orderNumber} has "${label}" of "${valueText}", which is not an amount` };
     }
     const is = (p: string) => new RegExp(p, 'i').test(label);
     // Exact patterns are tried first so "Sub-Total" never counts as "Total".
-    if (is(totalsPatterns.subtotal)) subtotal = (subtotal ?? 0) + amount;
-    else if (is(totalsPatterns.total)) total = amount;
-    else if (is(totalsPatterns.tax)) tax = Math.round(((tax ?? 0) + amount) * 100) / 100;
-    else if (is(totalsPatterns.shipping)) shipping = Math.round(((shipping ?? 0) + amount) * 100) / 100;
+    if (is(patterns.subtotal)) subtotal = (subtotal ?? 0) + amount;
+    else if (is(patterns.total)) total = amount;
+    else if (is(patterns.tax)) tax = Math.round(((tax ?? 0) + amount) * 100) / 100;
+    else if (is(patterns.shipping)) shipping = Math.round(((shipping ?? 0) + amount) * 100) / 100;
     else otherTotals.push({ label, amount });
   }
-  if (total === null)
-    throw new MarkupChangedError('order detail', [`a "Total" row in the totals (/${totalsPatterns.total}/)`]);
-  if (subtotal !== null && orderLines.every((l) => l.lineTotal !== null)) {
+  if (total === null) throw changed(`a "Total" row in the totals (/${patterns.total}/) not found`);
+  return { subtotal, tax, shipping, total, otherTotals };
+}
+
+/** The newest Order History status, when the page has the history table. */
+function latestHistoryStatusOf(
+  $: cheerio.CheerioAPI,
+  tables: AnyNode[],
+  profile: CustomerConnectProfile,
+): string | null {
+  const historyTable = tables.find((t) =>
+    headingsOf($, t).map(lower).includes(lower(profile.detail.historyHeading)),
+  );
+  if (!historyTable) return null;
+  const statusColumn = headingsOf($, historyTable).map(lower).indexOf('status');
+  const last = $(historyTable).find('tbody tr').last().children('td').get(statusColumn);
+  return last ? normaliseSpace($(last).text()) || null : null;
+}
+
+export function parseOrderDetailPage(
+  page: string | PortalPage,
+  profile: CustomerConnectProfile,
+  orderNumber: string,
+): OrderDetailResult {
+  const $ = pageOf(page);
+  const tables = $(profile.detail.tables).toArray();
+  if (tables.length === 0) {
+    if ($('body').text().includes(profile.detail.notFoundText))
+      throw new DocumentNotFoundError('customerconnect', `order ${orderNumber}`);
+    throw changed(`order tables (${profile.detail.tables}) not found`);
+  }
+  const productsTable = productsTableOf($, tables, profile);
+
+  // The whole order is quarantined, not one line: its lines are only ever written together.
+  const quarantine = (reason: string): OrderDetailResult => ({
+    ok: false,
+    quarantined: { orderNumber, position: 0, reason, html: $('#content').html() ?? $.html() },
+  });
+
+  const detailsTable = tables.find((t) => new RegExp(profile.patterns.detailOrderId, 'i').test(lines($(t))));
+  const detailsText = detailsTable ? lines($(detailsTable)) : '';
+  const shownOrderId = firstMatch(profile.patterns.detailOrderId, detailsText);
+  if (!shownOrderId) throw changed(`order details matching /${profile.patterns.detailOrderId}/ not found`);
+  if (shownOrderId !== orderNumber) {
+    return quarantine(`the page opened for order ${orderNumber} shows order ${shownOrderId}`);
+  }
+  const poText = firstMatch(profile.patterns.detailPo, detailsText);
+  const dateText = firstMatch(profile.patterns.detailDate, detailsText);
+  const orderDate = dateText ? parsePortalDate(dateText, profile.formats.date) : null;
+  if (orderDate === undefined)
+    return quarantine(`order ${orderNumber} has date "${dateText}", which is not a date`);
+
+  const orderLines = orderLinesOf($, productsTable, profile, orderNumber);
+  if ('reason' in orderLines) return quarantine(orderLines.reason);
+  const totals = orderTotalsOf($, productsTable, profile, orderNumber);
+  if ('reason' in totals) return quarantine(totals.reason);
+  if (totals.subtotal !== null && orderLines.every((l) => l.lineTotal !== null)) {
     const sum = Math.round(orderLines.reduce((s, l) => s + (l.lineTotal ?? 0), 0) * 100) / 100;
-    if (Math.abs(sum - subtotal) > 0.005) {
+    if (Math.abs(sum - totals.subtotal) > 0.005) {
       return quarantine(
-        `order ${orderNumber}'s lines add up to ${sum.toFixed(2)} but its Sub-Total says ${subtotal.toFixed(2)}`,
+        `order ${orderNumber}'s lines add up to ${sum.toFixed(2)} but its Sub-Total says ${totals.subtotal.toFixed(2)}`,
       );
     }
-  }
-
-  const historyTable = tables.find((t) => headingsOf($, t).map(lower).includes(lower(d.historyHeading)));
-  let latestHistoryStatus: string | null = null;
-  if (historyTable) {
-    const statusColumn = headingsOf($, historyTable).map(lower).indexOf('status');
-    const last = $(historyTable).find('tbody tr').last().children('td').get(statusColumn);
-    latestHistoryStatus = last ? normaliseSpace($(last).text()) || null : null;
   }
 
   const detail = orderDetailSchema.safeParse({
@@ -513,12 +558,8 @@ export function parseOrderDetailPage(
     poNumber: poText || null,
     orderDate,
     lines: orderLines,
-    subtotal,
-    tax,
-    shipping,
-    total,
-    otherTotals,
-    latestHistoryStatus,
+    ...totals,
+    latestHistoryStatus: latestHistoryStatusOf($, tables, profile),
   });
   if (!detail.success) {
     return quarantine(

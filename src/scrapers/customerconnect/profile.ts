@@ -3,8 +3,9 @@
  * headings, date format, time zone, statuses — as data. The defaults follow the research (an OpenCart 1.5 storefront);
  * a JSON file named by CUSTOMERCONNECT_PROFILE_FILE can override any part, so a site change is fixed without a release.
  */
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { ProfileError } from '../errors.js';
+import { profileProblems, readProfileOverride } from '../profile-file.js';
 
 export const canonicalStatuses = [
   'Pending',
@@ -206,18 +207,6 @@ const overrideSchema = z
   .strict();
 export type CustomerConnectProfileOverride = z.infer<typeof overrideSchema>;
 
-export class ProfileFileError extends Error {
-  constructor(
-    readonly file: string,
-    problem: string,
-  ) {
-    super(
-      `The CustomerConnect profile file ${file} is not usable: ${problem}. Fix the file or unset CUSTOMERCONNECT_PROFILE_FILE.`,
-    );
-    this.name = 'ProfileFileError';
-  }
-}
-
 export function applyProfileOverride(
   base: CustomerConnectProfile,
   override: CustomerConnectProfileOverride,
@@ -245,28 +234,8 @@ export function applyProfileOverride(
 
 export async function loadCustomerConnectProfile(file: string | undefined): Promise<CustomerConnectProfile> {
   if (!file) return defaultCustomerConnectProfile;
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    throw new ProfileFileError(
-      file,
-      `it cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
-    );
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new ProfileFileError(file, `it is not JSON (${(error as Error).message})`);
-  }
-  const parsed = overrideSchema.safeParse(json);
-  if (!parsed.success) {
-    const problems = parsed.error.issues
-      .map((i) => `${i.path.join('.') || '(file)'}: ${i.message}`)
-      .join('; ');
-    throw new ProfileFileError(file, problems);
-  }
+  const parsed = overrideSchema.safeParse(await readProfileOverride('customerconnect', file));
+  if (!parsed.success) throw new ProfileError('customerconnect', profileProblems(parsed.error), file);
   return applyProfileOverride(defaultCustomerConnectProfile, parsed.data);
 }
 

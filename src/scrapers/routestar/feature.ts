@@ -4,22 +4,26 @@
  */
 import { and, count, desc, eq, isNotNull, isNull, sql } from 'drizzle-orm';
 import { Router } from 'express';
-import type { Browser } from 'playwright';
 import { z } from 'zod';
 import { portalSettings, type PortalSettings } from '../../config/portals.js';
 import type { AppContext, Feature, FeatureFactory } from '../../feature.js';
-import { addStoredDocumentRoutes, lastSyncRun, lineAndPostingCounts } from '../document-routes.js';
+import {
+  addStoredDocumentRoutes,
+  lastSyncRun,
+  lineAndPostingCounts,
+  type StoredDocumentReads,
+} from '../document-routes.js';
 import { addSyncDetailsRoute, addSyncModeRoutes } from '../sync-routes.js';
 import { decodeCursor, pageQuery, toPage } from '../../api/pagination.js';
 import { HttpProblem } from '../../api/problem.js';
 import type { JobDefinition } from '../../jobs/types.js';
 import { postingRulesFrom } from '../../ledger/index.js';
 import { salesInvoiceLines, salesInvoices } from '../../models/index.js';
-import { failureArtefactStore } from '../artefacts.js';
-import { portalSessionStore } from '../portal-session-store.js';
+import { checkPortalLogin } from '../crawl/check.js';
+import { SOURCE } from './documents.js';
 import { loadRouteStarProfile } from './profile.js';
-import { RouteStarSession } from './session.js';
-import { routeStarSyncModes, SOURCE, syncRouteStar, type RouteStarSyncRequest } from './sync.js';
+import { routeStarSite } from './session.js';
+import { routeStarSyncModes, syncRouteStar } from './sync.js';
 
 export const JOB_NAME = 'routestar.sync';
 
@@ -47,29 +51,12 @@ function notConfiguredMessage(settings: PortalSettings): string {
   return `RouteStar is not configured: set ${settings.missing.join(', ')} to scrape it.`;
 }
 
+const portal = { path: 'routestar', label: 'RouteStar' };
+
 export const routeStarFeature: FeatureFactory = (app: AppContext): Feature => {
   const settings = portalSettings(app.config, 'routestar');
   const log = app.log.child({ portal: 'routestar' });
   const configured = settings.missing.length === 0;
-  async function newSession(browser: () => Promise<Browser>): Promise<RouteStarSession> {
-    if (!configured) throw new Error(notConfiguredMessage(settings));
-    return new RouteStarSession({
-      browser,
-      baseUrl: settings.baseUrl!,
-      username: settings.username!,
-      password: settings.password!,
-      profile: await loadRouteStarProfile(settings.profileFile),
-      sessionStore: portalSessionStore(settings.dataDir, 'routestar'),
-      log,
-      concurrency: settings.concurrency,
-      minSpacingMs: settings.minSpacingMs,
-      navigationTimeoutMs: settings.navigationTimeoutMs,
-      retryAttempts: settings.retryAttempts,
-      retryBaseMs: settings.retryBaseMs,
-      sessionMaxAgeMs: settings.sessionMaxAgeMs,
-      recycleAfterPages: settings.recycleAfterPages,
-    });
-  }
 
   const job: JobDefinition<z.infer<typeof routeStarSyncData>> = {
     name: JOB_NAME,
@@ -79,24 +66,22 @@ export const routeStarFeature: FeatureFactory = (app: AppContext): Feature => {
     schedule: () => (configured ? settings.schedule : undefined),
     concurrency: 1,
     async run(ctx, data) {
-      const summary = await app.browser.lend(async (browser) =>
+      const request = data;
+      if (!configured && request.mode !== 'stock') throw new Error(notConfiguredMessage(settings));
+      // Read at every run, so a profile fixed after a site change applies without a restart.
+      const profile = await loadRouteStarProfile(settings.profileFile);
+      const summary = await app.browser.lend((browser) =>
         syncRouteStar(
           ctx,
           {
             db: app.db,
-            session: await newSession(browser),
-            artefacts: failureArtefactStore({
-              dataDir: settings.dataDir,
-              portal: 'routestar',
-              trace: settings.trace,
-            }),
-            baseUrl: settings.baseUrl!,
-            stopAfterKnown: settings.stopAfterKnown,
-            detailTabs: settings.concurrency,
+            settings,
+            profile,
+            browser,
             closedWindowDays: app.config.ROUTESTAR_CLOSED_WINDOW_DAYS,
             postingRules: postingRulesFrom(app.config),
           },
-          data as RouteStarSyncRequest,
+          request,
         ),
       );
       await ctx.event({ level: 'info', message: 'RouteStar sync finished', details: summary });
@@ -104,7 +89,6 @@ export const routeStarFeature: FeatureFactory = (app: AppContext): Feature => {
   };
 
   const routes = Router();
-  const portal = { path: 'routestar', label: 'RouteStar' };
   const enqueue = async (data: z.input<typeof routeStarSyncData>) => {
     if (!configured) throw new HttpProblem(409, 'Not Configured', notConfiguredMessage(settings));
     return app.jobs.enqueue(JOB_NAME, data, 'manual');
@@ -114,15 +98,41 @@ export const routeStarFeature: FeatureFactory = (app: AppContext): Feature => {
     enqueue({ mode: 'details', invoiceNumber: number }),
   );
 
-  addStoredDocumentRoutes(routes, {
+  addStoredDocumentRoutes(routes, storedInvoiceReads(app, configured));
+
+  return {
+    name: 'routestar',
+    jobs: [job],
+    routes,
+    connections: [
+      {
+        system: 'routestar',
+        async check() {
+          if (!configured) return { ok: false, detail: notConfiguredMessage(settings) };
+          const site = routeStarSite(await loadRouteStarProfile(settings.profileFile), settings);
+          return checkPortalLogin(app.browser, site, settings, log);
+        },
+      },
+    ],
+  };
+};
+
+const invoiceListQuery = pageQuery.extend({
+  listType: z.enum(['pending', 'closed']).optional(),
+  status: z.string().min(1).optional(),
+  missing: z.enum(['true', 'false']).optional(),
+});
+
+/** The read routes over the invoices stored from RouteStar. */
+function storedInvoiceReads(
+  app: AppContext,
+  configured: boolean,
+): StoredDocumentReads<z.infer<typeof invoiceListQuery>> {
+  return {
     portal,
     noun: 'invoice',
     title: 'invoice',
-    listQuery: pageQuery.extend({
-      listType: z.enum(['pending', 'closed']).optional(),
-      status: z.string().min(1).optional(),
-      missing: z.enum(['true', 'false']).optional(),
-    }),
+    listQuery: invoiceListQuery,
     async list(query) {
       // Invoice numbers grow with time; ordering by their numeric part keeps NRV999 before NRV1000.
       const numberKey = sql<number>`coalesce(nullif(regexp_replace(${salesInvoices.invoiceNumber}, '\\D', '', 'g'), ''), '0')::bigint`;
@@ -207,31 +217,5 @@ export const routeStarFeature: FeatureFactory = (app: AppContext): Feature => {
         .where(eq(salesInvoices.source, SOURCE));
       return { configured, ...totals, byList, lastRun: await lastSyncRun(app.db, JOB_NAME) };
     },
-  });
-
-  return {
-    name: 'routestar',
-    jobs: [job],
-    routes,
-    connections: [
-      {
-        system: 'routestar',
-        async check() {
-          if (!configured) return { ok: false, detail: notConfiguredMessage(settings) };
-          return app.browser.lend(async (browser) => {
-            const session = await newSession(browser);
-            try {
-              const page = await session.tab('check');
-              await session.login(page);
-              return { ok: true, detail: `logged in to ${settings.baseUrl} as ${settings.username}` };
-            } catch (error) {
-              return { ok: false, detail: (error as Error).message };
-            } finally {
-              await session.close();
-            }
-          });
-        },
-      },
-    ],
   };
-};
+}

@@ -4,14 +4,12 @@
  * list's date window, opens the "Line Items" tab. No parsing here beyond what is needed to know a page has changed.
  */
 import type { Page } from 'playwright';
-import { MarkupChangedError, PortalUnavailableError, SessionExpiredError } from './errors.js';
+import type { Visit } from '../crawl/visit.js';
+import { MarkupChangedError, PortalUnavailableError, SessionExpiredError } from '../errors.js';
 import type { RouteStarProfile } from './profile.js';
+import { onLoginPage } from './session.js';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-export function onLoginPage(page: Page, profile: RouteStarProfile): boolean {
-  return page.url().includes(profile.login.urlContains);
-}
 
 /**
  * Runs an evaluation inside the page. When the page navigates meanwhile (the portal sends a page to its login form as
@@ -31,8 +29,12 @@ async function inPage<R>(
     const navigated = /execution context was destroyed|navigat/i.test(String(error));
     if (!navigated && !onLoginPage(page, profile)) throw error;
     await page.waitForLoadState('domcontentloaded', { timeout: 10_000 }).catch(() => undefined);
-    if (onLoginPage(page, profile)) throw new SessionExpiredError(step);
-    throw new PortalUnavailableError(step, `the page went to ${page.url()} while it was being read`);
+    if (onLoginPage(page, profile)) throw new SessionExpiredError('routestar', step);
+    throw new PortalUnavailableError(
+      'routestar',
+      step,
+      `the page went to ${page.url()} while it was being read`,
+    );
   }
 }
 
@@ -69,6 +71,26 @@ async function errorBanner(page: Page, profile: RouteStarProfile): Promise<strin
   return ((await banner.textContent()) ?? '').trim();
 }
 
+/** Ends a wait for a grid that the page will not draw: its error banner shows, or the deadline has passed. */
+async function throwIfNotDrawn(
+  page: Page,
+  profile: RouteStarProfile,
+  step: string,
+  deadline: number,
+  grid: string,
+): Promise<void> {
+  const banner = await errorBanner(page, profile);
+  if (banner !== null) throw new PortalUnavailableError('routestar', step, `the page reported "${banner}"`);
+  if (Date.now() > deadline) {
+    throw new PortalUnavailableError(
+      'routestar',
+      step,
+      `the ${grid} did not appear within ${Math.round(profile.waits.gridMs / 1000)} s; ` +
+        "if the page shows data in a browser, the profile's grid selector is out of date",
+    );
+  }
+}
+
 /**
  * Waits until the grid under `scope` has been drawn. The portal first serves an empty shell and fills the grid from
  * a request that can take minutes; a redirect to the login page or the page's own error banner end the wait early.
@@ -83,7 +105,7 @@ export async function waitForGrid(
   const table = page.locator(selector).first();
   const deadline = Date.now() + profile.waits.gridMs;
   for (;;) {
-    if (onLoginPage(page, profile)) throw new SessionExpiredError(step);
+    if (onLoginPage(page, profile)) throw new SessionExpiredError('routestar', step);
     // Polled inside the page, a second at a time, between the checks below: polling from here costs two browser
     // round trips per poll, and on a busy machine those round trips are a large share of a detail page's time.
     // A failed wait (the page navigated away, or the selector is not plain CSS) is settled by the checks below.
@@ -96,17 +118,9 @@ export async function waitForGrid(
         () => true,
         () => false,
       );
-    if (onLoginPage(page, profile)) throw new SessionExpiredError(step);
+    if (onLoginPage(page, profile)) throw new SessionExpiredError('routestar', step);
     if ((await table.count()) > 0) return;
-    const banner = await errorBanner(page, profile);
-    if (banner !== null) throw new PortalUnavailableError(step, `the page reported "${banner}"`);
-    if (Date.now() > deadline) {
-      throw new PortalUnavailableError(
-        step,
-        `the grid (${profile.grid.table}) did not appear within ${Math.round(profile.waits.gridMs / 1000)} s; ` +
-          "if the page shows data in a browser, the profile's grid selector is out of date",
-      );
-    }
+    await throwIfNotDrawn(page, profile, step, deadline, `grid (${profile.grid.table})`);
     if (!drawn) await sleep(profile.waits.pollMs);
   }
 }
@@ -180,7 +194,7 @@ export async function captureGrid(
   const snapshots = await inPage(page, profile, step, () =>
     page.evaluate(snapshotsInPage, { root, scroller, leaveOut: null }),
   );
-  if (snapshots.length === 0) throw new MarkupChangedError(step, [`the grid (${root}) is gone`]);
+  if (snapshots.length === 0) throw new MarkupChangedError('routestar', step, [`the grid (${root}) is gone`]);
   return snapshots;
 }
 
@@ -298,13 +312,15 @@ export async function goToNextPage(page: Page, profile: RouteStarProfile, step: 
   if (!before.pager) {
     // No pager is normal for an empty list only; taking a missing one for "last page" would end every read at page 1.
     if (before.rows === 0) return 'last-page';
-    throw new MarkupChangedError(step, [
+    throw new MarkupChangedError('routestar', step, [
       `the pager (${profile.pager.container}) was not found although the grid shows rows`,
     ]);
   }
   const current = before.active;
   if (current === null)
-    throw new MarkupChangedError(step, [`active page (${profile.pager.active}) not found in the pager`]);
+    throw new MarkupChangedError('routestar', step, [
+      `active page (${profile.pager.active}) not found in the pager`,
+    ]);
   if (!before.nextNumberShown && !before.nextEnabled) return 'last-page';
   const target = current + 1;
   const pager = page.locator(profile.pager.container).first();
@@ -317,7 +333,7 @@ export async function goToNextPage(page: Page, profile: RouteStarProfile, step: 
   );
   const deadline = Date.now() + profile.waits.pageChangeMs;
   for (;;) {
-    if (onLoginPage(page, profile)) throw new SessionExpiredError(step);
+    if (onLoginPage(page, profile)) throw new SessionExpiredError('routestar', step);
     const wait: PagerArgs['wait'] = {
       current,
       target,
@@ -329,9 +345,13 @@ export async function goToNextPage(page: Page, profile: RouteStarProfile, step: 
       page.evaluate(pagerInPage, { ...args, wait }),
     );
     if (now.error !== null)
-      throw new PortalUnavailableError(step, `page ${target} did not load: the page reported "${now.error}"`);
+      throw new PortalUnavailableError(
+        'routestar',
+        step,
+        `page ${target} did not load: the page reported "${now.error}"`,
+      );
     if (now.active !== null && now.active !== target && now.active !== current) {
-      throw new MarkupChangedError(step, [
+      throw new MarkupChangedError('routestar', step, [
         `the pager went from page ${current} to ${now.active} instead of ${target}`,
       ]);
     }
@@ -340,44 +360,150 @@ export async function goToNextPage(page: Page, profile: RouteStarProfile, step: 
   }
 }
 
+interface WindowArgs {
+  values: string[];
+  grid: string;
+}
+
+/**
+ * In the page: sets both date inputs before announcing either change, so every reload the page starts asks for the
+ * whole new window, and watches the grid so the redraw that follows can be told from the grid drawn before. False
+ * when the inputs already show the window.
+ */
+function setWindowInPage(elements: Element[], { values, grid }: WindowArgs): boolean {
+  const inputs = elements.slice(0, 2) as HTMLInputElement[];
+  const changed = inputs.filter((input, i) => input.value !== values[i]);
+  if (changed.length === 0) return false;
+  const state = globalThis as unknown as { syncworkerRedrawn?: boolean };
+  state.syncworkerRedrawn = false;
+  const drawn = document.querySelector(grid);
+  if (drawn !== null) {
+    new MutationObserver((_, observer) => {
+      state.syncworkerRedrawn = true;
+      observer.disconnect();
+    }).observe(drawn, { childList: true, subtree: true, characterData: true });
+  }
+  inputs.forEach((input, i) => (input.value = values[i] ?? ''));
+  for (const input of changed) {
+    input.dispatchEvent(new Event('input', { bubbles: true }));
+    input.dispatchEvent(new Event('change', { bubbles: true }));
+  }
+  return true;
+}
+
 /**
  * Sets the closed list's from/to date inputs (the page's default window is narrow, so leaving it alone silently
- * misses invoices) and waits for the grid to be redrawn for the new window.
+ * misses invoices) and waits for evidence that the grid shows the new window: its redraw after the change, not a
+ * quiet network, which a page that draws after its data arrives reaches too early.
  */
 export async function setDateWindow(
   page: Page,
   profile: RouteStarProfile,
-  window: { from: string; to: string },
+  dates: { from: string; to: string },
   step: string,
 ): Promise<void> {
   const inputs = page.locator(profile.closedWindow.inputs);
   if ((await inputs.count()) < 2) {
-    throw new MarkupChangedError(step, [
+    throw new MarkupChangedError('routestar', step, [
       `the two date inputs (${profile.closedWindow.inputs}) were not found, so the list would show only its default window`,
     ]);
   }
   await dismissModals(page, profile);
-  for (const [index, value] of [window.from, window.to].entries()) {
-    const changed = await inputs.nth(index).evaluate((el, v) => {
-      const input = el as HTMLInputElement;
-      if (input.value === v) return false;
-      input.value = v;
-      input.dispatchEvent(new Event('input', { bubbles: true }));
-      input.dispatchEvent(new Event('change', { bubbles: true }));
-      return true;
-    }, value);
-    // Each change reloads the grid; waiting for the page's requests to end means the last load is the one shown.
-    if (changed) await page.waitForLoadState('networkidle', { timeout: profile.waits.gridMs });
+  const changed = await inPage(page, profile, step, () =>
+    inputs.evaluateAll(setWindowInPage, { values: [dates.from, dates.to], grid: profile.grid.master }),
+  );
+  if (changed) {
+    const redrawn = await inPage(page, profile, step, () =>
+      page
+        .waitForFunction(
+          (banner) =>
+            (globalThis as unknown as { syncworkerRedrawn?: boolean }).syncworkerRedrawn === true ||
+            document.querySelector(banner)?.checkVisibility({ visibilityProperty: true }) === true,
+          profile.grid.errorBanner,
+          { timeout: profile.waits.gridMs, polling: profile.waits.pollMs },
+        )
+        .then(
+          () => true,
+          (error: unknown) => {
+            if (error instanceof Error && error.name === 'TimeoutError') return false;
+            throw error;
+          },
+        ),
+    );
+    const banner = await errorBanner(page, profile);
+    if (banner !== null) throw new PortalUnavailableError('routestar', step, `the page reported "${banner}"`);
+    if (!redrawn) {
+      throw new PortalUnavailableError(
+        'routestar',
+        step,
+        `the list was not drawn again within ${Math.round(profile.waits.gridMs / 1000)} s of setting its date window`,
+      );
+    }
   }
   const shown = await inputs.evaluateAll((els) =>
     els.slice(0, 2).map((el) => (el as HTMLInputElement).value),
   );
-  if (shown[0] !== window.from || shown[1] !== window.to) {
-    throw new MarkupChangedError(step, [
-      `the date inputs show ${shown.join(' to ')} after setting ${window.from} to ${window.to}`,
+  if (shown[0] !== dates.from || shown[1] !== dates.to) {
+    throw new MarkupChangedError('routestar', step, [
+      `the date inputs show ${shown.join(' to ')} after setting ${dates.from} to ${dates.to}`,
     ]);
   }
   await waitForGrid(page, profile, step);
+}
+
+/** Where a list's tab stands: the page of the list it shows, so the next page is one click away. */
+export interface ListPosition {
+  page: Page;
+  pageNo: number;
+}
+
+export interface ListInTab {
+  /** The list's route, e.g. /web/closedinvoices/. */
+  route: string;
+  /** The date window set on the list, for the closed invoices. */
+  window?: { from: string; to: string };
+  /** Set once a page is shown; cleared while an attempt runs, so an attempt that failed opens the list again. */
+  at?: ListPosition;
+}
+
+export type ListTurn = 'shown' | 'last-page' | 'unchanged';
+
+/**
+ * Shows page `pageNo` of a list in the visit's tab: one click on from the page before. When the tab no longer shows
+ * the page before (after a new login, a recycled context, a page sent back to its start), the list is opened again
+ * and paged forward to it first. "last-page" and "unchanged" when the page before was the last one, or the click
+ * changed nothing.
+ */
+export async function showListPage(
+  visit: Visit,
+  list: ListInTab,
+  pageNo: number,
+  profile: RouteStarProfile,
+): Promise<{ page: Page; turn: ListTurn }> {
+  const page = await visit.tab();
+  const at = list.at;
+  list.at = undefined;
+  if (pageNo === 1 || at?.page !== page || at.pageNo !== pageNo - 1 || page.isClosed()) {
+    await visit.goto(page, list.route);
+    await waitForGrid(page, profile, visit.where);
+    if (list.window) await setDateWindow(page, profile, list.window, visit.where);
+    for (let n = 2; n < pageNo; n++) {
+      if ((await goToNextPage(page, profile, visit.where)) !== 'moved') {
+        throw new MarkupChangedError('routestar', visit.where, [
+          `could not page forward to page ${n} again after opening the list anew`,
+        ]);
+      }
+    }
+  }
+  // The detail tabs opened after the list push it to the back, where Chromium throttles its timers and animation
+  // frames: scrolling the grid and turning pages then cost about a second per step.
+  await page.bringToFront();
+  if (pageNo > 1) {
+    const turn = await goToNextPage(page, profile, visit.where);
+    if (turn !== 'moved') return { page, turn };
+  }
+  list.at = { page, pageNo };
+  return { page, turn: 'shown' };
 }
 
 interface LinesTabArgs {
@@ -401,7 +527,7 @@ async function openLinesTabInPage(a: LinesTabArgs): Promise<LinesTabState> {
   const until = Date.now() + a.sliceMs;
   while (
     !a.required.every((selector) => {
-      const el = document.querySelector(selector) as HTMLInputElement | null;
+      const el = document.querySelector<HTMLInputElement>(selector);
       return el === null || el.value !== '';
     })
   ) {
@@ -412,7 +538,7 @@ async function openLinesTabInPage(a: LinesTabArgs): Promise<LinesTabState> {
     if (el.checkVisibility({ visibilityProperty: true })) return 'modal';
   }
   if (document.querySelector(a.grid) !== null) return 'drawn';
-  const tab = document.querySelector(a.tab) as HTMLElement | null;
+  const tab = document.querySelector<HTMLElement>(a.tab);
   if (tab === null) return 'no-tab';
   tab.click();
   while (document.querySelector(a.grid) === null) {
@@ -440,7 +566,7 @@ export async function readInvoiceDetail(
     pollMs: profile.waits.pollMs,
   };
   for (let dismissals = 0; ;) {
-    if (onLoginPage(page, profile)) throw new SessionExpiredError(step);
+    if (onLoginPage(page, profile)) throw new SessionExpiredError('routestar', step);
     const sliceMs = Math.max(1, Math.min(1_000, deadline - Date.now()));
     const modal = dismissals < 5 ? profile.modals.open : null;
     const state = await inPage(page, profile, step, () =>
@@ -448,21 +574,15 @@ export async function readInvoiceDetail(
     );
     if (state === 'drawn') return captureBody(page, profile, step);
     if (state === 'no-tab') {
-      throw new MarkupChangedError(step, [`the "Line Items" tab (${profile.detail.linesTab}) was not found`]);
+      throw new MarkupChangedError('routestar', step, [
+        `the "Line Items" tab (${profile.detail.linesTab}) was not found`,
+      ]);
     }
     if (state === 'modal') {
       dismissals += 1;
       await dismissModals(page, profile);
       continue;
     }
-    const banner = await errorBanner(page, profile);
-    if (banner !== null) throw new PortalUnavailableError(step, `the page reported "${banner}"`);
-    if (Date.now() > deadline) {
-      throw new PortalUnavailableError(
-        step,
-        `the line items grid (${args.grid}) did not appear within ${Math.round(profile.waits.gridMs / 1000)} s; ` +
-          "if the page shows data in a browser, the profile's grid selector is out of date",
-      );
-    }
+    await throwIfNotDrawn(page, profile, step, deadline, `line items grid (${args.grid})`);
   }
 }

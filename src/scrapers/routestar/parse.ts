@@ -8,17 +8,16 @@ import * as cheerio from 'cheerio';
 import type { AnyNode, Element } from 'domhandler';
 import { z } from 'zod';
 import type { SalesInvoiceDetails } from '../../ledger/index.js';
+import { MarkupChangedError } from '../errors.js';
+import type { Quarantined } from '../quarantined.js';
 import { isoDate, parseWithFormat, zonedToIso } from './dates.js';
-import { MarkupChangedError } from './errors.js';
 import type { ClosedField, LineField, PendingField, RouteStarProfile } from './profile.js';
 
 export type ListType = 'pending' | 'closed';
 
-export interface QuarantinedRow {
-  /** The invoice number when it could be read, else the row's position. */
+/** Which grid row a quarantined record is: its invoice number when that could be read, else its position. */
+export interface RowKey {
   key: string;
-  reason: string;
-  html: string;
 }
 
 interface GridRow {
@@ -87,7 +86,10 @@ function locateColumns<F extends string>(
     }
   }
   if (missing.length > 0) {
-    throw new MarkupChangedError(where, [...missing, `headers seen: ${headers.join(', ') || '(none)'}`]);
+    throw new MarkupChangedError('routestar', where, [
+      ...missing,
+      `headers seen: ${headers.join(', ') || '(none)'}`,
+    ]);
   }
   return located;
 }
@@ -117,7 +119,7 @@ export function normaliseStatus(text: string): string {
 
 function custom(ctx: z.RefinementCtx, message: string): never {
   ctx.addIssue({ code: 'custom', message });
-  return z.NEVER as never;
+  return z.NEVER;
 }
 
 function fieldSchemas(profile: RouteStarProfile) {
@@ -186,7 +188,7 @@ export interface InvoiceListPage {
   listType: ListType;
   headers: string[];
   rows: InvoiceListRow[];
-  quarantined: QuarantinedRow[];
+  quarantined: Quarantined<RowKey>[];
 }
 
 function checkbox(cell: cheerio.Cheerio<Element> | undefined, text: string): boolean {
@@ -221,14 +223,14 @@ export function parseInvoiceList(
   const glyph = profile.grid.dropdownGlyph;
   const seen = new Set<string>();
   const rows: InvoiceListRow[] = [];
-  const quarantined: QuarantinedRow[] = [];
+  const quarantined: Quarantined<RowKey>[] = [];
   let headers: string[] | null = null;
 
   for (const html of snapshots) {
     const $ = cheerio.load(html);
     const table = gridTable($, profile.grid.table);
     if (!table) {
-      throw new MarkupChangedError(where, [`grid table (${profile.grid.table}) not found`]);
+      throw new MarkupChangedError('routestar', where, [`grid table (${profile.grid.table}) not found`]);
     }
     const grid = readGrid($, table);
     headers ??= grid.headers;
@@ -324,7 +326,7 @@ export interface InvoiceDetail extends SalesInvoiceDetails {
   total: number | null;
   lines: InvoiceLine[];
   /** Lines that could not be read. When any exist the lines are incomplete and must not replace stored ones. */
-  quarantined: QuarantinedRow[];
+  quarantined: Quarantined<RowKey>[];
 }
 
 /** Parses an invoice detail page whose "Line Items" tab has been opened (form values copied into attributes). */
@@ -342,7 +344,7 @@ export function parseInvoiceDetail(
   const linesSelector = `${profile.detail.linesGrid} ${profile.grid.table}`;
   const table = gridTable($, linesSelector);
   if (!table) missing.push(`line items grid (${linesSelector}) not found; was the "Line Items" tab opened?`);
-  if (missing.length > 0 || !table) throw new MarkupChangedError(where, missing);
+  if (missing.length > 0 || !table) throw new MarkupChangedError('routestar', where, missing);
 
   const value = (selector: string): string | null => {
     const el = $(selector).first();
@@ -359,7 +361,9 @@ export function parseInvoiceDetail(
     if (text === null) return null;
     const n = parseMoney(text);
     if (n === null || Number.isNaN(n)) {
-      throw new MarkupChangedError(where, [`field ${name} (${selector}) holds "${text}", not an amount`]);
+      throw new MarkupChangedError('routestar', where, [
+        `field ${name} (${selector}) holds "${text}", not an amount`,
+      ]);
     }
     return n;
   };
@@ -374,7 +378,7 @@ export function parseInvoiceDetail(
   const schema = lineSchema(profile);
   const glyph = profile.grid.dropdownGlyph;
   const lines: InvoiceLine[] = [];
-  const quarantined: QuarantinedRow[] = [];
+  const quarantined: Quarantined<RowKey>[] = [];
   for (const row of grid.rows) {
     const text = (field: LineField) => {
       const caption = columns[field];

@@ -3,8 +3,9 @@
  * time zone and waits — in one object, so a change on the real site is fixed by a JSON file (ROUTESTAR_PROFILE_FILE)
  * instead of a release. Columns are found by their header caption, never by position: users can reorder and hide them.
  */
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { ProfileError } from '../errors.js';
+import { profileProblems, readProfileOverride } from '../profile-file.js';
 
 /** Captions a column may carry; the first one found in the grid's header row wins. */
 const captions = z.array(z.string().min(1)).min(1);
@@ -342,40 +343,17 @@ function merge(base: unknown, override: unknown): unknown {
   return override;
 }
 
-export class ProfileError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ProfileError';
-  }
-}
-
-export function buildRouteStarProfile(override: unknown = {}): RouteStarProfile {
+/** The default profile with `override` laid over it; `file` names where the override came from in errors. */
+export function buildRouteStarProfile(override: unknown = {}, file?: string): RouteStarProfile {
   const result = routeStarProfileSchema.safeParse(merge(defaultRouteStarProfile, override));
   if (result.success) return result.data;
-  const problems = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-  throw new ProfileError(
-    `The RouteStar profile override is not valid (${problems}). Fix the file or remove the keys.`,
-  );
+  throw new ProfileError('routestar', profileProblems(result.error), file);
 }
 
 /** The default profile, with the JSON file's keys laid over it when a file is named. */
 export async function loadRouteStarProfile(file: string | undefined): Promise<RouteStarProfile> {
   if (!file) return defaultRouteStarProfile;
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    throw new ProfileError(
-      `Cannot read the RouteStar profile file ${file} (${(error as Error).message}). Fix ROUTESTAR_PROFILE_FILE or unset it.`,
-    );
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new ProfileError(`The RouteStar profile file ${file} is not JSON: ${(error as Error).message}`);
-  }
-  return buildRouteStarProfile(json);
+  return buildRouteStarProfile(await readProfileOverride('routestar', file), file);
 }
 
 export function detailPath(profile: RouteStarProfile, invoiceNumber: string): string {

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MarkupChangedError, OrderNotFoundError } from '../../../src/scrapers/customerconnect/errors.js';
+import { DocumentNotFoundError, MarkupChangedError, ProfileError } from '../../../src/scrapers/errors.js';
 import {
   isLoginPage,
   parseMoney,
@@ -14,7 +14,6 @@ import {
 import {
   defaultCustomerConnectProfile as profile,
   loadCustomerConnectProfile,
-  ProfileFileError,
 } from '../../../src/scrapers/customerconnect/profile.js';
 
 const fixtures = join(import.meta.dirname, '../../fixtures/customerconnect');
@@ -120,7 +119,7 @@ describe('CustomerConnect order detail parser', () => {
 
   it('reports an order the portal does not know as not found, not as a changed page', () => {
     expect(() => parseOrderDetailPage(page('order-info-not-found'), profile, '1')).toThrowError(
-      OrderNotFoundError,
+      DocumentNotFoundError,
     );
   });
 
@@ -204,7 +203,7 @@ describe('CustomerConnect profile file', () => {
 
   it('rejects a file with an unknown key, a bad pattern or a bad status, naming the place', async () => {
     await expect(loadCustomerConnectProfile(write('a.json', '{"lists":{}}'))).rejects.toThrowError(
-      ProfileFileError,
+      ProfileError,
     );
     await expect(
       loadCustomerConnectProfile(write('b.json', '{"patterns":{"total":"(("}}')),

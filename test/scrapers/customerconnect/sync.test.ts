@@ -13,8 +13,8 @@ import { loadConfig } from '../../../src/config/index.js';
 import { portalSettings, type PortalSettings } from '../../../src/config/portals.js';
 import { beginRun, runEvents } from '../../../src/jobs/runs.js';
 import { purchaseOrderLines, purchaseOrders, stockMovements } from '../../../src/models/index.js';
-import { launchBrowser } from '../../../src/scrapers/browser.js';
-import { LoginRejectedError, MarkupChangedError } from '../../../src/scrapers/customerconnect/errors.js';
+import { launchBrowser } from '../../../src/browser/chromium.js';
+import { LoginRejectedError, MarkupChangedError } from '../../../src/scrapers/errors.js';
 import {
   applyProfileOverride,
   defaultCustomerConnectProfile,

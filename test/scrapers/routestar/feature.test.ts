@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SharedBrowser } from '../../../src/scrapers/browser.js';
+import { SharedBrowser } from '../../../src/browser/chromium.js';
 import { loadConfig } from '../../../src/config/index.js';
 import { createLogger } from '../../../src/log.js';
 import { routeStarFeature } from '../../../src/scrapers/routestar/feature.js';

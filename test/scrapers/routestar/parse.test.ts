@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { closedWindow, parseWithFormat, zonedToIso } from '../../../src/scrapers/routestar/dates.js';
-import { MarkupChangedError } from '../../../src/scrapers/routestar/errors.js';
+import { MarkupChangedError, ProfileError } from '../../../src/scrapers/errors.js';
 import {
   normaliseStatus,
   parseInvoiceDetail,
@@ -17,7 +17,6 @@ import {
 import {
   buildRouteStarProfile,
   defaultRouteStarProfile as profile,
-  ProfileError,
 } from '../../../src/scrapers/routestar/profile.js';
 
 const dir = join(import.meta.dirname, '../../fixtures/routestar');

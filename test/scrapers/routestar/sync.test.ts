@@ -10,14 +10,13 @@ import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import type { Browser } from 'playwright';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { launchBrowser } from '../../../src/browser/chromium.js';
+import { loadConfig } from '../../../src/config/index.js';
+import { portalSettings } from '../../../src/config/portals.js';
 import { beginRun, runEvents } from '../../../src/jobs/runs.js';
 import { createLogger } from '../../../src/log.js';
-import { failureArtefactStore } from '../../../src/scrapers/artefacts.js';
-import { launchBrowser } from '../../../src/scrapers/browser.js';
-import { portalSessionStore } from '../../../src/scrapers/portal-session-store.js';
 import { closedWindow } from '../../../src/scrapers/routestar/dates.js';
 import { buildRouteStarProfile } from '../../../src/scrapers/routestar/profile.js';
-import { RouteStarSession } from '../../../src/scrapers/routestar/session.js';
 import { syncRouteStar, type RouteStarSyncRequest } from '../../../src/scrapers/routestar/sync.js';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../../helpers/databases.js';
 import { invoiceTotals } from '../../sim/routestar/data.js';
@@ -86,35 +85,30 @@ describe.each(databaseKinds)('RouteStar sync against the simulator on %s', (kind
       trigger: 'manual',
       signal: new AbortController().signal,
     });
-    const session = new RouteStarSession({
-      browser: async () => browser,
-      baseUrl: sim.url,
-      username: sim.username,
-      password: options.password ?? sim.password,
-      profile,
-      sessionStore: portalSessionStore(dataDir, 'routestar'),
-      log: silent,
-      concurrency: 1,
-      minSpacingMs: 0,
-      navigationTimeoutMs: options.navigationTimeoutMs ?? 10_000,
-      retryAttempts: 3,
-      retryBaseMs: 50,
-      sessionMaxAgeMs: 3_600_000,
-      recycleAfterPages: 6,
-    });
+    const settings = portalSettings(
+      loadConfig({
+        DATA_DIR: dataDir,
+        ROUTESTAR_BASE_URL: sim.url,
+        ROUTESTAR_USERNAME: sim.username,
+        ROUTESTAR_PASSWORD: options.password ?? sim.password,
+        ROUTESTAR_CONCURRENCY: '1',
+        ROUTESTAR_MIN_SPACING_MS: '0',
+        ROUTESTAR_STOP_AFTER_KNOWN: String(options.stopAfterKnown ?? 3),
+        PORTAL_NAVIGATION_TIMEOUT_MS: String(options.navigationTimeoutMs ?? 10_000),
+        PORTAL_RETRY_ATTEMPTS: '3',
+        PORTAL_RETRY_BASE_MS: '50',
+        PORTAL_SESSION_MAX_AGE_MS: '3600000',
+        PORTAL_CONTEXT_RECYCLE_PAGES: '6',
+        PORTAL_TRACE: String(options.trace ?? false),
+      }),
+      'routestar',
+    );
     let error: unknown;
     let summary;
     try {
       summary = await syncRouteStar(
         ctx,
-        {
-          db: database.db,
-          session,
-          artefacts: failureArtefactStore({ dataDir, portal: 'routestar', trace: options.trace ?? false }),
-          baseUrl: sim.url,
-          stopAfterKnown: options.stopAfterKnown ?? 3,
-          closedWindowDays: 30,
-        },
+        { db: database.db, settings, profile, browser: async () => browser, closedWindowDays: 30 },
         request,
       );
     } catch (e) {
@@ -122,7 +116,8 @@ describe.each(databaseKinds)('RouteStar sync against the simulator on %s', (kind
     }
     const status = await ctx.finish(error);
     const events = await runEvents(database.db, ctx.runId);
-    return { summary, status, error, events, counters: { ...ctx.counters }, logins: session.logins };
+    const logins = summary?.navigation?.logins;
+    return { summary, status, error, events, counters: { ...ctx.counters }, logins };
   }
 
   async function stored() {

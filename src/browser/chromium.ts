@@ -1,7 +1,8 @@
 /**
- * The one headless Chromium the scrapers share. Debian's build is used when present (Playwright's own browser
- * download is not possible on our machines): its headless shell first, else the full Chromium; otherwise Playwright's
- * installed browser. When none exists the error says how to get one.
+ * The one headless Chromium the portal scrapers share, kept outside the portal folders so the worker's core can hold
+ * it without importing a portal. Debian's build is used when present (Playwright's own browser download is not
+ * possible on our machines): its headless shell first, else the full Chromium; otherwise Playwright's installed
+ * browser. When none exists the error says how to get one.
  */
 import { existsSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright';

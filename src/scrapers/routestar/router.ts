@@ -1,0 +1,253 @@
+/**
+ * RouteStar's routes for the crawl driver. A list page (pending or closed, read page after page in one tab): its rows
+ * are planned against what is stored — known and unchanged, back on the list, or to be read — and the detail page of
+ * each new or changed invoice is queued. A detail page (read in the detail tabs): its invoice is stored with its lines.
+ */
+import type { Database } from '../../db/database.js';
+import {
+  clearMissingFlag,
+  listChecksum,
+  salesInvoiceStates,
+  upsertSalesInvoice,
+} from '../../ledger/index.js';
+import type { Crawl, Route, Routes } from '../crawl/router.js';
+import {
+  invoiceEntity,
+  invoiceFromRow,
+  invoiceFromStored,
+  invoiceRef,
+  rawOf,
+  SOURCE,
+  type StoredInvoice,
+} from './documents.js';
+import { captureGrid, readInvoiceDetail, showListPage, type ListInTab } from './navigate.js';
+import {
+  parseInvoiceDetail,
+  parseInvoiceList,
+  type InvoiceDetail,
+  type InvoiceListPage,
+  type InvoiceListRow,
+  type ListType,
+} from './parse.js';
+import { detailPath, type RouteStarProfile } from './profile.js';
+
+export interface ListSummary {
+  read: number;
+  pages: number;
+  /** Why reading stopped: the last page, N known invoices in a row, the limit, a page that did not change. */
+  stoppedBy: 'last-page' | 'known-unchanged' | 'limit' | 'page-unchanged' | 'no-new-rows';
+  window?: { from: string; to: string };
+}
+
+/** One list read this run: where its tab stands, what it has seen, how it ended, and which list comes after it. */
+export interface ListWalk extends ListInTab {
+  listType: ListType;
+  followedBy?: ListWalk;
+  seen: Set<string>;
+  knownInARow: number;
+  summary: ListSummary;
+}
+
+export type InvoiceToRead =
+  | { from: 'list'; row: InvoiceListRow; isNew: boolean }
+  /** A stored invoice whose lines are read again; `total` invoices are being read this way. */
+  | { from: 'stored'; stored: StoredInvoice; total: number };
+
+export interface RouteStarRequests {
+  list: { walk: ListWalk; pageNo: number };
+  detail: InvoiceToRead;
+}
+
+export interface RouteStarRouteSettings {
+  db: Database;
+  profile: RouteStarProfile;
+  baseUrl: string;
+  /** Known, unchanged invoices in a row after which an incremental read of a list stops. */
+  stopAfterKnown: number;
+  /** Read whole lists instead. */
+  full: boolean;
+  /** At most this many invoices read from each list. */
+  limit?: number;
+  details: { fetched: number; failed: number };
+}
+
+type ListRead = { turn: 'last-page' | 'unchanged' } | { turn: 'shown'; page: InvoiceListPage };
+type RouteStarCrawl = Crawl<RouteStarRequests>;
+
+export function routeStarRouter(settings: RouteStarRouteSettings): Routes<RouteStarRequests> {
+  return { list: listRoute(settings), detail: detailRoute(settings) };
+}
+
+function listRoute(
+  settings: RouteStarRouteSettings,
+): Route<RouteStarRequests, RouteStarRequests['list'], ListRead> {
+  const { profile } = settings;
+  return {
+    lane: 'list',
+    step: ({ walk }) => `${walk.listType} invoices list`,
+    where: ({ walk, pageNo }) => `page ${pageNo} of the ${walk.listType} invoices list`,
+    async read(visit, { walk, pageNo }) {
+      const { page, turn } = await showListPage(visit, walk, pageNo, profile);
+      if (turn !== 'shown') return { turn };
+      const snapshots = await captureGrid(page, profile, visit.where);
+      visit.keep(snapshots.join('\n'));
+      return { turn, page: parseInvoiceList(snapshots, walk.listType, profile, settings.baseUrl) };
+    },
+    async handle(read, { walk, pageNo }, crawl) {
+      const stop =
+        read.turn === 'shown' ? await takePage(read.page, walk, pageNo, crawl, settings) : read.turn;
+      if (read.turn === 'shown') await crawl.record.progress(`${walk.listType} list page ${pageNo}`);
+      if (stop === 'unchanged') {
+        walk.summary.stoppedBy = 'page-unchanged';
+        await crawl.record.event({
+          level: 'warn',
+          message: `Page ${pageNo} of the ${walk.listType} list did not load after clicking it; stopped reading the list there.`,
+        });
+      } else if (stop !== null && stop !== 'last-page') {
+        walk.summary.stoppedBy = stop;
+      }
+      // One list at a time in the list's tab: the next list starts where this one ends.
+      if (stop === null) await crawl.enqueue('list', { walk, pageNo: pageNo + 1 }, { first: true });
+      else if (walk.followedBy)
+        await crawl.enqueue('list', { walk: walk.followedBy, pageNo: 1 }, { first: true });
+    },
+  };
+}
+
+async function quarantineRows(
+  page: InvoiceListPage,
+  walk: ListWalk,
+  pageNo: number,
+  crawl: RouteStarCrawl,
+  profile: RouteStarProfile,
+): Promise<void> {
+  for (const q of page.quarantined) {
+    const isInvoice = new RegExp(profile.formats.invoiceNumber).test(q.key);
+    // Still on the list, only unreadable: it must not look vanished to the missing-invoice check.
+    if (isInvoice) walk.seen.add(q.key);
+    crawl.record.count('failed');
+    await crawl.record.quarantine({
+      entity: isInvoice ? invoiceEntity(q.key) : undefined,
+      what: isInvoice ? `invoice ${q.key}` : `a row (${q.key})`,
+      where: `${walk.listType} invoices list, page ${pageNo}`,
+      reason: q.reason,
+      html: q.html,
+      consequence: 'It was not stored; it is read again next run.',
+      details: { page: pageNo },
+    });
+  }
+}
+
+/**
+ * Takes a page of the list: quarantines the rows that could not be read, then plans each row not seen before: known and unchanged (counted), back on the list unchanged after an earlier run
+ * flagged it missing (the flag goes, without reading its page), or new or changed (its detail page is queued).
+ * Returns why the list should stop here, if it should.
+ */
+async function takePage(
+  page: InvoiceListPage,
+  walk: ListWalk,
+  pageNo: number,
+  crawl: RouteStarCrawl,
+  settings: RouteStarRouteSettings,
+): Promise<ListSummary['stoppedBy'] | null> {
+  const { db } = settings;
+  walk.summary.pages += 1;
+  await quarantineRows(page, walk, pageNo, crawl, settings.profile);
+  const numbers = page.rows.map((row) => row.invoiceNumber);
+  const states = await crawl.record.write(() => salesInvoiceStates(db, SOURCE, numbers), { first: true });
+  let newRows = 0;
+  for (const row of page.rows) {
+    if (walk.seen.has(row.invoiceNumber)) continue;
+    if (settings.limit !== undefined && walk.summary.read >= settings.limit) return 'limit';
+    walk.seen.add(row.invoiceNumber);
+    newRows += 1;
+    walk.summary.read += 1;
+    const state = states.get(row.invoiceNumber);
+    const changed = !state || state.listChecksum !== listChecksum(rawOf(row));
+    const known = state !== undefined && !changed && state.linesFetched;
+    if (known && state.missing) {
+      await crawl.record.write(() => clearMissingFlag(db, SOURCE, row.invoiceNumber));
+      crawl.record.count('updated');
+      await crawl.record.event({
+        level: 'info',
+        message: `Invoice ${row.invoiceNumber} is on the ${walk.listType} list again, unchanged; it is no longer flagged missing.`,
+        entity: invoiceEntity(row.invoiceNumber),
+      });
+    } else if (known) {
+      crawl.record.count('unchanged');
+    } else {
+      await crawl.enqueue('detail', { from: 'list', row, isNew: !state });
+    }
+    walk.knownInARow = known ? walk.knownInARow + 1 : 0;
+    if (!settings.full && walk.knownInARow >= settings.stopAfterKnown) return 'known-unchanged';
+  }
+  if (newRows === 0 && page.rows.length > 0) {
+    // Every row was read on an earlier page: the pager is stuck on a page we have seen.
+    await crawl.record.event({
+      level: 'warn',
+      message: `The ${walk.listType} list showed page ${pageNo} again; stopped reading it there.`,
+    });
+    return 'no-new-rows';
+  }
+  return null;
+}
+
+const numberOf = (r: InvoiceToRead) => (r.from === 'list' ? r.row.invoiceNumber : r.stored.invoiceNumber);
+
+function detailRoute(
+  settings: RouteStarRouteSettings,
+): Route<RouteStarRequests, InvoiceToRead, InvoiceDetail> {
+  const { db, profile, details } = settings;
+  const store = (crawl: RouteStarCrawl, input: Parameters<typeof upsertSalesInvoice>[1]) =>
+    crawl.record.store(invoiceRef(input), () => upsertSalesInvoice(db, input));
+
+  /** The detail page could not be read completely: nothing of it is stored. */
+  async function unread(r: InvoiceToRead, crawl: RouteStarCrawl): Promise<void> {
+    details.failed += 1;
+    // New: stored without lines so it is visible; having no lines read, it is read again on the next run.
+    if (r.from === 'list' && r.isNew) await store(crawl, invoiceFromRow(r.row));
+    // Changed (or stored) but unreadable: left as it was, so the next run reads it again.
+    else crawl.record.count('failed');
+  }
+
+  return {
+    lane: 'detail',
+    step: () => 'invoice detail',
+    where: (r) => `the detail page of invoice ${numberOf(r)}`,
+    entity: (r) => invoiceEntity(numberOf(r)),
+    async read(visit, r) {
+      const page = await visit.tab();
+      const detailUrl = r.from === 'list' ? r.row.detailUrl : r.stored.detailUrl;
+      await visit.goto(page, detailUrl ?? detailPath(profile, numberOf(r)));
+      const html = await readInvoiceDetail(page, profile, visit.where);
+      visit.keep(html);
+      return parseInvoiceDetail(html, numberOf(r), profile);
+    },
+    async handle(detail, r, crawl) {
+      if (detail.quarantined.length > 0) {
+        for (const q of detail.quarantined) {
+          await crawl.record.quarantine({
+            entity: invoiceEntity(numberOf(r)),
+            what: `a line (${q.key})`,
+            where: 'invoice detail page',
+            reason: q.reason,
+            html: q.html,
+            consequence: 'The invoice was not stored with its lines this time; they are read again next run.',
+          });
+        }
+        await unread(r, crawl);
+      } else {
+        details.fetched += 1;
+        await store(
+          crawl,
+          r.from === 'list' ? invoiceFromRow(r.row, detail) : invoiceFromStored(r.stored, detail),
+        );
+      }
+      if (r.from === 'stored') await crawl.record.progress('invoice details', r.total);
+    },
+    async failed(_error, r, crawl) {
+      await unread(r, crawl);
+      if (r.from === 'stored') await crawl.record.progress('invoice details', r.total);
+    },
+  };
+}
