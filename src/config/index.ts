@@ -9,6 +9,7 @@ import { metaOf, type VarMeta } from './env.js';
 import { erpnextVariables } from './erpnext.js';
 import { ledgerVariables } from './ledger.js';
 import { netsuiteVariables } from './netsuite.js';
+import { netsuiteRecordsVariables } from './netsuite-records.js';
 import { opmsVariables } from './opms.js';
 import { portalVariables } from './portals.js';
 
@@ -19,6 +20,7 @@ const variables = {
   ...netsuiteVariables,
   ...opmsVariables,
   ...portalVariables,
+  ...netsuiteRecordsVariables,
 };
 
 export const configSchema = z.object(variables);
