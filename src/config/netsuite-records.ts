@@ -57,18 +57,21 @@ const columnList = listString.pipe(
   ),
 );
 
-/** `A=open,B=paid,D=pending`: NetSuite status code → our status. */
-const statusMap = z.string().transform((text, ctx) => {
+const statusPair = /^([A-Za-z0-9]+)\s*=\s*([a-z][a-z_]*)$/;
+
+/** `A=open,B=paid,D=pending` → NetSuite status code → our status. */
+export function parseStatusMap(text: string): Record<string, string> {
   const map: Record<string, string> = {};
-  for (const pair of text.split(',').map((p) => p.trim())) {
-    const m = /^([A-Za-z0-9]+)\s*=\s*([a-z][a-z_]*)$/.exec(pair);
-    if (!m) {
-      ctx.addIssue({ code: 'custom', message: `"${pair}" is not CODE=status, e.g. A=open` });
-      return z.NEVER;
-    }
-    map[m[1]!] = m[2]!;
+  for (const pair of text.split(',')) {
+    const m = statusPair.exec(pair.trim());
+    if (m) map[m[1]!] = m[2]!;
   }
   return map;
+}
+
+/** Kept as written (so the README shows it so); parseStatusMap reads it. */
+const statusMap = z.string().refine((text) => text.split(',').every((pair) => statusPair.test(pair.trim())), {
+  message: 'expected CODE=status pairs separated by commas, e.g. A=open,B=paid',
 });
 
 export const netsuiteRecordsVariables = {
@@ -121,7 +124,7 @@ export const netsuiteRecordsVariables = {
         'What a line needs to count as revenue: category (a revenue category) and/or net_amount (a net amount), or none. Lines left out are kept, flagged, and counted as skipped.',
     },
   ),
-  NETSUITE_RECORDS_STATUS_MAP: variable(statusMap.default({ A: 'open', B: 'paid', D: 'pending' }), {
+  NETSUITE_RECORDS_STATUS_MAP: variable(statusMap.default('A=open,B=paid,D=pending'), {
     example: 'A=open,B=paid,D=pending',
     description:
       'Transaction status codes and the status they are stored as; any other code is kept as NetSuite gives it and counted in the run.',

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
+import { parseStatusMap } from '../../src/config/netsuite-records.js';
 import {
   classifyLine,
   lineExclusion,
@@ -216,15 +217,14 @@ describe('NetSuite records mapping', () => {
       NETSUITE_RECORDS_SCHEDULE: '15 minutes',
       NETSUITE_RECORDS_OVERLAP_MS: 600_000,
       NETSUITE_DATE_FORMAT: 'DD/MM/YYYY',
-      NETSUITE_RECORDS_STATUS_MAP: { A: 'open', B: 'paid', D: 'pending' },
+      NETSUITE_RECORDS_STATUS_MAP: 'A=open,B=paid,D=pending',
       NETSUITE_RECORDS_LINE_FILTERS: ['category', 'net_amount'],
     });
     expect(
-      loadConfig({ NETSUITE_RECORDS_STATUS_MAP: 'A=open,E=rejected' }).NETSUITE_RECORDS_STATUS_MAP,
-    ).toEqual({
-      A: 'open',
-      E: 'rejected',
-    });
+      parseStatusMap(
+        loadConfig({ NETSUITE_RECORDS_STATUS_MAP: 'A=open, E=rejected' }).NETSUITE_RECORDS_STATUS_MAP,
+      ),
+    ).toEqual({ A: 'open', E: 'rejected' });
     expect(() => loadConfig({ NETSUITE_RECORDS_STATUS_MAP: 'A:open' })).toThrow(
       /NETSUITE_RECORDS_STATUS_MAP/,
     );

@@ -7,6 +7,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { netSuiteFromConfig } from '../../connectors/netsuite/client.js';
 import type { Config } from '../../config/index.js';
+import { parseStatusMap } from '../../config/netsuite-records.js';
 import type { Feature, FeatureFactory } from '../../feature.js';
 import type { AnyJobDefinition, RunContext } from '../../jobs/types.js';
 import { recordsApi } from './api.js';
@@ -21,7 +22,7 @@ export function mappingRulesFrom(config: Config): MappingRules {
     periodDates: config.NETSUITE_RECORDS_PERIOD_DATES,
     subscriptionCategories: config.NETSUITE_RECORDS_SUBSCRIPTION_CATEGORIES,
     lineFilters: config.NETSUITE_RECORDS_LINE_FILTERS.filter((f) => f !== 'none'),
-    statusMap: config.NETSUITE_RECORDS_STATUS_MAP,
+    statusMap: parseStatusMap(config.NETSUITE_RECORDS_STATUS_MAP),
     timeZone: config.NETSUITE_TIMEZONE,
     customerFields: config.NETSUITE_RECORDS_CUSTOMER_FIELDS,
     transactionFields: config.NETSUITE_RECORDS_TRANSACTION_FIELDS,
@@ -88,7 +89,7 @@ export const netsuiteRecordsFeature: FeatureFactory = (app) => {
       jobs: app.jobs,
       notConfigured,
       schedule: deps && config.SCHEDULES_ENABLED ? config.NETSUITE_RECORDS_SCHEDULE : undefined,
-      statusMap: config.NETSUITE_RECORDS_STATUS_MAP,
+      statusMap: parseStatusMap(config.NETSUITE_RECORDS_STATUS_MAP),
       check: async () => {
         const page = await ready().netsuite.suiteql(
           'SELECT c.id FROM customer c WHERE c.id > 0 ORDER BY c.id',
