@@ -3,7 +3,7 @@
  * (written only when their checksum changed, lines replaced as a whole so a removed line goes), quarantine, and
  * deletion marks. Every function takes a Queryable so a page's records and its checkpoint commit together.
  */
-import { and, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm';
+import { and, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Queryable } from '../../db/database.js';
 import {
   netsuiteCustomers,
@@ -233,33 +233,28 @@ export async function markDeleted(
   deletions: { id: string; deletedAt: Date }[],
 ): Promise<{ marked: string[]; alreadyDeleted: number; unknown: number }> {
   const table = recordType === 'customer' ? netsuiteCustomers : netsuiteTransactions;
-  const stored = new Map(
+  const ids = deletions.map((d) => d.id);
+  const stored = new Set(
     (
       await db
-        .select({ id: table.id, deletedAt: table.deletedAt })
+        .select({ id: table.id })
         .from(table)
-        .where(
-          inArray(
-            table.id,
-            deletions.map((d) => d.id),
-          ),
-        )
-    ).map((r) => [r.id, r.deletedAt]),
+        .where(sql`${table.id} = ANY(${sql.param(ids)}::text[])`)
+    ).map((r) => r.id),
   );
   const marked: string[] = [];
-  for (const d of deletions) {
-    if (!stored.has(d.id) || stored.get(d.id) !== null) continue;
-    await db
-      .update(table)
-      .set({ deletedAt: d.deletedAt })
-      .where(and(eq(table.id, d.id), isNull(table.deletedAt)));
-    marked.push(d.id);
+  if (stored.size > 0) {
+    const name = recordType === 'customer' ? 'netsuite_customers' : 'netsuite_transactions';
+    const rows = unnest(deletions, [
+      ['id', 'text', (d) => d.id],
+      ['deleted_at', 'timestamptz', (d) => d.deletedAt.toISOString()],
+    ]);
+    const updated = await db.execute<{ id: string }>(sql`
+      UPDATE ${sql.identifier(name)} AS r SET deleted_at = u.deleted_at FROM ${rows}
+       WHERE r.id = u.id AND r.deleted_at IS NULL RETURNING r.id`);
+    marked.push(...updated.rows.map((r) => r.id));
   }
-  await releaseFromQuarantine(
-    db,
-    recordType,
-    deletions.map((d) => d.id),
-  );
+  await releaseFromQuarantine(db, recordType, ids);
   const unknown = deletions.filter((d) => !stored.has(d.id)).length;
   return { marked, alreadyDeleted: deletions.length - marked.length - unknown, unknown };
 }
