@@ -1,6 +1,7 @@
 /**
  * `npm run demo`: syncworker against simulated systems, on the embedded database. Starts the CustomerConnect and
- * RouteStar portal simulators (and ERPNext; NetSuite with a throwaway MariaDB for OPMS when MariaDB is installed),
+ * RouteStar portal simulators, ERPNext and NetSuite (customers, invoices and credit notes; with a throwaway MariaDB
+ * for OPMS when MariaDB is installed),
  * starts the worker pointed at them, runs each sync once, prints what it found, and keeps running so the dashboard
  * and API can be explored. `--once` exits after the summary.
  */
@@ -50,21 +51,39 @@ const env: Record<string, string> = {
   ERPNEXT_API_SECRET: 'sim-api-secret',
 };
 
+const tba = {
+  consumerKey: 'demo-ck',
+  consumerSecret: 'demo-cs',
+  tokenId: 'demo-tk',
+  tokenSecret: 'demo-ts',
+};
+const keys = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const netsuite = await startNetSuiteSim({
+  itemCount: 300,
+  tba,
+  oauth2: { clientId: 'demo-client', certificateId: 'demo-kid', publicKey: keys.publicKey },
+  dateFormat: 'DD/MM/YYYY',
+  records: { invoiceLines: 3000 },
+});
+closers.push(() => netsuite.close());
+Object.assign(env, {
+  NETSUITE_ACCOUNT_ID: netsuite.accountId,
+  NETSUITE_BASE_URL: netsuite.url,
+  NETSUITE_TIMEZONE: 'America/Los_Angeles',
+  NETSUITE_DATE_FORMAT: 'DD/MM/YYYY',
+  NETSUITE_CONSUMER_KEY: tba.consumerKey,
+  NETSUITE_CONSUMER_SECRET: tba.consumerSecret,
+  NETSUITE_TOKEN_ID: tba.tokenId,
+  NETSUITE_TOKEN_SECRET: tba.tokenSecret,
+  // The simulator is local: the demo need not wait a second between pages as a real account asks.
+  NETSUITE_REQUESTS_PER_SECOND: '20',
+});
+say(
+  `  NetSuite        ${netsuite.url} (300 items, ${netsuite.records.customers.length} customers, ${netsuite.records.transactions.length} invoices and credit memos)`,
+);
+
 const mariadbInstalled = ['/usr/sbin/mariadbd', '/usr/bin/mariadbd'].some((p) => existsSync(p));
 if (mariadbInstalled) {
-  const tba = {
-    consumerKey: 'demo-ck',
-    consumerSecret: 'demo-cs',
-    tokenId: 'demo-tk',
-    tokenSecret: 'demo-ts',
-  };
-  const keys = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const netsuite = await startNetSuiteSim({
-    itemCount: 300,
-    tba,
-    oauth2: { clientId: 'demo-client', certificateId: 'demo-kid', publicKey: keys.publicKey },
-  });
-  closers.push(() => netsuite.close());
   const opms = await startMariaDb();
   closers.push(() => opms.close());
   await createOpmsSchema(opms.url);
@@ -80,16 +99,9 @@ if (mariadbInstalled) {
     })),
   );
   Object.assign(env, {
-    NETSUITE_ACCOUNT_ID: netsuite.accountId,
-    NETSUITE_BASE_URL: netsuite.url,
-    NETSUITE_CONSUMER_KEY: tba.consumerKey,
-    NETSUITE_CONSUMER_SECRET: tba.consumerSecret,
-    NETSUITE_TOKEN_ID: tba.tokenId,
-    NETSUITE_TOKEN_SECRET: tba.tokenSecret,
     NETSUITE_OPMS_WEBHOOK_SECRET: 'demo-webhook-secret',
     OPMS_DATABASE_URL: opms.url,
   });
-  say(`  NetSuite        ${netsuite.url} (300 items)`);
   say(`  OPMS (MariaDB)  ${opms.host}:${opms.port}`);
 } else {
   say('  NetSuite → OPMS: skipped (MariaDB is not installed: apt-get install mariadb-server)');
@@ -119,6 +131,7 @@ const jobs: [string, unknown][] = [
   ['erpnext.pull-customers', {}],
 ];
 if (mariadbInstalled) jobs.push(['netsuite-to-opms.initial', {}]);
+jobs.push(['netsuite.records.initial', {}]);
 
 for (const [job, data] of jobs) {
   if (!worker.runner.list().some((d) => d.name === job)) continue;
@@ -172,6 +185,31 @@ async function printSummary(w: Worker): Promise<void> {
   say('  on hand (largest first):');
   for (const row of onHand.rows as { sku: string; on_hand: number }[])
     say(`    ${row.sku.padEnd(28)} ${row.on_hand}`);
+  const records = await one(sql`SELECT
+      (SELECT count(*) FROM netsuite_customers)::int AS customers,
+      (SELECT count(*) FROM netsuite_transactions WHERE type = 'invoice')::int AS invoices,
+      (SELECT count(*) FROM netsuite_transactions WHERE type = 'credit_note')::int AS credit_notes,
+      (SELECT count(*) FROM netsuite_transaction_lines)::int AS lines`);
+  say(
+    `  NetSuite        ${records.customers} customers, ${records.invoices} invoices, ${records.credit_notes} credit notes (${records.lines} lines)`,
+  );
+  const revenue = await w.database.db.execute(sql`
+    SELECT to_char(t.tran_date, 'YYYY-MM') AS month, t.currency,
+           sum(l.amount) FILTER (WHERE l.classification = 'subscription')::float8 AS subscription,
+           sum(l.amount) FILTER (WHERE l.classification = 'one_off')::float8 AS one_off
+      FROM netsuite_transaction_lines l JOIN netsuite_transactions t ON t.id = l.transaction_id
+     WHERE t.deleted_at IS NULL AND l.excluded_reason IS NULL
+     GROUP BY 1, 2 ORDER BY 1 DESC, 2 LIMIT 6`);
+  say('  revenue, latest months (subscription / one-off; GET /api/netsuite/revenue for all):');
+  for (const row of revenue.rows as {
+    month: string;
+    currency: string;
+    subscription: number;
+    one_off: number;
+  }[])
+    say(
+      `    ${row.month} ${row.currency} ${(row.subscription ?? 0).toFixed(2)} / ${(row.one_off ?? 0).toFixed(2)}`,
+    );
 }
 
 async function shutdown(code: number, stopWorker = true): Promise<never> {

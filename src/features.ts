@@ -5,6 +5,7 @@ import { customerConnectFeature } from './scrapers/customerconnect/feature.js';
 import type { FeatureFactory } from './feature.js';
 import { ledgerFeature } from './ledger/feature.js';
 import { netsuiteToOpmsFeature } from './sync/netsuite-to-opms/feature.js';
+import { netsuiteRecordsFeature } from './sync/netsuite-records/feature.js';
 import { routeStarFeature } from './scrapers/routestar/feature.js';
 
 export const featureFactories: FeatureFactory[] = [
@@ -13,5 +14,6 @@ export const featureFactories: FeatureFactory[] = [
   routeStarFeature,
   customerConnectFeature,
   customersFeature,
+  netsuiteRecordsFeature,
   alertsFeature,
 ];

@@ -10,6 +10,7 @@ import { metaOf, type VarMeta } from './env.js';
 import { erpnextVariables } from './erpnext.js';
 import { ledgerVariables } from './ledger.js';
 import { netsuiteVariables } from './netsuite.js';
+import { netsuiteRecordsVariables } from './netsuite-records.js';
 import { opmsVariables } from './opms.js';
 import { payamgostarVariables } from './payamgostar.js';
 import { portalVariables } from './portals.js';
@@ -25,6 +26,7 @@ const variables = {
   ...payamgostarVariables,
   ...siaghVariables,
   ...alertVariables,
+  ...netsuiteRecordsVariables,
 };
 
 export const configSchema = z.object(variables);

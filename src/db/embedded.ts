@@ -144,7 +144,9 @@ class SerialisingServer {
       await this.db.runExclusive(() =>
         this.db.execProtocolRawStream(message, {
           onRawData: (data) => {
-            if (!connection.closed && data.length > 0) connection.socket.write(data);
+            // A copy: PGlite hands over a view of memory it reuses, and a busy socket sends later than write()
+            // returns, so a large result (tens of thousands of rows) arrived with later bytes written over it.
+            if (!connection.closed && data.length > 0) connection.socket.write(Buffer.from(data));
           },
         }),
       );

@@ -8,3 +8,4 @@ export * from './customers.js';
 export * from './netsuite-opms.js';
 export * from './job-leases.js';
 export * from './alerts.js';
+export * from './netsuite-records.js';

@@ -1,7 +1,8 @@
 /**
  * The two ways a NetSuite admin can let us in: OAuth 2.0 machine-to-machine (a JWT assertion signed with the
- * certificate's private key, exchanged for a 60-minute bearer token) and Token-Based Authentication (OAuth 1.0a,
- * HMAC-SHA256, a fresh nonce on every request including retries).
+ * certificate's private key, exchanged for a 60-minute bearer token with no refresh token: the grant is repeated
+ * before the token ends, and once more when NetSuite refuses it) and Token-Based Authentication (OAuth 1.0a,
+ * HMAC-SHA256, a fresh nonce and timestamp on every request including retries, so nothing can go stale).
  */
 import { createHmac, createPrivateKey, randomBytes, randomUUID, sign, type KeyObject } from 'node:crypto';
 import { NetSuiteAuthError, NetSuiteNetworkError } from './errors.js';
@@ -11,8 +12,12 @@ export interface NetSuiteAuth {
   readonly mode: 'oauth2' | 'tba';
   /** The Authorization header for one request. */
   authorize(method: string, url: URL): Promise<string>;
-  /** Called after a 401: forget what is cached so the next authorize() starts afresh. */
-  invalidate(): void;
+  /**
+   * Called after a 401: forget what is cached so the next authorize() starts afresh. Given the refused Authorization
+   * header, a token renewed since that request was signed is kept: concurrent requests refused with the old token
+   * must not throw away the new one.
+   */
+  invalidate(refused?: string): void;
 }
 
 export interface OAuth2Credentials {
@@ -34,13 +39,18 @@ export interface TbaCredentials {
 const rfc3986 = (s: string) =>
   encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
-// Refetch this long before the token's end, so a request signed at 59:59 does not arrive at 60:01.
-const tokenRenewalMarginMs = 5 * 60 * 1000;
+/**
+ * Renew this long before the token's end, so a request signed at 59:59 does not arrive at 60:01: five minutes of a
+ * 60-minute token, and a quarter of a shorter one.
+ */
+function renewalMarginMs(lifetimeMs: number): number {
+  return Math.min(5 * 60 * 1000, lifetimeMs / 4);
+}
 
 export class OAuth2ClientCredentialsAuth implements NetSuiteAuth {
   readonly mode = 'oauth2' as const;
   private readonly key: KeyObject;
-  private token?: { value: string; expiresAt: number };
+  private token?: { value: string; renewAt: number };
   private pending?: Promise<string>;
 
   constructor(
@@ -79,15 +89,14 @@ export class OAuth2ClientCredentialsAuth implements NetSuiteAuth {
   }
 
   async authorize(): Promise<string> {
-    if (this.token && this.token.expiresAt - tokenRenewalMarginMs > this.now())
-      return `Bearer ${this.token.value}`;
+    if (this.token && this.token.renewAt > this.now()) return `Bearer ${this.token.value}`;
     // Concurrent requests share one token request instead of each asking for its own.
     this.pending ??= this.fetchToken().finally(() => (this.pending = undefined));
     return `Bearer ${await this.pending}`;
   }
 
-  invalidate(): void {
-    this.token = undefined;
+  invalidate(refused?: string): void {
+    if (refused === undefined || refused === `Bearer ${this.token?.value}`) this.token = undefined;
   }
 
   private async fetchToken(): Promise<string> {
@@ -116,7 +125,11 @@ export class OAuth2ClientCredentialsAuth implements NetSuiteAuth {
       );
     }
     const token = tokenResponseSchema.parse(JSON.parse(text));
-    this.token = { value: token.access_token, expiresAt: this.now() + token.expires_in * 1000 };
+    const lifetimeMs = token.expires_in * 1000;
+    this.token = {
+      value: token.access_token,
+      renewAt: this.now() + lifetimeMs - renewalMarginMs(lifetimeMs),
+    };
     return token.access_token;
   }
 }
@@ -158,6 +171,6 @@ export class TokenBasedAuth implements NetSuiteAuth {
   }
 
   invalidate(): void {
-    // Nothing is cached: every request is signed afresh.
+    // Nothing is cached: every request, a retry after a 401 included, is signed afresh.
   }
 }

@@ -30,10 +30,10 @@ export function toCharWallClock(utcMs: number, timeZone: string): string {
   return `${p.year}-${pad(p.month)}-${pad(p.day)} ${pad(p.hour)}:${pad(p.minute)}:${pad(p.second)}`;
 }
 
-/** The account date preference M/D/YYYY, what a bare date column gives. */
-export function accountDate(utcMs: number, timeZone: string): string {
+/** A bare date column in the account's date preference (M/D/YYYY unless set otherwise). */
+export function accountDate(utcMs: number, timeZone: string, format: AccountDateFormat = 'M/D/YYYY'): string {
   const p = parts(utcMs, timeZone);
-  return `${p.month}/${p.day}/${p.year}`;
+  return accountDateIn(`${p.year}-${pad(p.month)}-${pad(p.day)}`, format);
 }
 
 /** Wall-clock time in the account zone back to UTC milliseconds (what TO_TIMESTAMP literals mean). */
@@ -48,4 +48,21 @@ export function wallClockToUtc(wall: string, timeZone: string): number | undefin
     guess += asUtc - shown;
   }
   return guess;
+}
+
+/** The account's date preference (Set Preferences > Date Format); M/D/YYYY and D/M/YYYY show no leading zeros. */
+export type AccountDateFormat =
+  'M/D/YYYY' | 'D/M/YYYY' | 'MM/DD/YYYY' | 'DD/MM/YYYY' | 'DD.MM.YYYY' | 'YYYY-MM-DD';
+
+/** A calendar date `YYYY-MM-DD` as the account shows it. */
+export function accountDateIn(isoDate: string, format: AccountDateFormat): string {
+  const [year, month, day] = isoDate.split('-');
+  const values: Record<string, string> = {
+    YYYY: year!,
+    MM: month!,
+    DD: day!,
+    M: String(Number(month)),
+    D: String(Number(day)),
+  };
+  return format.replace(/YYYY|MM|DD|M|D/g, (token) => values[token]!);
 }

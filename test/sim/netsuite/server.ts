@@ -2,13 +2,18 @@
  * NetSuite simulator: a real HTTP server on 127.0.0.1 reproducing what the connector meets in a NetSuite account
  * (research apis.md §1 and §5): the OAuth 2.0 M2M token endpoint verifying PS256/ES256 client assertions, TBA
  * (OAuth 1.0a HMAC-SHA256) with nonce re-use refused, SuiteQL with its envelope, paging rules and 100,000-row cap,
- * the item record API, the per-account concurrency limit and NetSuite's error envelope. Deterministic from its seed.
+ * the item record API, the per-account concurrency limit and NetSuite's error envelope; and, for the records flow,
+ * the customer, transaction, transactionline, currency and deletedrecord tables in the account's date format.
+ * Deterministic from its seed.
  */
 import { createHmac, createPublicKey, randomBytes, verify, type KeyObject } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseItemQuery, SuiteQlError } from './suiteql.js';
 import { priceLevelNames, seedItems, type SimItem } from './items.js';
+import type { AccountDateFormat } from './accountTime.js';
+import { SimRecords, type RecordsSeedOptions } from './records.js';
+import { parseRecordsQuery } from './records-suiteql.js';
 import { seededRandom } from '../seeded-random.js';
 
 export interface NetSuiteSimOptions {
@@ -17,6 +22,12 @@ export interface NetSuiteSimOptions {
   itemCount?: number;
   /** Account/user time zone: SuiteQL dates come back in it. */
   timeZone?: string;
+  /** The account's date preference: how SuiteQL shows a date column not wrapped in TO_CHAR. Default M/D/YYYY. */
+  dateFormat?: AccountDateFormat;
+  /** Customers, invoices and credit memos to seed (none by default). */
+  records?: RecordsSeedOptions;
+  /** The account's clock, for token lifetimes and TBA timestamps; tests move it to make 60 minutes pass. */
+  clock?: () => number;
   oauth2?: {
     clientId: string;
     certificateId: string;
@@ -47,6 +58,8 @@ export interface NetSuiteSim {
   url: string;
   accountId: string;
   items: SimItem[];
+  /** Customers, transactions, their lines, currencies and the deleted-record log, with edits between runs. */
+  records: SimRecords;
   stats: NetSuiteSimStats;
   /** Changes fields of an item as a user edit would, moving its last-modified date to now (or `at`). */
   editItem(
@@ -124,7 +137,11 @@ export async function startNetSuiteSim(options: NetSuiteSimOptions = {}): Promis
       ? createPublicKey(options.oauth2.publicKey)
       : options.oauth2.publicKey
     : undefined;
+  const now = options.clock ?? Date.now;
+  const dateFormat = options.dateFormat ?? 'M/D/YYYY';
   const items = seedItems(options.itemCount ?? 8000, seed, Date.now() - 3600_000);
+  const records = new SimRecords(options.records ?? {}, seed, Date.now() - 3600_000);
+  let cachedQuery: { q: string; version: number; rows: unknown[] } | undefined;
   const byId = new Map(items.map((i) => [i.id, i]));
   const drift = seededRandom(seed ^ 0x5eed);
   const accessTokens = new Map<string, number>();
@@ -186,12 +203,18 @@ export async function startNetSuiteSim(options: NetSuiteSimOptions = {}): Promis
         : publicKey.asymmetricKeyType === 'ec' &&
           verify('sha256', signed, { key: publicKey, dsaEncoding: 'ieee-p1363' }, signature);
     if (!good) return send(res, 400, { error: 'invalid_grant' });
-    const now = Math.floor(Date.now() / 1000);
+    const nowSeconds = Math.floor(now() / 1000);
     const iat = Number(claims.iat);
     const exp = Number(claims.exp);
     if (claims.iss !== options.oauth2.clientId) return send(res, 400, { error: 'invalid_client' });
     if (claims.aud !== `${baseUrl}${tokenPath}`) return send(res, 400, { error: 'invalid_grant' });
-    if (!Number.isFinite(iat) || !Number.isFinite(exp) || exp - iat > 3600 || exp <= now || iat > now + 60)
+    if (
+      !Number.isFinite(iat) ||
+      !Number.isFinite(exp) ||
+      exp - iat > 3600 ||
+      exp <= nowSeconds ||
+      iat > nowSeconds + 60
+    )
       return send(res, 400, { error: 'invalid_grant' });
     const token = `${Buffer.from(JSON.stringify({ kid: 'sim', typ: 'JWT', alg: 'HS256' })).toString('base64url')}.${Buffer.from(
       JSON.stringify({
@@ -199,20 +222,24 @@ export async function startNetSuiteSim(options: NetSuiteSimOptions = {}): Promis
         aud: options.oauth2.clientId,
         scope: claims.scope,
         iss: 'https://system.netsuite.com',
-        iat: now,
-        exp: now + 3600,
+        iat: nowSeconds,
+        exp: nowSeconds + Math.ceil(tokenLifetimeMs / 1000),
       }),
     ).toString('base64url')}.${randomBytes(24).toString('base64url')}`;
-    accessTokens.set(token, Date.now() + tokenLifetimeMs);
+    accessTokens.set(token, now() + tokenLifetimeMs);
     stats.tokensIssued++;
-    send(res, 200, { access_token: token, expires_in: '3600', token_type: 'bearer' });
+    send(res, 200, {
+      access_token: token,
+      expires_in: String(Math.ceil(tokenLifetimeMs / 1000)),
+      token_type: 'bearer',
+    });
   }
 
   function authenticate(req: IncomingMessage, url: URL): boolean {
     const header = req.headers.authorization ?? '';
     if (header.startsWith('Bearer ')) {
       const expires = accessTokens.get(header.slice(7));
-      return expires !== undefined && expires > Date.now();
+      return expires !== undefined && expires > now();
     }
     const oauth = parseOAuthHeader(header);
     const tba = options.tba;
@@ -225,7 +252,7 @@ export async function startNetSuiteSim(options: NetSuiteSimOptions = {}): Promis
       return false;
     if (oauth.oauth_consumer_key !== tba.consumerKey || oauth.oauth_token !== tba.tokenId) return false;
     const timestamp = Number(oauth.oauth_timestamp);
-    if (!Number.isFinite(timestamp) || Math.abs(Date.now() / 1000 - timestamp) > 300) return false;
+    if (!Number.isFinite(timestamp) || Math.abs(now() / 1000 - timestamp) > 300) return false;
     const nonceKey = `${oauth.oauth_consumer_key}:${oauth.oauth_nonce}`;
     if (!oauth.oauth_nonce || seenNonces.has(nonceKey)) return false;
     const params: [string, string][] = [];
@@ -276,17 +303,14 @@ export async function startNetSuiteSim(options: NetSuiteSimOptions = {}): Promis
       );
     if (!Number.isInteger(offset) || offset < 0 || offset % pageSize !== 0)
       return fail(res, 400, 'INVALID_PARAMETER', 'The offset must be a multiple of the limit.');
-    let query;
+    let result;
     try {
-      query = parseItemQuery(q, timeZone);
+      result = runQuery(q);
     } catch (error) {
       if (error instanceof SuiteQlError) return fail(res, 400, error.code, error.message);
       throw error;
     }
-    const matching = items
-      .filter((item) => query.where.every((w) => w(item)))
-      .sort((a, b) => a.id - b.id)
-      .slice(0, cap);
+    const matching = result.rows.slice(0, cap);
     const page = matching.slice(offset, offset + pageSize);
     const hasMore = offset + page.length < matching.length;
     const link = (o: number) => `${baseUrl}/services/rest/query/v1/suiteql?limit=${pageSize}&offset=${o}`;
@@ -309,15 +333,36 @@ export async function startNetSuiteSim(options: NetSuiteSimOptions = {}): Promis
       hasMore,
       offset,
       totalResults: matching.length,
-      items: page.map((item) => {
+      items: page.map((match) => {
         const row: Record<string, unknown> = { links: [] };
-        for (const column of query.columns) {
-          const value = column.value(item);
+        for (const column of result.columns) {
+          const value = column.value(match as never);
           if (value !== undefined) row[column.name] = value;
         }
         return row;
       }),
     });
+  }
+
+  /**
+   * The rows a query matches, in its order. NetSuite runs a transient query again for every page; the last result is
+   * kept while the data is unchanged, only so that paging through 200,000 lines stays fast.
+   */
+  function runQuery(q: string): {
+    rows: unknown[];
+    columns: { name: string; value: (row: never) => string | undefined }[];
+  } {
+    if (/ FROM item\b/i.test(q.replace(/\s+/g, ' '))) {
+      const query = parseItemQuery(q, timeZone, dateFormat);
+      return {
+        columns: query.columns,
+        rows: items.filter((item) => query.where.every((w) => w(item))).sort((a, b) => a.id - b.id),
+      };
+    }
+    const query = parseRecordsQuery(q, { timeZone, dateFormat });
+    if (cachedQuery?.q !== q || cachedQuery.version !== records.version)
+      cachedQuery = { q, version: records.version, rows: query.run(records) };
+    return { columns: query.columns, rows: cachedQuery.rows };
   }
 
   function itemRecord(type: string, id: string, url: URL, res: ServerResponse) {
@@ -361,49 +406,53 @@ export async function startNetSuiteSim(options: NetSuiteSimOptions = {}): Promis
     });
   }
 
-  const server = createServer(async (req, res) => {
-    inFlight++;
-    stats.maxInFlight = Math.max(stats.maxInFlight, inFlight);
-    stats.requestTimes.push(Date.now());
-    try {
-      const body = await readBody(req);
-      const url = new URL(req.url ?? '/', baseUrl);
-      if (options.latencyMs) await new Promise((r) => setTimeout(r, options.latencyMs));
-      if (req.method === 'POST' && url.pathname === tokenPath) return tokenEndpoint(body, res);
-      const refusing = refuse.count > 0 && refuse.after-- <= 0;
-      if (refusing || inFlight > limit) {
-        if (refusing) refuse.count--;
-        stats.refusedForConcurrency++;
-        return fail(
-          res,
-          refuse.status,
-          'CONCURRENCY_LIMIT_EXCEEDED',
-          'Concurrent request limit exceeded. Request blocked.',
-        );
-      }
-      if (!authenticate(req, url)) {
-        stats.refusedAuth++;
-        return fail(res, 401, 'INVALID_LOGIN', invalidLogin, {
-          'www-authenticate': `Bearer realm="${accountId}", error="invalid_token", error_description="Invalid login attempt."`,
-        });
-      }
-      if (url.pathname === '/services/rest/query/v1/suiteql') {
-        if (req.method !== 'POST')
-          return fail(res, 405, 'INVALID_METHOD', 'SuiteQL queries are sent with POST.');
-        return suiteql(url, body, req, res);
-      }
-      const record =
-        /^\/services\/rest\/record\/v1\/(inventoryItem|lotNumberedInventoryItem|inventoryitem|lotnumberedinventoryitem)\/(\d+)$/.exec(
-          url.pathname,
-        );
-      if (record && req.method === 'GET') return itemRecord(record[1]!, record[2]!, url, res);
-      fail(res, 404, 'INVALID_URL', `Invalid URL: ${url.pathname} is not a known REST resource.`);
-    } catch (error) {
-      fail(res, 500, 'UNEXPECTED_ERROR', `An unexpected error occurred: ${(error as Error).message}`);
-    } finally {
-      inFlight--;
-    }
-  });
+  // The handler answers every failure itself (the catch below), so nothing is left for the server to handle.
+  const server = createServer(
+    (req, res) =>
+      void (async () => {
+        inFlight++;
+        stats.maxInFlight = Math.max(stats.maxInFlight, inFlight);
+        stats.requestTimes.push(Date.now());
+        try {
+          const body = await readBody(req);
+          const url = new URL(req.url ?? '/', baseUrl);
+          if (options.latencyMs) await new Promise((r) => setTimeout(r, options.latencyMs));
+          if (req.method === 'POST' && url.pathname === tokenPath) return tokenEndpoint(body, res);
+          const refusing = refuse.count > 0 && refuse.after-- <= 0;
+          if (refusing || inFlight > limit) {
+            if (refusing) refuse.count--;
+            stats.refusedForConcurrency++;
+            return fail(
+              res,
+              refuse.status,
+              'CONCURRENCY_LIMIT_EXCEEDED',
+              'Concurrent request limit exceeded. Request blocked.',
+            );
+          }
+          if (!authenticate(req, url)) {
+            stats.refusedAuth++;
+            return fail(res, 401, 'INVALID_LOGIN', invalidLogin, {
+              'www-authenticate': `Bearer realm="${accountId}", error="invalid_token", error_description="Invalid login attempt."`,
+            });
+          }
+          if (url.pathname === '/services/rest/query/v1/suiteql') {
+            if (req.method !== 'POST')
+              return fail(res, 405, 'INVALID_METHOD', 'SuiteQL queries are sent with POST.');
+            return suiteql(url, body, req, res);
+          }
+          const record =
+            /^\/services\/rest\/record\/v1\/(inventoryItem|lotNumberedInventoryItem|inventoryitem|lotnumberedinventoryitem)\/(\d+)$/.exec(
+              url.pathname,
+            );
+          if (record && req.method === 'GET') return itemRecord(record[1]!, record[2]!, url, res);
+          fail(res, 404, 'INVALID_URL', `Invalid URL: ${url.pathname} is not a known REST resource.`);
+        } catch (error) {
+          fail(res, 500, 'UNEXPECTED_ERROR', `An unexpected error occurred: ${(error as Error).message}`);
+        } finally {
+          inFlight--;
+        }
+      })(),
+  );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
@@ -422,6 +471,7 @@ export async function startNetSuiteSim(options: NetSuiteSimOptions = {}): Promis
     url: baseUrl,
     accountId,
     items,
+    records,
     stats,
     editItem,
     driftPrices(count) {

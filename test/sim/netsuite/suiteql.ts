@@ -3,7 +3,7 @@
  * last-modified date, LEFT JOINs on pricing per price level, WHERE on type / id / itemid / last-modified, ORDER BY id).
  * Anything else is refused the way NetSuite refuses a query it cannot run.
  */
-import { accountDate, toCharWallClock, wallClockToUtc } from './accountTime.js';
+import { accountDate, toCharWallClock, wallClockToUtc, type AccountDateFormat } from './accountTime.js';
 import type { SimItem } from './items.js';
 
 export class SuiteQlError extends Error {
@@ -60,7 +60,12 @@ function invalid(detail: string): SuiteQlError {
   );
 }
 
-function itemValue(item: SimItem, column: string, timeZone: string): string | undefined {
+function itemValue(
+  item: SimItem,
+  column: string,
+  timeZone: string,
+  dateFormat: AccountDateFormat,
+): string | undefined {
   switch (column) {
     case 'id':
       return String(item.id);
@@ -79,7 +84,7 @@ function itemValue(item: SimItem, column: string, timeZone: string): string | un
     case 'isinactive':
       return item.isinactive ? 'T' : 'F';
     case 'lastmodifieddate':
-      return accountDate(item.lastModified, timeZone);
+      return accountDate(item.lastModified, timeZone, dateFormat);
     default:
       throw new SuiteQlError('INVALID_PARAMETER', `Field '${column}' for record 'item' was not found.`);
   }
@@ -140,7 +145,11 @@ function condition(text: string, timeZone: string): (item: SimItem) => boolean {
   throw invalid(`Unsupported condition: ${text}`);
 }
 
-export function parseItemQuery(q: string, timeZone: string): ItemQuery {
+export function parseItemQuery(
+  q: string,
+  timeZone: string,
+  dateFormat: AccountDateFormat = 'M/D/YYYY',
+): ItemQuery {
   const text = q.replace(/\s+/g, ' ').trim();
   const m =
     /^SELECT (.+?) FROM item((?: LEFT JOIN pricing \w+ ON .+?)*?)(?: WHERE (.+?))? ORDER BY item\.id(?: ASC)?$/i.exec(
@@ -168,7 +177,10 @@ export function parseItemQuery(q: string, timeZone: string): ItemQuery {
       const column = c[1]!.toLowerCase();
       if (!itemColumns.has(column))
         throw new SuiteQlError('INVALID_PARAMETER', `Field '${column}' for record 'item' was not found.`);
-      return { name: (c[2] ?? column).toLowerCase(), value: (item) => itemValue(item, column, timeZone) };
+      return {
+        name: (c[2] ?? column).toLowerCase(),
+        value: (item) => itemValue(item, column, timeZone, dateFormat),
+      };
     }
     if ((c = /^(\w+)\.unitprice AS (\w+)$/i.exec(expression))) {
       const join = joins.get(c[1]!.toLowerCase());
