@@ -11,6 +11,7 @@ import { ledgerVariables } from './ledger.js';
 import { netsuiteVariables } from './netsuite.js';
 import { opmsVariables } from './opms.js';
 import { payamgostarVariables } from './payamgostar.js';
+import { payamgostarSiaghVariables } from './payamgostar-siagh.js';
 import { portalVariables } from './portals.js';
 
 const variables = {
@@ -21,6 +22,7 @@ const variables = {
   ...opmsVariables,
   ...portalVariables,
   ...payamgostarVariables,
+  ...payamgostarSiaghVariables,
 };
 
 export const configSchema = z.object(variables);

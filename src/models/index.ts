@@ -7,3 +7,4 @@ export * from './stock.js';
 export * from './customers.js';
 export * from './netsuite-opms.js';
 export * from './job-leases.js';
+export * from './payamgostar-siagh.js';
