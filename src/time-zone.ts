@@ -41,11 +41,11 @@ export function wallClockAt(utcMs: number, timeZone: string): number {
         second: 'numeric',
       }),
   );
-  const p: Record<string, number> = {};
+  const p = { year: NaN, month: NaN, day: NaN, hour: NaN, minute: NaN, second: NaN };
   for (const part of formatter.formatToParts(new Date(utcMs))) {
-    if (part.type !== 'literal') p[part.type] = Number(part.value);
+    if (part.type in p) p[part.type as keyof typeof p] = Number(part.value);
   }
-  return Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!);
+  return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
 }
 
 /** The UTC instant at which the wall clock in `timeZone` shows `wallMs` (local fields given as by `Date.UTC`). */

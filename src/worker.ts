@@ -118,7 +118,7 @@ export async function startWorker(config: Config, options: StartOptions): Promis
     (stopping ??= (async () => {
       log.info('shutting down: no new jobs are taken; running jobs may finish');
       const closed = server
-        ? new Promise<void>((resolve) => server!.close(() => resolve()))
+        ? new Promise<void>((resolve) => server.close(() => resolve()))
         : Promise.resolve();
       server?.closeIdleConnections();
       const result = await runner.stop(config.SHUTDOWN_TIMEOUT_MS);

@@ -148,7 +148,7 @@ export class RunRecorder implements RunContext {
       level: event.level,
       entity: event.entity ?? null,
       message: event.message,
-      details: event.details === undefined ? null : (event.details as object),
+      details: event.details === undefined ? null : event.details,
     });
   }
 

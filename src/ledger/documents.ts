@@ -289,7 +289,7 @@ export async function upsertPurchaseOrder(db: Queryable, input: PurchaseOrderInp
       .update(purchaseOrders)
       .set({
         ...header_,
-        ...(linesChanged ? { linesChecksum: linesChecksum!, lineCount: lines!.length } : {}),
+        ...(linesChanged ? { linesChecksum, lineCount: lines!.length } : {}),
         postingRevision: sql`${purchaseOrders.postingRevision} + 1`,
         updatedAt: new Date(),
       })
@@ -387,7 +387,7 @@ export async function upsertSalesInvoice(db: Queryable, input: SalesInvoiceInput
       .update(salesInvoices)
       .set({
         ...header_,
-        ...(linesChanged ? { linesChecksum: linesChecksum!, lineCount: lines!.length } : {}),
+        ...(linesChanged ? { linesChecksum, lineCount: lines!.length } : {}),
         postingRevision: sql`${salesInvoices.postingRevision} + 1`,
         updatedAt: new Date(),
       })

@@ -142,7 +142,7 @@ export async function listDocuments(
   options: { source?: string; status?: string; limit: number; after?: { date: string; id: string } },
 ) {
   const t = documentTables[type];
-  const table = t.table as typeof purchaseOrders | typeof salesInvoices;
+  const table = t.table;
   const day = sql<string>`coalesce(${t.date}, '0001-01-01'::date)::text`;
   const conditions: SQL[] = [];
   if (options.source !== undefined) conditions.push(eq(table.source, options.source));
@@ -166,7 +166,7 @@ export async function listDocuments(
 /** One document with its lines (and the item each resolved to) and every movement it posted. */
 export async function documentDetail(db: Queryable, type: DocumentType, source: string, number: string) {
   const t = documentTables[type];
-  const table = t.table as typeof purchaseOrders | typeof salesInvoices;
+  const table = t.table;
   const [doc] = await db
     .select({
       ...getTableColumns(table),

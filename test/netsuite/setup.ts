@@ -6,7 +6,7 @@ import { defaultPriceFieldMappings } from '../../src/config/netsuite.js';
 import { NetSuiteClient } from '../../src/connectors/netsuite/client.js';
 import { OAuth2ClientCredentialsAuth, TokenBasedAuth } from '../../src/connectors/netsuite/auth.js';
 import { OpmsDatabase } from '../../src/connectors/opms/client.js';
-import { defaultOpmsSchema } from '../../src/connectors/opms/schema.js';
+import { defaultOpmsTables } from '../../src/connectors/opms/settings.js';
 import type { Database } from '../../src/db/database.js';
 import type { PriceSyncDeps } from '../../src/sync/netsuite-to-opms/passes.js';
 import { startNetSuiteSim, type NetSuiteSim, type NetSuiteSimOptions } from '../sim/netsuite/server.js';
@@ -50,7 +50,6 @@ export function oauth2Client(
     requestsPerSecond: 100,
     concurrency: 5,
     retry: { maxRetries: 6, baseDelayMs: 10, maxDelayMs: 200 },
-    log: silentLog,
     ...overrides,
   });
 }
@@ -66,7 +65,6 @@ export function tbaClient(
     requestsPerSecond: 100,
     concurrency: 5,
     retry: { maxRetries: 6, baseDelayMs: 10, maxDelayMs: 200 },
-    log: silentLog,
     ...overrides,
   });
 }
@@ -112,7 +110,14 @@ export function syncDeps(
 }
 
 export function opmsDatabase(url: string, writesPerSecond = 1000): OpmsDatabase {
-  return OpmsDatabase.fromUrl(url, defaultOpmsSchema, { writesPerSecond, batchSize: 500 });
+  return new OpmsDatabase({
+    url,
+    tables: defaultOpmsTables,
+    writesPerSecond,
+    batchSize: 500,
+    retries: 3,
+    retryBaseMs: 10,
+  });
 }
 
 export function testConfig(env: Record<string, string>): Config {

@@ -1,15 +1,12 @@
 /**
- * NetSuite REST client shared by every NetSuite flow: one limiter per account (requests per second and requests in
- * flight), retries with exponential backoff and jitter on concurrency refusals and server errors, re-authentication
- * after a 401, SuiteQL paging (offset pages, and keyset paging past the 100,000-row cap) and record reads.
+ * NetSuite REST client shared by every NetSuite flow: every request goes through the account's resilience policy
+ * (requests per second, requests in flight, retries with backoff and jitter on concurrency refusals and server
+ * errors, one re-authentication after a 401), SuiteQL paging (offset pages, and keyset paging past the 100,000-row
+ * cap) and record reads.
  */
-import { readFileSync } from 'node:fs';
-import Bottleneck from 'bottleneck';
-import type { Logger } from 'pino';
-import type { Config } from '../../config/index.js';
+import { ResiliencePolicy } from '../../resilience/index.js';
 import { OAuth2ClientCredentialsAuth, TokenBasedAuth, type NetSuiteAuth } from './auth.js';
-import { accountHostName } from './dates.js';
-import { NetSuiteAuthError, NetSuiteError, NetSuiteNetworkError, netSuiteErrorFrom } from './errors.js';
+import { NetSuiteAuthError, NetSuiteNetworkError, classify, netSuiteErrorFrom } from './errors.js';
 import {
   itemRecordSchema,
   suiteQlPageSchema,
@@ -17,12 +14,9 @@ import {
   type SuiteQlPage,
   type SuiteQlRow,
 } from './schemas.js';
+import type { NetSuiteCredentials, NetSuiteSettings, RetryPolicy } from './settings.js';
 
-export interface RetryPolicy {
-  maxRetries: number;
-  baseDelayMs: number;
-  maxDelayMs: number;
-}
+export type { RetryPolicy } from './settings.js';
 
 export interface NetSuiteClientOptions {
   accountId: string;
@@ -33,26 +27,38 @@ export interface NetSuiteClientOptions {
   retry: RetryPolicy;
   /** Rows one SuiteQL query can reach (NetSuite: 100,000); lower only to test keyset paging on small data. */
   resultCap?: number;
-  log?: Logger;
 }
 
 /** SuiteQL answers at most this many rows per query, whatever the paging. */
 export const suiteQlResultCap = 100_000;
 export const suiteQlMaxPageSize = 1000;
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+function authOf(credentials: NetSuiteCredentials): NetSuiteAuth {
+  if (credentials.mode === 'tba') return new TokenBasedAuth(credentials);
+  return new OAuth2ClientCredentialsAuth(credentials, credentials.tokenUrl);
+}
 
 export class NetSuiteClient {
-  private readonly limiter: Bottleneck;
+  private readonly policy: ResiliencePolicy;
   /** Requests sent, retries included: what the account's governance sees. */
   requestsSent = 0;
   retries = 0;
 
   constructor(readonly options: NetSuiteClientOptions) {
-    this.limiter = new Bottleneck({
-      maxConcurrent: options.concurrency,
-      minTime: Math.ceil(1000 / options.requestsPerSecond),
+    this.policy = new ResiliencePolicy({
+      system: 'NetSuite',
+      requestsPerSecond: options.requestsPerSecond,
+      concurrency: options.concurrency,
+      retries: options.retry.maxRetries,
+      retryBaseMs: options.retry.baseDelayMs,
+      retryMaxMs: options.retry.maxDelayMs,
+      classify,
     });
+  }
+
+  static fromSettings(settings: NetSuiteSettings): NetSuiteClient {
+    const { credentials, ...limits } = settings;
+    return new NetSuiteClient({ ...limits, auth: authOf(credentials) });
   }
 
   get resultCap(): number {
@@ -143,35 +149,22 @@ export class NetSuiteClient {
     what: string,
     headers: Record<string, string> = {},
   ): Promise<unknown> {
-    const { maxRetries, baseDelayMs, maxDelayMs } = this.options.retry;
-    let reauthenticated = false;
-    for (let attempt = 0; ; attempt++) {
-      try {
-        // Each attempt waits its turn: retries count against the account's limits like any request.
-        return await this.limiter.schedule(() => this.send(method, url, json, what, headers));
-      } catch (error) {
-        if (error instanceof NetSuiteAuthError && error.status === 401 && !reauthenticated) {
-          // A token past its 60 minutes (or revoked) is refused with 401: fetch a new one once, then give up.
-          reauthenticated = true;
-          this.options.auth.invalidate();
+    return this.policy.execute(
+      async (attempt) => {
+        if (attempt.number > 1) this.retries++;
+        return this.send(method, url, json, what, headers, attempt.signal);
+      },
+      {
+        what,
+        reauthenticate: async (error) => {
+          // Only a token past its 60 minutes (or revoked) is cured by a new one, so only a 401 fetches one; a
+          // refused role (403) or a refused client assertion fails at once, as before.
+          if (!(error instanceof NetSuiteAuthError) || error.status !== 401) throw error;
           this.retries++;
-          continue;
-        }
-        const retryable =
-          (error instanceof NetSuiteError && !(error instanceof NetSuiteAuthError) && error.retryable) ||
-          error instanceof NetSuiteNetworkError;
-        if (!retryable || attempt >= maxRetries) throw error;
-        const retryAfterMs = (error as { retryAfterMs?: number }).retryAfterMs;
-        const backoff = Math.min(maxDelayMs, baseDelayMs * 2 ** attempt) * (0.5 + Math.random());
-        const delay = retryAfterMs !== undefined ? Math.max(retryAfterMs, backoff / 2) : backoff;
-        this.retries++;
-        this.options.log?.warn(
-          { what, attempt: attempt + 1, delayMs: Math.round(delay), err: (error as Error).message },
-          'NetSuite request will be retried',
-        );
-        await sleep(delay);
-      }
-    }
+          this.options.auth.invalidate();
+        },
+      },
+    );
   }
 
   private async send(
@@ -180,6 +173,7 @@ export class NetSuiteClient {
     json: unknown,
     what: string,
     headers: Record<string, string>,
+    signal: AbortSignal,
   ): Promise<unknown> {
     const authorization = await this.options.auth.authorize(method, url);
     this.requestsSent++;
@@ -194,6 +188,7 @@ export class NetSuiteClient {
           ...headers,
         },
         body: json === undefined ? undefined : JSON.stringify(json),
+        signal,
       });
     } catch (error) {
       throw new NetSuiteNetworkError(what, error);
@@ -206,98 +201,10 @@ export class NetSuiteClient {
       // Not JSON (a proxy's HTML error page): kept as text for the error message.
     }
     if (response.ok) return body;
-    const error = netSuiteErrorFrom(response.status, body, what);
-    const retryAfter = Number(response.headers.get('retry-after'));
-    if (Number.isFinite(retryAfter) && retryAfter > 0)
-      Object.assign(error, { retryAfterMs: retryAfter * 1000 });
-    throw error;
+    throw netSuiteErrorFrom(response.status, body, what, response.headers.get('retry-after'));
   }
 
   async stop(): Promise<void> {
-    await this.limiter.stop({ dropWaitingJobs: true });
-  }
-}
-
-export type NetSuiteSettings =
-  { configured: true; client: NetSuiteClient } | { configured: false; reason: string };
-
-function readPrivateKey(value: string): string {
-  return value.includes('-----BEGIN') ? value.replace(/\\n/g, '\n') : readFileSync(value, 'utf8');
-}
-
-/** Builds the client from the configuration, or says which variables a person must set. */
-export function netSuiteFromConfig(config: Config, log?: Logger): NetSuiteSettings {
-  const accountId = config.NETSUITE_ACCOUNT_ID;
-  if (!accountId)
-    return {
-      configured: false,
-      reason:
-        'NetSuite is not configured: set NETSUITE_ACCOUNT_ID and either NETSUITE_CLIENT_ID, NETSUITE_CERTIFICATE_ID, NETSUITE_PRIVATE_KEY (OAuth 2.0) or NETSUITE_CONSUMER_KEY, NETSUITE_CONSUMER_SECRET, NETSUITE_TOKEN_ID, NETSUITE_TOKEN_SECRET (token-based authentication)',
-    };
-  const baseUrl =
-    config.NETSUITE_BASE_URL ?? `https://${accountHostName(accountId)}.suitetalk.api.netsuite.com`;
-  let auth: NetSuiteAuth;
-  if (config.NETSUITE_CLIENT_ID && config.NETSUITE_CERTIFICATE_ID && config.NETSUITE_PRIVATE_KEY) {
-    auth = new OAuth2ClientCredentialsAuth(
-      {
-        clientId: config.NETSUITE_CLIENT_ID,
-        certificateId: config.NETSUITE_CERTIFICATE_ID,
-        privateKey: readPrivateKey(config.NETSUITE_PRIVATE_KEY),
-        algorithm: config.NETSUITE_JWT_ALGORITHM,
-        scopes: config.NETSUITE_SCOPES,
-      },
-      new URL('/services/rest/auth/oauth2/v1/token', baseUrl).toString(),
-    );
-  } else if (
-    config.NETSUITE_CONSUMER_KEY &&
-    config.NETSUITE_CONSUMER_SECRET &&
-    config.NETSUITE_TOKEN_ID &&
-    config.NETSUITE_TOKEN_SECRET
-  ) {
-    auth = new TokenBasedAuth({
-      accountId,
-      consumerKey: config.NETSUITE_CONSUMER_KEY,
-      consumerSecret: config.NETSUITE_CONSUMER_SECRET,
-      tokenId: config.NETSUITE_TOKEN_ID,
-      tokenSecret: config.NETSUITE_TOKEN_SECRET,
-    });
-  } else {
-    return {
-      configured: false,
-      reason: `NetSuite account ${accountId} has no complete credentials: set NETSUITE_CLIENT_ID, NETSUITE_CERTIFICATE_ID and NETSUITE_PRIVATE_KEY (OAuth 2.0), or NETSUITE_CONSUMER_KEY, NETSUITE_CONSUMER_SECRET, NETSUITE_TOKEN_ID and NETSUITE_TOKEN_SECRET (token-based authentication)`,
-    };
-  }
-  return {
-    configured: true,
-    client: new NetSuiteClient({
-      accountId,
-      baseUrl,
-      auth,
-      requestsPerSecond: config.NETSUITE_REQUESTS_PER_SECOND,
-      concurrency: config.NETSUITE_CONCURRENCY,
-      retry: {
-        maxRetries: config.NETSUITE_MAX_RETRIES,
-        baseDelayMs: config.NETSUITE_RETRY_BASE_MS,
-        maxDelayMs: 60_000,
-      },
-      log,
-    }),
-  };
-}
-
-/** One cheap authenticated call: the connection check behind `syncworker check netsuite`. */
-export async function checkNetSuite(client: NetSuiteClient): Promise<{ ok: boolean; detail: string }> {
-  try {
-    const page = await client.suiteql('SELECT item.id FROM item ORDER BY item.id', { limit: 1 });
-    return {
-      ok: true,
-      detail: `authenticated to NetSuite account ${client.accountId} with ${client.authMode === 'oauth2' ? 'OAuth 2.0' : 'token-based authentication'}; ${page.totalResults} items visible`,
-    };
-  } catch (error) {
-    const hint =
-      error instanceof NetSuiteAuthError
-        ? 'check the credentials and that the integration role has REST Web Services and SuiteAnalytics Workbook permissions'
-        : 'check NETSUITE_ACCOUNT_ID / NETSUITE_BASE_URL and the network';
-    return { ok: false, detail: `${(error as Error).message}; ${hint}` };
+    await this.policy.stop();
   }
 }

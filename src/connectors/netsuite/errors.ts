@@ -1,4 +1,8 @@
-/** NetSuite's error envelope (`o:errorDetails`) turned into typed errors, and which of them are worth retrying. */
+/**
+ * NetSuite's error envelope (`o:errorDetails`) turned into typed errors, and `classify`, which tells the resilience
+ * kit which of them are worth another try.
+ */
+import { parseRetryAfter, type Classification } from '../../resilience/index.js';
 
 export interface NetSuiteErrorDetail {
   code: string;
@@ -13,6 +17,8 @@ export class NetSuiteError extends Error {
     readonly detail: string,
     readonly path?: string,
     readonly request?: string,
+    /** How long NetSuite asked us to wait (its Retry-After header), in milliseconds. */
+    readonly retryAfterMs?: number,
   ) {
     super(`NetSuite answered ${status} ${code}${request ? ` to ${request}` : ''}: ${detail}`);
     this.name = 'NetSuiteError';
@@ -26,13 +32,9 @@ export class NetSuiteError extends Error {
       this.code === 'SSS_REQUEST_LIMIT_EXCEEDED'
     );
   }
-
-  get retryable(): boolean {
-    return this.concurrencyLimited || this.status >= 500 || this.status === 408;
-  }
 }
 
-/** Credentials refused: retrying will not help until a person fixes them (except an expired token, handled by auth). */
+/** Credentials refused: retrying will not help until a person fixes them (except an expired token, renewed once). */
 export class NetSuiteAuthError extends NetSuiteError {
   constructor(status: number, code: string, detail: string, request?: string) {
     super(status, code, detail, undefined, request);
@@ -42,7 +44,6 @@ export class NetSuiteAuthError extends NetSuiteError {
 
 /** The network failed before NetSuite answered. */
 export class NetSuiteNetworkError extends Error {
-  readonly retryable = true;
   constructor(
     readonly request: string,
     cause: unknown,
@@ -65,12 +66,33 @@ export function errorDetailsOf(body: unknown): NetSuiteErrorDetail | undefined {
   };
 }
 
-export function netSuiteErrorFrom(status: number, body: unknown, request: string): NetSuiteError {
+export function netSuiteErrorFrom(
+  status: number,
+  body: unknown,
+  request: string,
+  retryAfter?: string | null,
+): NetSuiteError {
   const detail = errorDetailsOf(body);
   const code = detail?.code ?? (status === 429 ? 'CONCURRENCY_LIMIT_EXCEEDED' : `HTTP_${status}`);
   const text =
     detail?.detail ??
     (typeof body === 'string' ? body.slice(0, 300) : JSON.stringify(body ?? null).slice(0, 300));
   if (status === 401 || status === 403) return new NetSuiteAuthError(status, code, text, request);
-  return new NetSuiteError(status, code, text, detail?.path, request);
+  return new NetSuiteError(status, code, text, detail?.path, request, parseRetryAfter(retryAfter));
+}
+
+/**
+ * Concurrency refusals wait (honouring Retry-After), server errors, 408 and network failures are tried again,
+ * refused credentials are `auth` (the client renews an expired token once), every other answer is final.
+ */
+export function classify(error: unknown): Classification {
+  if (error instanceof NetSuiteAuthError) return { class: 'auth' };
+  if (error instanceof NetSuiteError) {
+    if (error.concurrencyLimited) return { class: 'rate-limited', retryAfterMs: error.retryAfterMs };
+    if (error.status >= 500 || error.status === 408)
+      return { class: 'retryable', retryAfterMs: error.retryAfterMs };
+    return { class: 'permanent' };
+  }
+  if (error instanceof NetSuiteNetworkError) return { class: 'retryable' };
+  return { class: 'permanent' };
 }

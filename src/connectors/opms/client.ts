@@ -1,13 +1,14 @@
 /**
  * OPMS database access over mysql2: reads the current price and cost values of items by code, and writes changed
- * values in transactions, each transaction taking one slot of the OPMS write limit (default 10 per second).
+ * values in transactions, each transaction taking one slot of the OPMS write limit (default 10 per second). Reads and
+ * writes go through OPMS's resilience policies, so a lost connection or a deadlock is tried again.
  * Prices and costs are per product, so a change made through one item reaches every sibling item of the product.
  */
-import Bottleneck from 'bottleneck';
 import mysql from 'mysql2/promise';
-import type { Config } from '../../config/index.js';
-import { OpmsError, opmsErrorFrom } from './errors.js';
-import { ident, opmsSchemaFromConfig, type OpmsSchema } from './schema.js';
+import { ResiliencePolicy } from '../../resilience/index.js';
+import { classify, opmsErrorFrom } from './errors.js';
+import { countRowSchema, itemRowSchema, moneyColumnSchema } from './schemas.js';
+import type { OpmsSettings } from './settings.js';
 
 export type OpmsTable = 'price' | 'cost';
 
@@ -50,46 +51,67 @@ interface PendingWrite {
   reject(error: unknown): void;
 }
 
-export interface OpmsDatabaseOptions {
-  writesPerSecond: number;
-  batchSize: number;
-}
+/** Backticked identifier; names are validated by the config schema, the quoting keeps reserved words working. */
+export const ident = (name: string) => `\`${name.replace(/`/g, '')}\``;
+
+/** Connections the pool keeps: reads run this many at once, writes one at a time. */
+const poolSize = 4;
 
 export class OpmsDatabase {
-  private readonly limiter: Bottleneck;
+  private readonly pool: mysql.Pool;
+  private readonly reads: ResiliencePolicy;
+  /** One write transaction at a time, spaced by the OPMS write limit; a retry takes a slot like any write. */
+  private readonly writes: ResiliencePolicy;
+  private readonly pending: PendingWrite[] = [];
+  private draining = false;
   /** Write transactions committed: what the OPMS write limit counts. */
   writesCommitted = 0;
 
-  constructor(
-    private readonly pool: mysql.Pool,
-    readonly schema: OpmsSchema,
-    readonly options: OpmsDatabaseOptions,
-  ) {
-    this.limiter = new Bottleneck({ maxConcurrent: 1, minTime: Math.ceil(1000 / options.writesPerSecond) });
-  }
-
-  static fromUrl(url: string, schema: OpmsSchema, options: OpmsDatabaseOptions): OpmsDatabase {
-    const pool = mysql.createPool({
-      uri: url,
-      connectionLimit: 4,
+  constructor(readonly settings: OpmsSettings) {
+    this.pool = mysql.createPool({
+      uri: settings.url,
+      connectionLimit: poolSize,
       decimalNumbers: false,
       supportBigNumbers: true,
     });
-    return new OpmsDatabase(pool, schema, options);
+    const retry = { system: 'OPMS', retries: settings.retries, retryBaseMs: settings.retryBaseMs, classify };
+    this.reads = new ResiliencePolicy({ ...retry, concurrency: poolSize });
+    this.writes = new ResiliencePolicy({
+      ...retry,
+      concurrency: 1,
+      requestsPerSecond: settings.writesPerSecond,
+    });
   }
 
   /** Current values of `columns` for the items with these codes; codes OPMS does not know are absent from the map. */
   async readItems(codes: string[], columns: OpmsColumn[]): Promise<Map<string, OpmsItem>> {
     if (codes.length === 0) return new Map();
-    try {
+    const rows = await this.read(`reading ${codes.length} items`, async () => {
       const [rows] = await this.pool.query<mysql.RowDataPacket[]>(
         this.selectSql(columns, codes.length, false),
         codes,
       );
-      return this.toItems(rows, columns);
-    } catch (error) {
-      throw opmsErrorFrom(error, `reading ${codes.length} items`);
-    }
+      return rows;
+    });
+    return this.toItems(rows, columns);
+  }
+
+  /**
+   * Resolves every configured table and key column, so a wrong name fails here and not mid-sync, and counts the
+   * items: the connection check's one cheap call.
+   */
+  async countItems(): Promise<number> {
+    const { item, price, cost } = this.settings.tables;
+    const rows = await this.read('connection check', async () => {
+      await this.pool.query(
+        `SELECT COUNT(*) AS n FROM ${ident(item.table)} i LEFT JOIN ${ident(price.table)} p ON p.${ident(price.product)} = i.${ident(item.product)} LEFT JOIN ${ident(cost.table)} c ON c.${ident(cost.product)} = i.${ident(item.product)} WHERE 1 = 0`,
+      );
+      const [rows] = await this.pool.query<mysql.RowDataPacket[]>(
+        `SELECT COUNT(*) AS n FROM ${ident(item.table)}`,
+      );
+      return rows;
+    });
+    return countRowSchema.parse(rows[0]).n;
   }
 
   /**
@@ -101,8 +123,8 @@ export class OpmsDatabase {
   async applyChanges(changes: OpmsChange[], columns: OpmsColumn[]): Promise<AppliedChange[]> {
     const codes = [...new Set(changes.map((c) => c.code))];
     const chunks: Promise<AppliedChange[]>[] = [];
-    for (let i = 0; i < codes.length; i += this.options.batchSize) {
-      const chunkCodes = new Set(codes.slice(i, i + this.options.batchSize));
+    for (let i = 0; i < codes.length; i += this.settings.batchSize) {
+      const chunkCodes = new Set(codes.slice(i, i + this.settings.batchSize));
       const chunk = changes.filter((c) => chunkCodes.has(c.code));
       chunks.push(
         new Promise((resolve, reject) => {
@@ -114,35 +136,66 @@ export class OpmsDatabase {
     return (await Promise.all(chunks)).flat();
   }
 
-  private readonly pending: PendingWrite[] = [];
-  private draining = false;
+  async close(): Promise<void> {
+    await Promise.all([this.reads.stop(), this.writes.stop()]);
+    await this.pool.end();
+  }
+
+  /** One read under the read policy, its failure told in OPMS's words. */
+  private read<T>(doing: string, query: () => Promise<T>): Promise<T> {
+    return this.reads.execute(
+      async () => {
+        try {
+          return await query();
+        } catch (error) {
+          throw opmsErrorFrom(error, doing);
+        }
+      },
+      { what: doing },
+    );
+  }
 
   private async drain(): Promise<void> {
     if (this.draining) return;
     this.draining = true;
     try {
-      while (this.pending.length > 0) {
-        await this.limiter.schedule(async () => {
-          const taken: PendingWrite[] = [];
-          const codes = new Set<string>();
-          while (this.pending.length > 0) {
-            const next = this.pending[0]!;
-            const added = [...next.codes].filter((c) => !codes.has(c)).length;
-            if (taken.length > 0 && codes.size + added > this.options.batchSize) break;
-            taken.push(this.pending.shift()!);
-            for (const c of next.codes) codes.add(c);
-          }
-          try {
-            const applied = await this.writeBatch(taken);
-            taken.forEach((request, i) => request.resolve(applied[i]!));
-          } catch (error) {
-            for (const request of taken) request.reject(error);
-          }
-        });
-      }
+      while (this.pending.length > 0) await this.writeNextBatch();
     } finally {
       this.draining = false;
     }
+  }
+
+  /**
+   * The requests are taken when the first attempt gets its write slot, so those that arrived while it waited share
+   * the transaction. A retry writes the same requests again: safe, because the transaction re-reads the rows under
+   * lock and writes only what still differs (also after a commit whose answer was lost).
+   */
+  private async writeNextBatch(): Promise<void> {
+    const batch: { requests?: PendingWrite[] } = {};
+    try {
+      const applied = await this.writes.execute(
+        async () => this.writeBatch((batch.requests ??= this.takePending())),
+        { what: 'a price write transaction' },
+      );
+      batch.requests?.forEach((request, i) => request.resolve(applied[i]!));
+    } catch (error) {
+      // Refused before any attempt (circuit open, client closed): every waiting request meets the same refusal.
+      for (const request of batch.requests ?? this.pending.splice(0)) request.reject(error);
+    }
+  }
+
+  /** Waiting requests, in order, up to `batchSize` distinct items (at least one request). */
+  private takePending(): PendingWrite[] {
+    const taken: PendingWrite[] = [];
+    const codes = new Set<string>();
+    while (this.pending.length > 0) {
+      const next = this.pending[0]!;
+      const added = [...next.codes].filter((c) => !codes.has(c)).length;
+      if (taken.length > 0 && codes.size + added > this.settings.batchSize) break;
+      taken.push(this.pending.shift()!);
+      for (const c of next.codes) codes.add(c);
+    }
+    return taken;
   }
 
   /** One transaction for the requests taken together; returns what was applied for each request. */
@@ -153,7 +206,9 @@ export class OpmsDatabase {
       for (const c of r.changes) columnsByKey.set(columnKey(c), { table: c.table, column: c.column });
     const columns = [...columnsByKey.values()];
     const codes = [...new Set(requests.flatMap((r) => [...r.codes]))];
-    const conn = await this.pool.getConnection();
+    const conn = await this.pool.getConnection().catch((error: unknown) => {
+      throw opmsErrorFrom(error, `connecting to write prices of ${codes.length} items`);
+    });
     try {
       await conn.beginTransaction();
       const [rows] = await conn.query<mysql.RowDataPacket[]>(
@@ -180,22 +235,12 @@ export class OpmsDatabase {
       );
       for (const table of ['price', 'cost'] as const) {
         if (touched[table].size === 0) continue;
-        const t = this.schema[table];
         const tableColumns = columns.filter((c) => c.table === table);
-        // One statement per table: every mapped column of each changed product, unchanged ones with their current
-        // value, so MariaDB rewrites nothing that did not change.
-        const rowsSql = [...touched[table]].map(
-          () => `(${['?', ...tableColumns.map(() => '?')].join(', ')})`,
-        );
         const params = [...touched[table]].flatMap((productId) => [
           productId,
           ...tableColumns.map((c) => products.get(productId)!.get(columnKey(c)) ?? null),
         ]);
-        await conn.query(
-          `INSERT INTO ${ident(t.table)} (${[t.product, ...tableColumns.map((c) => c.column)].map(ident).join(', ')}) VALUES ${rowsSql.join(', ')} ` +
-            `ON DUPLICATE KEY UPDATE ${tableColumns.map((c) => `${ident(c.column)} = VALUES(${ident(c.column)})`).join(', ')}`,
-          params,
-        );
+        await conn.query(this.upsertSql(table, tableColumns, touched[table].size), params);
       }
       await conn.commit();
       this.writesCommitted++;
@@ -211,8 +256,22 @@ export class OpmsDatabase {
     }
   }
 
+  /**
+   * One statement per table: every mapped column of each changed product, unchanged ones with their current value,
+   * so MariaDB rewrites nothing that did not change.
+   */
+  private upsertSql(table: OpmsTable, columns: OpmsColumn[], products: number): string {
+    const t = this.settings.tables[table];
+    const row = `(${['?', ...columns.map(() => '?')].join(', ')})`;
+    return (
+      `INSERT INTO ${ident(t.table)} (${[t.product, ...columns.map((c) => c.column)].map(ident).join(', ')}) ` +
+      `VALUES ${Array.from({ length: products }, () => row).join(', ')} ` +
+      `ON DUPLICATE KEY UPDATE ${columns.map((c) => `${ident(c.column)} = VALUES(${ident(c.column)})`).join(', ')}`
+    );
+  }
+
   private selectSql(columns: OpmsColumn[], count: number, forUpdate: boolean): string {
-    const s = this.schema;
+    const s = this.settings.tables;
     const cols = columns.map(
       (c) => `${c.table === 'price' ? 'p' : 'c'}.${ident(c.column)} AS ${ident(columnKey(c))}`,
     );
@@ -228,63 +287,12 @@ export class OpmsDatabase {
 
   private toItems(rows: mysql.RowDataPacket[], columns: OpmsColumn[]): Map<string, OpmsItem> {
     const items = new Map<string, OpmsItem>();
-    for (const row of rows) {
+    for (const raw of rows) {
+      const row = itemRowSchema.parse(raw);
       const values = new Map<string, string | null>();
-      for (const c of columns) {
-        const v = row[columnKey(c)] as string | number | null;
-        values.set(columnKey(c), v === null || v === undefined ? null : String(v));
-      }
-      items.set(String(row.item_code), {
-        code: String(row.item_code),
-        productId: Number(row.product_id),
-        values,
-      });
+      for (const c of columns) values.set(columnKey(c), moneyColumnSchema.parse(raw[columnKey(c)]));
+      items.set(row.item_code, { code: row.item_code, productId: row.product_id, values });
     }
     return items;
   }
-
-  /** One cheap query proving the connection, the grants and the configured tables. */
-  async check(): Promise<{ ok: boolean; detail: string }> {
-    try {
-      const s = this.schema;
-      // Zero rows, but every configured table and column name is resolved: a wrong name fails here, not mid-sync.
-      await this.pool.query(
-        `SELECT COUNT(*) AS n FROM ${ident(s.item.table)} i LEFT JOIN ${ident(s.price.table)} p ON p.${ident(s.price.product)} = i.${ident(s.item.product)} LEFT JOIN ${ident(s.cost.table)} c ON c.${ident(s.cost.product)} = i.${ident(s.item.product)} WHERE 1 = 0`,
-      );
-      const [items] = await this.pool.query<mysql.RowDataPacket[]>(
-        `SELECT COUNT(*) AS n FROM ${ident(s.item.table)}`,
-      );
-      return {
-        ok: true,
-        detail: `OPMS database reachable; ${Number(items[0]?.n ?? 0)} items in ${s.item.table}`,
-      };
-    } catch (error) {
-      return {
-        ok: false,
-        detail: error instanceof OpmsError ? error.message : opmsErrorFrom(error, 'connection check').message,
-      };
-    }
-  }
-
-  async close(): Promise<void> {
-    await this.limiter.stop({ dropWaitingJobs: true });
-    await this.pool.end();
-  }
-}
-
-export type OpmsSettings = { configured: true; opms: OpmsDatabase } | { configured: false; reason: string };
-
-export function opmsFromConfig(config: Config): OpmsSettings {
-  if (!config.OPMS_DATABASE_URL)
-    return {
-      configured: false,
-      reason: 'OPMS is not configured: set OPMS_DATABASE_URL (mysql://user:password@host:3306/opms)',
-    };
-  return {
-    configured: true,
-    opms: OpmsDatabase.fromUrl(config.OPMS_DATABASE_URL, opmsSchemaFromConfig(config), {
-      writesPerSecond: config.OPMS_WRITES_PER_SECOND,
-      batchSize: config.OPMS_BATCH_SIZE,
-    }),
-  };
 }

@@ -9,11 +9,12 @@ import type { RunContext } from '../../jobs/types.js';
 import {
   columnKey,
   sameMoney,
+  type AppliedChange,
   type OpmsChange,
   type OpmsColumn,
   type OpmsDatabase,
 } from '../../connectors/opms/client.js';
-import { mapPriceSnapshot, type MappingRules, type PriceSnapshot } from './mapping.js';
+import { mapPriceSnapshot, type MappedItem, type MappingRules, type PriceSnapshot } from './mapping.js';
 import {
   itemStates,
   quarantineItems,
@@ -51,67 +52,99 @@ export function opmsColumnsOf(rules: MappingRules): OpmsColumn[] {
   return [...seen.values()];
 }
 
+interface Quarantined {
+  itemId: string;
+  itemCode: string;
+  reason: string;
+  values: Record<string, unknown>;
+}
+
+type WriteItem = Extract<MappedItem, { kind: 'write' }>;
+type TracedChange = OpmsChange & { itemId: string; field: string };
+
+const emptyResult = (): ApplyResult => ({
+  updated: 0,
+  unchanged: 0,
+  skipped: 0,
+  quarantined: 0,
+  notInOpms: 0,
+  valuesChanged: 0,
+});
+
+const outcomeOf = (snapshot: PriceSnapshot, outcome: ItemOutcome['outcome']): ItemOutcome => ({
+  itemId: snapshot.itemId,
+  itemCode: snapshot.itemCode,
+  modifiedAt: snapshot.modifiedAt,
+  outcome,
+});
+
 export async function applyPriceSnapshots(
   deps: ApplyDeps,
   ctx: RunContext,
   snapshots: PriceSnapshot[],
   options: ApplyOptions = {},
 ): Promise<ApplyResult> {
-  const result: ApplyResult = {
-    updated: 0,
-    unchanged: 0,
-    skipped: 0,
-    quarantined: 0,
-    notInOpms: 0,
-    valuesChanged: 0,
-  };
-  let batch = snapshots;
-  if (options.skipAlreadyApplied) {
-    const states = await itemStates(
-      deps.db,
-      batch.map((s) => s.itemId),
-    );
-    batch = batch.filter((s) => {
-      const applied = states.get(s.itemId)?.sourceModifiedAt;
-      const alreadyApplied = applied && s.modifiedAt && s.modifiedAt.getTime() <= applied.getTime();
-      if (alreadyApplied) result.unchanged++;
-      return !alreadyApplied;
-    });
-  }
-
+  const result = emptyResult();
+  const batch = options.skipAlreadyApplied ? await notYetApplied(deps, snapshots, result) : snapshots;
   const mapped = batch.map((s) => mapPriceSnapshot(s, deps.rules));
   const outcomes: ItemOutcome[] = [];
-  const toQuarantine: {
-    itemId: string;
-    itemCode: string;
-    reason: string;
-    values: Record<string, unknown>;
-  }[] = [];
-  const writes = mapped.flatMap((m) => (m.kind === 'write' ? [m] : []));
+  const toQuarantine: Quarantined[] = [];
   for (const m of mapped) {
-    const base = {
-      itemId: m.snapshot.itemId,
-      itemCode: m.snapshot.itemCode,
-      modifiedAt: m.snapshot.modifiedAt,
-    };
     if (m.kind === 'skip') {
       result.skipped++;
-      outcomes.push({ ...base, outcome: 'skipped' });
+      outcomes.push(outcomeOf(m.snapshot, 'skipped'));
     } else if (m.kind === 'quarantine') {
       result.quarantined++;
-      outcomes.push({ ...base, outcome: 'quarantined' });
-      toQuarantine.push({
-        itemId: base.itemId,
-        itemCode: base.itemCode,
-        reason: m.reason,
-        values: m.snapshot.values,
-      });
+      outcomes.push(outcomeOf(m.snapshot, 'quarantined'));
+      const { itemId, itemCode, values } = m.snapshot;
+      toQuarantine.push({ itemId, itemCode, reason: m.reason, values });
     }
   }
+  const writes = mapped.flatMap((m) => (m.kind === 'write' ? [m] : []));
+  const written = await writeToOpms(deps, writes, result);
+  outcomes.push(...written.outcomes);
 
+  await deps.db.transaction(async (tx) => {
+    await recordChanges(tx, written.applied, { runId: ctx.runId, trigger: ctx.trigger });
+    await recordItemStates(tx, outcomes, ctx.runId);
+    await quarantineItems(tx, toQuarantine, ctx.runId);
+    await releaseFromQuarantine(
+      tx,
+      outcomes.filter((o) => o.outcome === 'synced' || o.outcome === 'skipped').map((o) => o.itemId),
+    );
+    await options.checkpoint?.(tx);
+  });
+  await report(ctx, result, toQuarantine, written.missing);
+  return result;
+}
+
+/** Leaves out snapshots not newer than what was already applied, counting them unchanged. */
+async function notYetApplied(
+  deps: ApplyDeps,
+  snapshots: PriceSnapshot[],
+  result: ApplyResult,
+): Promise<PriceSnapshot[]> {
+  const states = await itemStates(
+    deps.db,
+    snapshots.map((s) => s.itemId),
+  );
+  return snapshots.filter((s) => {
+    const applied = states.get(s.itemId)?.sourceModifiedAt;
+    const alreadyApplied = applied && s.modifiedAt && s.modifiedAt.getTime() <= applied.getTime();
+    if (alreadyApplied) result.unchanged++;
+    return !alreadyApplied;
+  });
+}
+
+/** Compares the items to write with OPMS and writes only the values that differ. */
+async function writeToOpms(
+  deps: ApplyDeps,
+  writes: WriteItem[],
+  result: ApplyResult,
+): Promise<{ applied: (AppliedChange & TracedChange)[]; outcomes: ItemOutcome[]; missing: PriceSnapshot[] }> {
   const columns = opmsColumnsOf(deps.rules);
   const current = await deps.opms.readItems([...new Set(writes.map((w) => w.snapshot.itemCode))], columns);
-  const changes: (OpmsChange & { itemId: string; field: string })[] = [];
+  const changes: TracedChange[] = [];
   const missing: PriceSnapshot[] = [];
   for (const w of writes) {
     const item = current.get(w.snapshot.itemCode);
@@ -138,39 +171,31 @@ export async function applyPriceSnapshots(
     return { ...a, itemId: origin.itemId, field: origin.field };
   });
   const updatedCodes = new Set(applied.map((a) => a.code));
-  for (const w of writes) {
-    const base = {
-      itemId: w.snapshot.itemId,
-      itemCode: w.snapshot.itemCode,
-      modifiedAt: w.snapshot.modifiedAt,
-    };
+  const outcomes = writes.map((w) => {
     if (!current.has(w.snapshot.itemCode)) {
       result.notInOpms++;
-      outcomes.push({ ...base, outcome: 'not_in_opms' });
-    } else {
-      if (updatedCodes.has(w.snapshot.itemCode)) result.updated++;
-      else result.unchanged++;
-      outcomes.push({ ...base, outcome: 'synced' });
+      return outcomeOf(w.snapshot, 'not_in_opms');
     }
-  }
-  result.valuesChanged = applied.length;
-
-  await deps.db.transaction(async (tx) => {
-    await recordChanges(tx, appliedWithIds, { runId: ctx.runId, trigger: ctx.trigger });
-    await recordItemStates(tx, outcomes, ctx.runId);
-    await quarantineItems(tx, toQuarantine, ctx.runId);
-    await releaseFromQuarantine(
-      tx,
-      outcomes.filter((o) => o.outcome === 'synced' || o.outcome === 'skipped').map((o) => o.itemId),
-    );
-    await options.checkpoint?.(tx);
+    if (updatedCodes.has(w.snapshot.itemCode)) result.updated++;
+    else result.unchanged++;
+    return outcomeOf(w.snapshot, 'synced');
   });
+  result.valuesChanged = applied.length;
+  return { applied: appliedWithIds, outcomes, missing };
+}
 
+/** The batch's counters and the events a person acts on: quarantined items and items OPMS does not know. */
+async function report(
+  ctx: RunContext,
+  result: ApplyResult,
+  quarantined: Quarantined[],
+  missing: PriceSnapshot[],
+): Promise<void> {
   ctx.count('updated', result.updated);
   ctx.count('unchanged', result.unchanged);
   ctx.count('skipped', result.skipped + result.notInOpms);
   ctx.count('failed', result.quarantined);
-  for (const q of toQuarantine)
+  for (const q of quarantined)
     await ctx.event({
       level: 'warn',
       entity: `item:${q.itemCode}`,
@@ -183,5 +208,4 @@ export async function applyPriceSnapshots(
       entity: `item:${m.itemCode}`,
       message: `Item ${m.itemCode} (NetSuite id ${m.itemId}) has no OPMS item with that code; create it in OPMS or fix the itemid in NetSuite`,
     });
-  return result;
 }

@@ -4,10 +4,14 @@
  * point says which variables to set.
  */
 import { z } from 'zod';
-import { defaultPriceFieldMappings } from '../../config/netsuite.js';
-import { checkNetSuite, netSuiteFromConfig } from '../../connectors/netsuite/client.js';
-import { opmsFromConfig } from '../../connectors/opms/client.js';
-import type { ConnectionCheck, Feature, FeatureFactory } from '../../feature.js';
+import type { Configured } from '../../config/configured.js';
+import { checkNetSuite } from '../../connectors/netsuite/check.js';
+import { NetSuiteClient } from '../../connectors/netsuite/client.js';
+import { netSuiteSettings } from '../../connectors/netsuite/settings.js';
+import { checkOpms } from '../../connectors/opms/check.js';
+import { OpmsDatabase } from '../../connectors/opms/client.js';
+import { opmsSettings } from '../../connectors/opms/settings.js';
+import type { ConnectionCheck, ConnectionCheckResult, Feature, FeatureFactory } from '../../feature.js';
 import type { AnyJobDefinition, RunContext } from '../../jobs/types.js';
 import {
   manualSyncData,
@@ -19,6 +23,7 @@ import {
   type PriceSyncDeps,
 } from './passes.js';
 import { priceSyncJobs, priceSyncRoutes } from './routes.js';
+import { bothEnds, priceSyncSettings } from './settings.js';
 import { webhookRouter } from './webhook.js';
 
 const snapshotData = z.object({
@@ -32,40 +37,24 @@ const snapshotData = z.object({
 
 const itemJobData = z.object({ itemId: z.string().regex(/^\d+$/), snapshot: snapshotData.optional() });
 
-export const netsuiteToOpmsFeature: FeatureFactory = (app) => {
-  const { config, log } = app;
-  const netsuite = netSuiteFromConfig(config, log.child({ connector: 'netsuite' }));
-  const opms = opmsFromConfig(config);
-  const reasons = [netsuite, opms].flatMap((s) => (s.configured ? [] : [s.reason]));
-  const notConfigured =
-    reasons.length > 0
-      ? `The NetSuite → OPMS price sync is not configured. ${reasons.join('. ')}.`
-      : undefined;
-  const fields = config.NETSUITE_OPMS_FIELD_MAP ?? defaultPriceFieldMappings;
-  const deps: PriceSyncDeps | undefined =
-    netsuite.configured && opms.configured
-      ? {
-          db: app.db,
-          netsuite: netsuite.client,
-          opms: opms.opms,
-          rules: { fields, maxValue: config.NETSUITE_OPMS_MAX_PRICE },
-          query: {
-            fields,
-            skipField: config.NETSUITE_OPMS_SKIP_FIELD,
-            itemTypes: config.NETSUITE_OPMS_ITEM_TYPES,
-            timeZone: config.NETSUITE_TIMEZONE,
-          },
-          pageSize: config.NETSUITE_OPMS_PAGE_SIZE,
-          overlapMs: config.NETSUITE_OPMS_OVERLAP_MS,
-        }
-      : undefined;
-  const ready = (): PriceSyncDeps => {
-    if (!deps) throw new Error(notConfigured);
-    return deps;
-  };
-  const scheduled = (schedule: string) => (deps ? schedule : undefined);
+/** A system's client when it is configured, and its connection check either way. */
+function connector<S, C>(
+  system: string,
+  settings: Configured<S>,
+  build: (settings: S) => C,
+  check: (client: C) => Promise<ConnectionCheckResult>,
+): { client?: C; connection: ConnectionCheck } {
+  if (!settings.configured)
+    return { connection: { system, check: async () => ({ ok: false, detail: settings.reason }) } };
+  const client = build(settings.settings);
+  return { client, connection: { system, check: () => check(client) } };
+}
 
-  const jobs: AnyJobDefinition[] = [
+function priceSyncJobDefinitions(
+  ready: () => PriceSyncDeps,
+  scheduled: (schedule: string) => string | undefined,
+): AnyJobDefinition[] {
+  return [
     {
       name: priceSyncJobs.initial,
       description:
@@ -103,41 +92,57 @@ export const netsuiteToOpmsFeature: FeatureFactory = (app) => {
       run: async (ctx: RunContext) => runForceFullSync(ready(), ctx),
     },
   ];
+}
 
-  const connections: ConnectionCheck[] = [
-    {
-      system: 'netsuite',
-      check: async () =>
-        netsuite.configured ? checkNetSuite(netsuite.client) : { ok: false, detail: netsuite.reason },
-    },
-    {
-      system: 'opms',
-      check: async () => (opms.configured ? opms.opms.check() : { ok: false, detail: opms.reason }),
-    },
-  ];
+export const netsuiteToOpmsFeature: FeatureFactory = (app) => {
+  const { config, log } = app;
+  const netsuiteSettings = netSuiteSettings(config);
+  const opmsDatabaseSettings = opmsSettings(config);
+  const netsuite = connector('netsuite', netsuiteSettings, NetSuiteClient.fromSettings, checkNetSuite);
+  const opms = connector('opms', opmsDatabaseSettings, (s) => new OpmsDatabase(s), checkOpms);
+  const ends = bothEnds(netsuiteSettings, opmsDatabaseSettings);
+  const notConfigured = ends.configured ? undefined : ends.reason;
+  const sync = priceSyncSettings(config);
+  const deps: PriceSyncDeps | undefined =
+    netsuite.client && opms.client
+      ? {
+          db: app.db,
+          netsuite: netsuite.client,
+          opms: opms.client,
+          rules: sync.rules,
+          query: sync.query,
+          pageSize: sync.pageSize,
+          overlapMs: sync.overlapMs,
+        }
+      : undefined;
+  const ready = (): PriceSyncDeps => {
+    if (!deps) throw new Error(notConfigured);
+    return deps;
+  };
+  const connections = [netsuite.connection, opms.connection];
 
   const feature: Feature = {
     name: 'netsuite-to-opms',
-    jobs,
+    jobs: priceSyncJobDefinitions(ready, (schedule) => (deps ? schedule : undefined)),
     routes: priceSyncRoutes({
       db: app.db,
       jobs: app.jobs,
       notConfigured,
-      schedule: deps && config.SCHEDULES_ENABLED ? config.NETSUITE_OPMS_SCHEDULE : undefined,
+      schedule: deps && config.SCHEDULES_ENABLED ? sync.schedule : undefined,
       checks: connections,
     }),
     webhooks: webhookRouter({
       db: app.db,
       jobs: app.jobs,
-      secret: deps ? config.NETSUITE_OPMS_WEBHOOK_SECRET : undefined,
-      fields: fields.map((f) => f.from),
-      skipField: config.NETSUITE_OPMS_SKIP_FIELD,
+      secret: deps ? sync.webhookSecret : undefined,
+      fields: sync.rules.fields.map((f) => f.from),
+      skipField: sync.query.skipField,
       itemJob: priceSyncJobs.item,
     }),
     connections,
     async stop() {
-      if (netsuite.configured) await netsuite.client.stop();
-      if (opms.configured) await opms.opms.close();
+      await netsuite.client?.stop();
+      await opms.client?.close();
     },
   };
   if (notConfigured) log.info(notConfigured);

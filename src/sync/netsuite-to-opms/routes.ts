@@ -47,33 +47,34 @@ const logsQuery = z.object({
   cursor: z.string().min(1).optional(),
 });
 
+const doc = (
+  method: 'get' | 'post',
+  path: string,
+  summary: string,
+  extra: { body?: z.ZodType; query?: z.ZodType } = {},
+) =>
+  documentRoute({
+    method,
+    path: `/api${base}${path}`,
+    summary,
+    tags,
+    ...extra,
+    responses:
+      method === 'post'
+        ? {
+            '202': { description: 'Run queued; runId in the body' },
+            '400': { description: 'Invalid input' },
+            '503': { description: 'Not configured' },
+          }
+        : { '200': { description: 'OK' } },
+  });
+
 export function priceSyncRoutes(deps: RoutesDeps): Router {
   const router = Router();
   const enqueue = async (job: string, data: unknown) => {
     if (deps.notConfigured) throw new HttpProblem(503, 'Service Unavailable', deps.notConfigured);
     return deps.jobs.enqueue(job, data, 'manual');
   };
-  const doc = (
-    method: 'get' | 'post',
-    path: string,
-    summary: string,
-    extra: { body?: z.ZodType; query?: z.ZodType } = {},
-  ) =>
-    documentRoute({
-      method,
-      path: `/api${base}${path}`,
-      summary,
-      tags,
-      ...extra,
-      responses:
-        method === 'post'
-          ? {
-              '202': { description: 'Run queued; runId in the body' },
-              '400': { description: 'Invalid input' },
-              '503': { description: 'Not configured' },
-            }
-          : { '200': { description: 'OK' } },
-    });
 
   doc('post', '/initial', 'Start (or continue after a crash) the initial bulk sync of every item', {
     body: initialBody,

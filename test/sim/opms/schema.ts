@@ -1,6 +1,7 @@
 /** The OPMS tables the price sync touches, created and seeded in a test MariaDB with configurable names. */
 import mysql from 'mysql2/promise';
-import { defaultOpmsSchema, ident, type OpmsSchema } from '../../../src/connectors/opms/schema.js';
+import { ident } from '../../../src/connectors/opms/client.js';
+import { defaultOpmsTables, type OpmsTables } from '../../../src/connectors/opms/settings.js';
 
 export interface OpmsSeedItem {
   code: string;
@@ -11,7 +12,7 @@ export interface OpmsSeedItem {
   cost_roll?: number;
 }
 
-export async function createOpmsSchema(url: string, schema: OpmsSchema = defaultOpmsSchema): Promise<void> {
+export async function createOpmsSchema(url: string, schema: OpmsTables = defaultOpmsTables): Promise<void> {
   const conn = await mysql.createConnection({ uri: url, multipleStatements: true });
   try {
     await conn.query(`
@@ -43,7 +44,7 @@ export async function createOpmsSchema(url: string, schema: OpmsSchema = default
 export async function seedOpmsItems(
   url: string,
   items: OpmsSeedItem[],
-  schema: OpmsSchema = defaultOpmsSchema,
+  schema: OpmsTables = defaultOpmsTables,
 ): Promise<void> {
   const conn = await mysql.createConnection({ uri: url });
   try {
@@ -76,7 +77,7 @@ export async function seedOpmsItems(
 export async function opmsValuesOf(
   url: string,
   code: string,
-  schema: OpmsSchema = defaultOpmsSchema,
+  schema: OpmsTables = defaultOpmsTables,
 ): Promise<Record<string, string | null> | undefined> {
   const conn = await mysql.createConnection({ uri: url });
   try {
