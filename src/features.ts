@@ -4,6 +4,7 @@ import { customerConnectFeature } from './scrapers/customerconnect/feature.js';
 import type { FeatureFactory } from './feature.js';
 import { ledgerFeature } from './ledger/feature.js';
 import { netsuiteToOpmsFeature } from './sync/netsuite-to-opms/feature.js';
+import { payamgostarSiaghFeature } from './sync/payamgostar-siagh/feature.js';
 import { routeStarFeature } from './scrapers/routestar/feature.js';
 
 export const featureFactories: FeatureFactory[] = [
@@ -12,4 +13,5 @@ export const featureFactories: FeatureFactory[] = [
   routeStarFeature,
   customerConnectFeature,
   customersFeature,
+  payamgostarSiaghFeature,
 ];
