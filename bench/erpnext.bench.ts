@@ -4,7 +4,7 @@
  * webhook, its signature check, the read-back from ERPNext and the commit). Runs on PGlite, and on PostgreSQL when
  * DATABASE_URL is set.
  */
-import { customersFeature } from '../src/customers/feature.js';
+import { customersFeature } from '../src/sync/erpnext-customers/feature.js';
 import { dateToFrappeTimestamp } from '../src/connectors/erpnext/timestamps.js';
 import { databaseKinds, type DatabaseKind } from '../test/helpers/databases.js';
 import { startTestWorker, testApiKey } from '../test/helpers/worker.js';

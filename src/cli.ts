@@ -1,11 +1,12 @@
 /**
- * `syncworker` command line: start, migrate, jobs, run <job> [--data JSON], runs, check <system>.
+ * `syncworker` command line: start, migrate, jobs, run <job> [--data JSON], runs, check <system>, siagh-hash.
  * Exit codes: 0 success, 1 a run or check failed, 2 bad usage or configuration.
  */
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, loadDotEnv, type Config } from './config/index.js';
 import { applyMigrations } from './db/migrations.js';
 import { InvalidJobDataError, UnknownJobError } from './jobs/runner.js';
+import { siaghHashCommand } from './connectors/siagh/hash-command.js';
 import type { Database } from './db/database.js';
 import { renderProgressBar } from './jobs/progress-bar.js';
 import { getRun, listRuns, runEvents } from './jobs/runs.js';
@@ -24,6 +25,7 @@ Commands:
   runs [--job J] [--status S] [--limit N]
                              List recent runs
   check <system>             Test the credentials of an external system (e.g. netsuite, erpnext)
+  siagh-hash                 Print SIAGH_PASSWORD_MD5 for a password typed without echo (or one line on stdin)
 `;
 
 /**
@@ -89,6 +91,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(usage);
     return command || values.help ? 0 : 2;
   }
+  if (command === 'siagh-hash') return siaghHashCommand(process);
 
   loadDotEnv();
   let config: Config;

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config/index.js';
 import type { Database } from './db/database.js';
 import type pg from 'pg';
+import type { ConnectionCheck } from './connection-check.js';
 import type { AnyJobDefinition, JobQueue } from './jobs/types.js';
 import type { SharedBrowser } from './scrapers/browser.js';
 
@@ -20,18 +21,6 @@ export interface AppContext {
   browser: SharedBrowser;
 }
 
-export interface ConnectionCheckResult {
-  ok: boolean;
-  /** What a person should know: "authenticated as …", or what failed and what to do. */
-  detail: string;
-}
-
-export interface ConnectionCheck {
-  /** Short system name used in `syncworker check <system>` and `GET /api/connections/<system>`. */
-  system: string;
-  check(): Promise<ConnectionCheckResult>;
-}
-
 export interface Feature {
   name: string;
   jobs?: AnyJobDefinition[];
@@ -43,5 +32,7 @@ export interface Feature {
   /** Releases what the feature holds (browsers, connection pools) at shutdown. */
   stop?(): Promise<void>;
 }
+
+export type { ConnectionCheck, ConnectionCheckResult } from './connection-check.js';
 
 export type FeatureFactory = (app: AppContext) => Feature | Promise<Feature>;

@@ -1,5 +1,5 @@
 /** Every feature the worker hosts, in start-up order. */
-import { customersFeature } from './customers/feature.js';
+import { customersFeature } from './sync/erpnext-customers/feature.js';
 import { customerConnectFeature } from './scrapers/customerconnect/feature.js';
 import type { FeatureFactory } from './feature.js';
 import { ledgerFeature } from './ledger/feature.js';

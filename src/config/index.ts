@@ -13,6 +13,7 @@ import { opmsVariables } from './opms.js';
 import { payamgostarVariables } from './payamgostar.js';
 import { payamgostarSiaghVariables } from './payamgostar-siagh.js';
 import { portalVariables } from './portals.js';
+import { siaghVariables } from './siagh.js';
 
 const variables = {
   ...coreVariables,
@@ -23,6 +24,7 @@ const variables = {
   ...portalVariables,
   ...payamgostarVariables,
   ...payamgostarSiaghVariables,
+  ...siaghVariables,
 };
 
 export const configSchema = z.object(variables);

@@ -1,24 +1,19 @@
 /**
- * The customer API under /api: list (search, cursor pages), get, create, update, deactivate; the conflicts to
- * review; the outbox with retry of failed deliveries; the manual sync; and the live event stream. A write answers
- * as soon as it is committed locally with its outbox entry; ERPNext is never waited for.
+ * The local customer API under /api: list (search, cursor pages), get, create, update, deactivate; the conflicts to
+ * review; the outbox with retry of failed deliveries; and the live event stream. A write answers as soon as it is
+ * committed locally with its outbox entry; whoever delivers the outbox is told through `outboxChanged` and never
+ * waited for. The routes come in three groups so a flow can place its own between them (see each group).
  */
-import { Router, type Response } from 'express';
+import type { Response, Router } from 'express';
 import { inArray } from 'drizzle-orm';
 import { z } from 'zod';
 import { documentRoute } from '../api/openapi.js';
 import { pageQuery, readPage, type PageQuery } from '../api/pagination.js';
 import { HttpProblem, notFound, parseInput } from '../api/problem.js';
-import type { Queryable } from '../db/database.js';
+import type { Database, Queryable } from '../db/database.js';
 import { customerSyncStates, outboxStatuses } from '../models/customers.js';
-import {
-  pullJobName,
-  pushJobName,
-  requestPush,
-  type CustomerSync,
-} from '../sync/erpnext-customers/context.js';
 import { listConflicts } from './conflicts.js';
-import type { CustomerEvent, CustomerEventType } from './events.js';
+import type { CustomerEvent, CustomerEvents, CustomerEventType } from './events.js';
 import { customerCreateInput, customerUpdateInput } from './fields.js';
 import { getOutboxEntry, listOutbox, retryOutboxEntry } from './outbox.js';
 import {
@@ -72,17 +67,30 @@ function toHttp(error: unknown): never {
   throw error;
 }
 
-/** Tells the event stream about a change made through the API and wakes the push to ERPNext. */
-function announce(sync: CustomerSync, type: CustomerEventType, row: CustomerRecord): void {
-  sync.events.publish({ type, customerId: row.id, name: row.name, source: 'api' });
-  requestPush(sync);
+/** What the customer API works with; the outbox's delivery is injected so the domain never imports a flow. */
+export interface CustomerApi {
+  db: Database;
+  events: CustomerEvents;
+  /** Country of a new address when none is given. */
+  defaultCountry: string;
+  /** Called once a local write or a retried outbox entry is committed: the outbox has something to deliver. */
+  outboxChanged(): void;
 }
 
-export function customerRoutes(sync: CustomerSync): Router {
-  const router = Router();
-  const { db } = sync;
-  const country = sync.settings.defaultCountry;
-  const tags = ['customers'];
+const tags = ['customers'];
+
+/** Tells the event stream about a change made through the API and wakes the outbox's delivery. */
+function announce(api: CustomerApi, type: CustomerEventType, row: CustomerRecord): void {
+  api.events.publish({ type, customerId: row.id, name: row.name, source: 'api' });
+  api.outboxChanged();
+}
+
+/**
+ * The list, the conflicts and the outbox. Registered before `customerRecordRoutes`, whose `/customers/:id` would
+ * otherwise take `/customers/conflicts` for a customer id.
+ */
+export function customerCollectionRoutes(router: Router, api: CustomerApi): void {
+  const { db } = api;
 
   documentRoute({
     method: 'get',
@@ -179,31 +187,15 @@ export function customerRoutes(sync: CustomerSync): Router {
         `Outbox entry ${id} is ${existing.status}, not failed; only failed entries are retried`,
       );
     }
-    requestPush(sync);
+    api.outboxChanged();
     res.status(202).json(entry);
   });
+}
 
-  documentRoute({
-    method: 'post',
-    path: '/api/customers/sync',
-    summary: 'Full sync with ERPNext now: pull every customer, push waiting changes',
-    tags,
-    responses: {
-      '202': { description: 'Queued; follow the run at /api/runs/{runId}' },
-      '503': { description: 'ERPNext is not configured' },
-    },
-  });
-  router.post('/customers/sync', async (_req, res) => {
-    if (!sync.remote)
-      throw new HttpProblem(
-        503,
-        'Service Unavailable',
-        `ERPNext is not configured: set ${sync.missingSettings.join(', ')}`,
-      );
-    const push = await sync.jobs.enqueue(pushJobName, {}, 'manual');
-    const pull = await sync.jobs.enqueue(pullJobName, { full: true }, 'manual');
-    res.status(202).json({ runId: pull.runId, pushRunId: push.runId });
-  });
+/** One customer: read, create, change, deactivate. */
+export function customerRecordRoutes(router: Router, api: CustomerApi): void {
+  const { db } = api;
+  const country = api.defaultCountry;
 
   documentRoute({
     method: 'get',
@@ -236,7 +228,7 @@ export function customerRoutes(sync: CustomerSync): Router {
   router.post('/customers', async (req, res) => {
     const input = parseInput(customerCreateInput, req.body ?? {}, 'customer');
     const row = await createCustomer(db, input, country).catch(toHttp);
-    announce(sync, 'customer.created', row);
+    announce(api, 'customer.created', row);
     res.status(201).location(`/api/customers/${row.id}`).json(present(row));
   });
 
@@ -256,7 +248,7 @@ export function customerRoutes(sync: CustomerSync): Router {
     const { id } = parseInput(idParam, req.params, 'path');
     const input = parseInput(customerUpdateInput, req.body ?? {}, 'customer');
     const { row, changed } = await updateCustomer(db, id, input, country).catch(toHttp);
-    if (changed) announce(sync, 'customer.updated', row);
+    if (changed) announce(api, 'customer.updated', row);
     res.json(await presentOne(db, row));
   });
 
@@ -270,10 +262,13 @@ export function customerRoutes(sync: CustomerSync): Router {
   router.post('/customers/:id/deactivate', async (req, res) => {
     const { id } = parseInput(idParam, req.params, 'path');
     const { row, changed } = await deactivateCustomer(db, id).catch(toHttp);
-    if (changed) announce(sync, 'customer.deactivated', row);
+    if (changed) announce(api, 'customer.deactivated', row);
     res.json(await presentOne(db, row));
   });
+}
 
+/** The live stream of customer changes. */
+export function customerEventRoutes(router: Router, api: CustomerApi): void {
   documentRoute({
     method: 'get',
     path: '/api/events',
@@ -281,13 +276,12 @@ export function customerRoutes(sync: CustomerSync): Router {
     tags,
     responses: { '200': { description: 'text/event-stream' } },
   });
-  router.get('/events', (req, res) => streamEvents(sync, req.on.bind(req), res));
-  return router;
+  router.get('/events', (req, res) => streamEvents(api.events, req.on.bind(req), res));
 }
 
 /** One SSE connection: a comment every 15 s keeps proxies from closing it; it ends when the client goes away. */
 function streamEvents(
-  sync: CustomerSync,
+  events: CustomerEvents,
   onRequest: (event: 'close', fn: () => void) => unknown,
   res: Response,
 ): void {
@@ -301,7 +295,7 @@ function streamEvents(
   const write = (event: CustomerEvent) => {
     res.write(`id: ${event.id}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
   };
-  const unsubscribe = sync.events.subscribe(write);
+  const unsubscribe = events.subscribe(write);
   const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
   heartbeat.unref();
   onRequest('close', () => {

@@ -203,7 +203,7 @@ export class ResiliencePolicy {
     result.catch(() => undefined);
     let onAbort = () => undefined as void;
     const aborted = new Promise<never>((_, reject) => {
-      onAbort = () => reject(caller.reason);
+      onAbort = () => reject(asError(caller.reason));
       caller.addEventListener('abort', onAbort, { once: true });
     });
     try {
@@ -283,6 +283,10 @@ export class ResiliencePolicy {
 }
 
 const neverAborted = new AbortController().signal;
+
+function asError(reason: unknown): Error {
+  return reason instanceof Error ? reason : new Error(`aborted: ${String(reason)}`);
+}
 
 function isAbortError(error: unknown): boolean {
   return error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError');

@@ -7,7 +7,7 @@ import {
   contactBody,
   customerBody,
   fieldsFromRemote,
-} from '../../src/connectors/erpnext/mapping.js';
+} from '../../src/sync/erpnext-customers/mapping.js';
 import { frappeSignature, signatureMatches } from '../../src/connectors/erpnext/signature.js';
 import {
   compareFrappeTimestamps,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { customersFeature } from '../../src/customers/feature.js';
+import { customersFeature } from '../../src/sync/erpnext-customers/feature.js';
 import { customerOutbox, customers } from '../../src/models/index.js';
 import { databaseKinds } from '../helpers/databases.js';
 import { startTestWorker, type TestWorker } from '../helpers/worker.js';

@@ -4,7 +4,7 @@
  */
 import { and, count, eq, inArray, lte } from 'drizzle-orm';
 import { dateToFrappeTimestamp } from '../../src/connectors/erpnext/timestamps.js';
-import { customersFeature } from '../../src/customers/feature.js';
+import { customersFeature } from '../../src/sync/erpnext-customers/feature.js';
 import { customerOutbox, customers, syncRuns } from '../../src/models/index.js';
 import type { DatabaseKind } from '../helpers/databases.js';
 import { startTestWorker, type TestWorker } from '../helpers/worker.js';

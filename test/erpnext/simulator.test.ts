@@ -114,4 +114,22 @@ describe('ERPNext simulator', () => {
     expect(received[0]!.headers['content-type']).toBeUndefined();
     expect(received[0]!.headers['x-frappe-webhook-signature']).toBe(sim.webhooks.log[0]!.signature);
   });
+
+  it('sends nothing when a JSON template does not render to JSON, and logs why, as Frappe does', async () => {
+    sim = await startErpNextSimulator({
+      webhooks: [
+        {
+          url: 'http://127.0.0.1:9/hook',
+          requestStructure: 'JSON',
+          webhookJson: '{"name": "{{ doc.name }}", "customer_name": "{{ doc.customer_name }}"}',
+        },
+      ],
+    });
+    sim.desk.insert('Customer', { customer_name: 'The "Best" Bakery' });
+    await sim.webhooks.idle();
+    // Nothing was sent: the one log entry is the failure to build the body.
+    expect(sim.webhooks.log).toHaveLength(1);
+    expect(sim.webhooks.log[0]).toMatchObject({ event: 'after_insert', attempt: 0, error: /JSON/ });
+    expect(sim.webhooks.log[0]!.status).toBeUndefined();
+  });
 });

@@ -6,7 +6,7 @@
  */
 import type { Browser } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { customersFeature } from '../../src/customers/feature.js';
+import { customersFeature } from '../../src/sync/erpnext-customers/feature.js';
 import { launchBrowser } from '../../src/scrapers/browser.js';
 import { startTestWorker, testApiKey, type TestWorker } from '../helpers/worker.js';
 

@@ -24,7 +24,7 @@ describe('Payamgostar settings and connection check', () => {
   });
 
   const checkWith = (variables: Record<string, string | undefined>) => {
-    const settings = payamgostarSettings(loadConfig(variables as NodeJS.ProcessEnv));
+    const settings = payamgostarSettings(loadConfig(variables));
     client = settings.configured ? new PayamgostarClient(settings.settings) : undefined;
     return payamgostarConnectionCheck(settings, client).check();
   };

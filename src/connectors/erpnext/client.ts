@@ -1,22 +1,14 @@
 /**
- * The HTTP client of the ERPNext (Frappe) REST API: token authentication, a request-rate limit, retries with
- * exponential backoff and jitter that honour Retry-After, and typed errors. It only moves bytes; what the documents
- * mean is the mapping's business.
+ * The HTTP client of the ERPNext (Frappe) REST API: token authentication, typed errors and zod parsing of replies.
+ * Its rate limit, time limit, retries (honouring Retry-After) and circuit breaker are ERPNext's resilience policy;
+ * each attempt is recorded in the caller's trace. It only moves bytes; what the documents mean is the flows' business.
  */
-import Bottleneck from 'bottleneck';
 import { z } from 'zod';
-import { ErpNextError, errorFromResponse } from './errors.js';
+import { ResiliencePolicy, type Attempt } from '../../resilience/index.js';
+import { authorizationHeader } from './auth.js';
+import { classify, ErpNextError, errorFromResponse, fromPolicyFailure } from './errors.js';
 import { dataEnvelope } from './schemas.js';
-
-export interface ErpNextSettings {
-  url: string;
-  apiKey: string;
-  apiSecret: string;
-  requestsPerSecond: number;
-  timeoutMs: number;
-  retries: number;
-  retryBaseMs: number;
-}
+import type { ErpNextSettings } from './settings.js';
 
 /** One request and its reply as a person may read them later: never the Authorization header. */
 export interface Exchange {
@@ -51,15 +43,30 @@ type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 const notReachedCodes = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
 
 export class ErpNextClient {
-  private readonly limiter: Bottleneck;
+  private readonly policy: ResiliencePolicy;
   private readonly base: string;
 
   constructor(private readonly settings: ErpNextSettings) {
     this.base = settings.url.replace(/\/+$/, '');
-    this.limiter = new Bottleneck({
-      minTime: Math.ceil(1000 / settings.requestsPerSecond),
-      maxConcurrent: 4,
+    this.policy = new ResiliencePolicy({
+      system: 'ERPNext',
+      requestsPerSecond: settings.requestsPerSecond,
+      concurrency: 4,
+      retries: settings.retries,
+      retryBaseMs: settings.retryBaseMs,
+      timeoutMs: settings.timeoutMs,
+      classify,
     });
+  }
+
+  /** The site's URL as configured. */
+  get url(): string {
+    return this.settings.url;
+  }
+
+  /** Releases the rate limiter. */
+  async stop(): Promise<void> {
+    await this.policy.stop();
   }
 
   async list<T>(
@@ -142,22 +149,35 @@ export class ErpNextClient {
 
   private async send(method: Method, path: string, body: unknown, options: CallOptions): Promise<unknown> {
     const request = `${method} ${path.split('?')[0]}`;
-    for (let attempt = 0; ; attempt++) {
-      const exchange: Exchange = { method, path, ...(body === undefined ? {} : { body }) };
-      options.trace?.push(exchange);
-      try {
-        return await this.limiter.schedule(() =>
-          this.once(method, path, body, request, exchange, options.signal),
-        );
-      } catch (error) {
-        if (!(error instanceof ErpNextError)) throw error;
-        exchange.error = error.message;
-        // A POST is sent again only when ERPNext surely did not act on it: throttled, or never reached.
-        const retryable = error.transient && (method !== 'POST' || error.status === 429 || error.notReached);
-        if (!retryable || attempt >= this.settings.retries || options.signal?.aborted) throw error;
-        const backoff = this.settings.retryBaseMs * 2 ** attempt * (0.5 + Math.random() * 0.5);
-        await sleep(Math.max(backoff, (error.retryAfter ?? 0) * 1000), options.signal);
-      }
+    let current: Exchange | undefined;
+    try {
+      return await this.policy.execute(
+        async (attempt) => {
+          const exchange: Exchange = { method, path, ...(body === undefined ? {} : { body }) };
+          current = exchange;
+          options.trace?.push(exchange);
+          try {
+            return await this.once(method, path, body, request, exchange, attempt);
+          } catch (error) {
+            if (error instanceof ErpNextError) exchange.error = error.message;
+            throw error;
+          }
+        },
+        {
+          what: request,
+          signal: options.signal,
+          // A POST is sent again only when ERPNext surely did not act on it: throttled, or never reached.
+          safeToRepeat: (error) =>
+            method !== 'POST' ||
+            (error instanceof ErpNextError && (error.status === 429 || error.notReached)),
+        },
+      );
+    } catch (error) {
+      const failure = fromPolicyFailure(error, request);
+      // The policy gave up on an attempt past its time limit before the attempt itself noticed.
+      if (failure instanceof ErpNextError && current && current.error === undefined)
+        current.error = failure.message;
+      throw failure;
     }
   }
 
@@ -167,24 +187,23 @@ export class ErpNextClient {
     body: unknown,
     request: string,
     exchange: Exchange,
-    signal: AbortSignal | undefined,
+    attempt: Attempt,
   ): Promise<unknown> {
-    const timeout = AbortSignal.timeout(this.settings.timeoutMs);
     let response: Response;
     try {
       response = await fetch(this.base + path, {
         method,
         headers: {
-          authorization: `token ${this.settings.apiKey}:${this.settings.apiSecret}`,
+          authorization: authorizationHeader(this.settings),
           accept: 'application/json',
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         },
         body: body === undefined ? undefined : JSON.stringify(body),
-        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+        signal: attempt.signal,
       });
     } catch (error) {
-      if (timeout.aborted) throw new ErpNextError({ kind: 'timeout', request });
-      if (signal?.aborted) throw error;
+      if (attempt.timedOut()) throw new ErpNextError({ kind: 'timeout', request });
+      if (attempt.signal.aborted) throw error;
       const code = (error as { cause?: { code?: string } }).cause?.code;
       throw new ErpNextError({
         kind: 'unavailable',
@@ -218,14 +237,4 @@ export class ErpNextClient {
 
 function resourcePath(doctype: string, name: string): string {
   return `/api/resource/${encodeURIComponent(doctype)}/${encodeURIComponent(name)}`;
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
 }

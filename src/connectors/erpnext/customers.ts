@@ -1,22 +1,21 @@
 /**
  * Customers in ERPNext with their Address and Contact: reading them a page at a time (a handful of batched requests
  * per page, never one per customer) and writing one. The primary Address and Contact are taken from the Customer's
- * `customer_primary_*` links, or found through the Dynamic Link child table when a person linked them by hand.
+ * `customer_primary_*` links, or found through the Dynamic Link child table when a person linked them by hand. What
+ * the documents mean to us is the flow's mapping; here they are only ERPNext's documents.
  */
 import { z } from 'zod';
-import type { CustomerFields } from '../../customers/fields.js';
 import type { CallOptions, ErpNextClient } from './client.js';
 import { ErpNextError } from './errors.js';
 import {
-  addressBody,
-  contactBody,
-  customerBody,
-  hasAddress,
-  hasContact,
-  type CustomerMappingSettings,
-  type RemoteCustomer,
-} from './mapping.js';
-import { addressDoc, contactDoc, customerDoc, frappeTimestamp, type CustomerDoc } from './schemas.js';
+  addressDoc,
+  contactDoc,
+  customerDoc,
+  frappeTimestamp,
+  type AddressDoc,
+  type ContactDoc,
+  type CustomerDoc,
+} from './schemas.js';
 
 const customerListFields = [
   'name',
@@ -64,6 +63,13 @@ const creditLimitRow = z.object({
 const linkRow = z.object({ parent: z.string(), link_name: z.string() });
 const changedRow = z.object({ name: z.string(), modified: frappeTimestamp });
 
+/** A customer as ERPNext holds it: the Customer and its primary Address and Contact (when it has them). */
+export interface RemoteCustomer {
+  customer: CustomerDoc;
+  address: AddressDoc | null;
+  contact: ContactDoc | null;
+}
+
 /** The names ERPNext knows a synced customer by. */
 export interface RemoteNames {
   erpnextName: string | null;
@@ -71,10 +77,29 @@ export interface RemoteNames {
   contactName: string | null;
 }
 
+/**
+ * The documents of one customer to write. The Address and Contact link to the Customer by its name, which ERPNext
+ * gives only when the Customer is created, so they are built from it; null means the customer has none (an existing
+ * one is deleted).
+ */
+export interface CustomerDocuments {
+  customer: Record<string, unknown>;
+  address: ((customerName: string) => Record<string, unknown>) | null;
+  contact: ((customerName: string) => Record<string, unknown>) | null;
+}
+
+/** What this site's Customers carry beyond ERPNext's standard fields. */
+export interface CustomerReadOptions {
+  /** Custom fields to read with every Customer (e.g. a VAT number field). */
+  customFields: string[];
+  /** Read the `credit_limits` child table (one row per company). */
+  creditLimits: boolean;
+}
+
 export class ErpNextCustomers {
   constructor(
     private readonly client: ErpNextClient,
-    private readonly settings: CustomerMappingSettings,
+    private readonly options: CustomerReadOptions,
   ) {}
 
   /** Customers with `modified` >= since, oldest first, ties by name: the order a keyset cursor needs. */
@@ -185,7 +210,7 @@ export class ErpNextCustomers {
   }
 
   private customerFields(): string[] {
-    return [...customerListFields, ...(this.settings.vatField ? [this.settings.vatField] : [])];
+    return [...customerListFields, ...this.options.customFields];
   }
 
   /** One customer as ERPNext has it now; null when it does not exist (deleted). */
@@ -205,12 +230,12 @@ export class ErpNextCustomers {
    * its name is saved before anything else can fail and a retry updates it instead of creating a duplicate.
    */
   async write(
-    fields: CustomerFields,
+    documents: CustomerDocuments,
     known: RemoteNames,
     onCreated: (erpnextName: string) => Promise<void>,
     options: CallOptions = {},
   ): Promise<{ remote: RemoteCustomer; names: RemoteNames }> {
-    const body = customerBody(fields, this.settings);
+    const body = documents.customer;
     let customer: CustomerDoc;
     if (known.erpnextName) {
       customer = await this.client.update('Customer', known.erpnextName, body, customerDoc, options);
@@ -220,14 +245,14 @@ export class ErpNextCustomers {
     }
     const address = await this.writeLinked(
       'Address',
-      hasAddress(fields) ? addressBody(fields, customer.name) : null,
+      documents.address?.(customer.name) ?? null,
       known.addressName ?? customer.customer_primary_address ?? null,
       addressDoc,
       options,
     );
     const contact = await this.writeLinked(
       'Contact',
-      hasContact(fields) ? contactBody(fields, customer.name) : null,
+      documents.contact?.(customer.name) ?? null,
       known.contactName ?? customer.customer_primary_contact ?? null,
       contactDoc,
       options,
@@ -281,7 +306,7 @@ export class ErpNextCustomers {
   ): Promise<RemoteCustomer[]> {
     if (rows.length === 0) return [];
     const names = rows.map((r) => r.name);
-    if (needCreditLimits && this.settings.company) {
+    if (needCreditLimits && this.options.creditLimits) {
       const limits = await this.childRows(
         'Customer Credit Limit',
         'Customer',

@@ -1,8 +1,14 @@
 /**
  * ERPNext failures as typed errors. Frappe answers errors with `exc_type` and a doubly JSON-encoded
  * `_server_messages`; both are decoded here so a person reads ERPNext's own words ("Could not find Customer Group:
- * Foo") instead of a status code.
+ * Foo") instead of a status code. `classify` tells the resilience kit which of them are worth another try.
  */
+import {
+  AttemptTimeoutError,
+  CircuitOpenError,
+  parseRetryAfter,
+  type Classification,
+} from '../../resilience/index.js';
 import { frappeErrorEnvelope } from './schemas.js';
 
 export type ErpNextErrorKind =
@@ -69,7 +75,31 @@ export class ErpNextError extends Error {
 
   /** Worth trying again later without changing anything: the remote was busy, down or slow. */
   get transient(): boolean {
-    return this.kind === 'rate-limit' || this.kind === 'unavailable' || this.kind === 'timeout';
+    const { class: failure } = classify(this);
+    return failure === 'retryable' || failure === 'rate-limited';
+  }
+}
+
+/**
+ * ERPNext's failures in the resilience kit's terms: 429 waits as long as Retry-After asks; down, failing inside or
+ * slow is tried again; refused credentials are an auth failure; everything else (validation, permission, not
+ * found, an answer that is not ERPNext's) cannot be helped by sending the same request again.
+ */
+export function classify(error: unknown): Classification {
+  if (!(error instanceof ErpNextError)) return { class: 'permanent' };
+  switch (error.kind) {
+    case 'rate-limit':
+      return {
+        class: 'rate-limited',
+        ...(error.retryAfter === undefined ? {} : { retryAfterMs: error.retryAfter * 1000 }),
+      };
+    case 'unavailable':
+    case 'timeout':
+      return { class: 'retryable' };
+    case 'auth':
+      return { class: 'auth' };
+    default:
+      return { class: 'permanent' };
   }
 }
 
@@ -82,6 +112,17 @@ function kindOf(status: number, excType?: string): ErpNextErrorKind {
   if (status === 429) return 'rate-limit';
   if (status === 408) return 'timeout';
   return 'unavailable';
+}
+
+/**
+ * The resilience kit's own failures in ERPNext's terms, so a caller handles one error type: an attempt past its time
+ * limit is a timeout; an open circuit means the request was never sent.
+ */
+export function fromPolicyFailure(error: unknown, request: string): unknown {
+  if (error instanceof AttemptTimeoutError) return new ErpNextError({ kind: 'timeout', request });
+  if (error instanceof CircuitOpenError)
+    return new ErpNextError({ kind: 'unavailable', request, messages: [error.message], notReached: true });
+  return error;
 }
 
 /** `_server_messages` is a JSON list of JSON objects encoded as strings; each has a `message`. */
@@ -120,14 +161,14 @@ export function errorFromResponse(
   const messages = envelope.success ? decodeServerMessages(envelope.data._server_messages) : [];
   if (envelope.success && messages.length === 0 && envelope.data.exception)
     messages.push(envelope.data.exception);
-  const seconds = retryAfterHeader === null ? undefined : Number(retryAfterHeader);
+  const waitMs = parseRetryAfter(retryAfterHeader);
   return new ErpNextError({
     kind: kindOf(status, excType),
     request,
     status,
     excType,
     messages,
-    retryAfter: seconds !== undefined && Number.isFinite(seconds) && seconds >= 0 ? seconds : undefined,
+    retryAfter: waitMs === undefined ? undefined : waitMs / 1000,
     body,
   });
 }

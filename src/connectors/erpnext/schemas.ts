@@ -68,12 +68,35 @@ export type ContactDoc = z.infer<typeof contactDoc>;
 
 export const dataEnvelope = <T extends z.ZodType>(data: T) => z.object({ data });
 
-/** The signed payload our ERPNext webhooks send (the template is in src/sync/erpnext-customers/webhook.ts). */
+/** The document events a Frappe webhook fires on. */
+export const frappeDocEvents = [
+  'after_insert',
+  'on_update',
+  'on_submit',
+  'on_cancel',
+  'on_trash',
+  'on_update_after_submit',
+  'on_change',
+] as const;
+export type FrappeDocEvent = (typeof frappeDocEvents)[number];
+
+export const webhookDoctypes = ['Customer', 'Address', 'Contact'] as const;
+
+/**
+ * What an ERPNext webhook on a Customer, Address or Contact sends: only the fields chosen under "Webhook Data", or
+ * what its JSON template writes. The document's name is all that is needed; the event and doctype are there only
+ * when a template writes them in. Other keys are ignored.
+ */
 export const customerWebhookPayload = z.object({
-  event: z.enum(['after_insert', 'on_update', 'on_trash']).optional(),
+  event: z.enum(frappeDocEvents).optional(),
   /** Customer by default; Address and Contact webhooks re-read the customers they belong to. */
-  doctype: z.enum(['Customer', 'Address', 'Contact']).optional(),
-  name: z.string().min(1),
+  doctype: z.enum(webhookDoctypes).optional(),
+  name: z
+    .string({
+      error:
+        'expected the document name: add the field "Name (Doc Name)" under Webhook Data, or "name": "{{ doc.name }}" to the JSON template',
+    })
+    .min(1),
   modified: frappeTimestamp.optional(),
 });
 export type CustomerWebhookPayload = z.infer<typeof customerWebhookPayload>;

@@ -3,7 +3,7 @@
  * One login and the first row of the person list: the cheapest authenticated call the CRM has.
  */
 import type { Configured } from '../../config/configured.js';
-import type { ConnectionCheck } from '../../feature.js';
+import type { ConnectionCheck } from '../../connection-check.js';
 import { identityListPath, type PayamgostarClient } from './client.js';
 import { PayamgostarError } from './errors.js';
 import type { PayamgostarSettings } from './settings.js';

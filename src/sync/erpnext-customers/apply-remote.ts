@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { inArray } from 'drizzle-orm';
-import { fieldsFromRemote, type RemoteCustomer } from '../../connectors/erpnext/mapping.js';
+import type { RemoteCustomer } from '../../connectors/erpnext/customers.js';
 import {
   compareFrappeTimestamps,
   frappeTimestampToDate,
@@ -20,6 +20,7 @@ import { fieldsOf, lockCustomer, writeSyncedFields } from '../../customers/store
 import type { Queryable } from '../../db/database.js';
 import { customers, customerSyncStates } from '../../models/customers.js';
 import { requestPush, type CustomerSync } from './context.js';
+import { fieldsFromRemote } from './mapping.js';
 import { saveSyncState, syncStateByErpNextName, type CustomerSyncState } from './sync-state.js';
 
 export type RemoteOutcome =

@@ -1,5 +1,6 @@
 /** What every part of the ERPNext customer sync works with: the database, ERPNext (when configured) and the live events. */
 import type { Logger } from 'pino';
+import { HttpProblem } from '../../api/problem.js';
 import type { ErpNextCustomers } from '../../connectors/erpnext/customers.js';
 import type { CustomerEvents } from '../../customers/events.js';
 import type { Database } from '../../db/database.js';
@@ -14,6 +15,7 @@ export interface CustomerSync {
   settings: CustomerSyncSettings;
   /** Null when ERPNext is not configured. */
   remote: ErpNextCustomers | null;
+  /** The variables still to set when ERPNext is not configured. */
   missingSettings: string[];
   events: CustomerEvents;
   jobs: JobQueue;
@@ -22,6 +24,17 @@ export interface CustomerSync {
 
 export function requireRemote(sync: CustomerSync): ErpNextCustomers {
   if (!sync.remote) throw new ErpNextNotConfiguredError(sync.missingSettings);
+  return sync.remote;
+}
+
+/** For a request that needs ERPNext: its documents, or 503 saying what to set. */
+export function remoteOrUnavailable(sync: CustomerSync): ErpNextCustomers {
+  if (!sync.remote)
+    throw new HttpProblem(
+      503,
+      'Service Unavailable',
+      `ERPNext is not configured: set ${sync.missingSettings.join(', ')}`,
+    );
   return sync.remote;
 }
 

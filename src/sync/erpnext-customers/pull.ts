@@ -11,7 +11,7 @@
  * write nothing.
  */
 import { z } from 'zod';
-import type { RemoteCustomer } from '../../connectors/erpnext/mapping.js';
+import type { RemoteCustomer } from '../../connectors/erpnext/customers.js';
 import {
   compareFrappeTimestamps,
   frappeTimestampMinus,

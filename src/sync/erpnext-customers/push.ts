@@ -7,7 +7,6 @@
 import { z } from 'zod';
 import type { Exchange } from '../../connectors/erpnext/client.js';
 import { ErpNextError } from '../../connectors/erpnext/errors.js';
-import { fieldsFromRemote } from '../../connectors/erpnext/mapping.js';
 import { normaliseFrappeTimestamp } from '../../connectors/erpnext/timestamps.js';
 import { fieldsChecksum } from '../../customers/fields.js';
 import {
@@ -22,6 +21,7 @@ import { fieldsOf, getCustomer } from '../../customers/store.js';
 import type { JobDefinition, RunContext } from '../../jobs/types.js';
 import { applyRemoteCustomer } from './apply-remote.js';
 import { pushJobName, requireRemote, type CustomerSync } from './context.js';
+import { customerDocuments, fieldsFromRemote } from './mapping.js';
 import { ErpNextNotConfiguredError } from './settings.js';
 import { saveSyncState, syncStateOf } from './sync-state.js';
 
@@ -141,7 +141,7 @@ async function deliver(sync: CustomerSync, customerId: string, trace: Exchange[]
       };
   if (known.erpnextName && fieldsChecksum(local, names) === state?.syncedChecksum) return 'unchanged';
   const written = await remote.write(
-    local,
+    customerDocuments(local, sync.settings.mapping),
     known,
     (erpnextName) => saveSyncState(sync.db, customerId, { erpnextName, remoteDeleted: false }),
     { trace },

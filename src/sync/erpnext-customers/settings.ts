@@ -1,13 +1,10 @@
-/** The ERPNext customer sync's settings, read once from the configuration, and what is missing when it is off. */
+/** The ERPNext customer sync's settings, read once from the configuration. */
 import type { Config } from '../../config/index.js';
 import type { ConflictPolicy } from '../../config/erpnext.js';
-import type { ErpNextSettings } from '../../connectors/erpnext/client.js';
-import { syncedFieldNames, type CustomerMappingSettings } from '../../connectors/erpnext/mapping.js';
 import type { CustomerFieldName } from '../../customers/fields.js';
+import { syncedFieldNames, type CustomerMappingSettings } from './mapping.js';
 
 export interface CustomerSyncSettings {
-  /** Null when ERPNext is not configured: local customers work, outbox entries wait. */
-  connection: ErpNextSettings | null;
   mapping: CustomerMappingSettings;
   syncedFields: CustomerFieldName[];
   timeZone: string;
@@ -20,28 +17,12 @@ export interface CustomerSyncSettings {
   defaultCountry: string;
 }
 
-export function missingErpNextSettings(config: Config): string[] {
-  return (['ERPNEXT_URL', 'ERPNEXT_API_KEY', 'ERPNEXT_API_SECRET'] as const).filter((name) => !config[name]);
-}
-
 export function customerSyncSettings(config: Config): CustomerSyncSettings {
   const mapping: CustomerMappingSettings = {
     company: config.ERPNEXT_COMPANY,
     vatField: config.ERPNEXT_VAT_FIELD,
   };
   return {
-    connection:
-      missingErpNextSettings(config).length === 0
-        ? {
-            url: config.ERPNEXT_URL!,
-            apiKey: config.ERPNEXT_API_KEY!,
-            apiSecret: config.ERPNEXT_API_SECRET!,
-            requestsPerSecond: config.ERPNEXT_REQUESTS_PER_SECOND,
-            timeoutMs: config.ERPNEXT_TIMEOUT_MS,
-            retries: config.ERPNEXT_RETRIES,
-            retryBaseMs: config.ERPNEXT_RETRY_BASE_MS,
-          }
-        : null,
     mapping,
     syncedFields: syncedFieldNames(mapping),
     timeZone: config.ERPNEXT_TIME_ZONE,

@@ -1,7 +1,9 @@
 /** The OPMS tables the price sync touches, created and seeded in a test MariaDB with configurable names. */
 import mysql from 'mysql2/promise';
-import { ident } from '../../../src/connectors/opms/client.js';
 import { defaultOpmsTables, type OpmsTables } from '../../../src/connectors/opms/settings.js';
+
+/** MySQL's own identifier quoting, written here rather than shared so the simulator does not agree with our bugs. */
+const ident = (name: string) => `\`${name.replace(/`/g, '``')}\``;
 
 export interface OpmsSeedItem {
   code: string;
@@ -88,7 +90,7 @@ export async function opmsValuesOf(
        WHERE i.${ident(schema.item.code)} = ?`,
       [code],
     );
-    return rows[0] as Record<string, string | null> | undefined;
+    return rows[0];
   } finally {
     await conn.end();
   }

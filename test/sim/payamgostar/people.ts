@@ -108,7 +108,7 @@ export class ContactGenerator {
   /** Ten digits whose last is the check digit of Iran's national code. */
   private nationalCode(): string {
     const body = this.digits(9);
-    const sum = [...body].reduce((total, d, i) => total + Number(d) * (10 - i), 0);
+    const sum = Array.from(body).reduce((total, d, i) => total + Number(d) * (10 - i), 0);
     const rest = sum % 11;
     return body + String(rest < 2 ? rest : 11 - rest);
   }

@@ -4,22 +4,19 @@
  * (city, email, phone, company name…) are never sent there; the credit limit lives in the `credit_limits` child table
  * per company; ERPNext has no VAT number, so it goes to a custom field only when one is configured.
  */
+import type {
+  CustomerDocuments,
+  CustomerReadOptions,
+  RemoteCustomer,
+} from '../../connectors/erpnext/customers.js';
 import type { CustomerFieldName, CustomerFields } from '../../customers/fields.js';
 import { customerDefaults, customerFieldNames } from '../../customers/fields.js';
-import type { AddressDoc, ContactDoc, CustomerDoc } from './schemas.js';
 
 export interface CustomerMappingSettings {
   /** The ERPNext Company the credit limit is for; without it the credit limit is not synced. */
   company?: string;
   /** Custom Customer field holding the VAT number; without it the VAT number stays local. */
   vatField?: string;
-}
-
-/** A customer as ERPNext holds it: the Customer and its primary Address and Contact (when it has them). */
-export interface RemoteCustomer {
-  customer: CustomerDoc;
-  address: AddressDoc | null;
-  contact: ContactDoc | null;
 }
 
 type Doctype = 'Customer' | 'Address' | 'Contact';
@@ -77,11 +74,11 @@ export function customerBody(
   return body;
 }
 
-export function hasAddress(fields: CustomerFields): boolean {
+function hasAddress(fields: CustomerFields): boolean {
   return fields.address !== null;
 }
 
-export function hasContact(fields: CustomerFields): boolean {
+function hasContact(fields: CustomerFields): boolean {
   return contactFields.some((m) => fields[m.local] !== null);
 }
 
@@ -103,6 +100,23 @@ export function contactBody(fields: CustomerFields, customerName: string): Recor
   body.phone_nos = fields.phone ? [{ phone: fields.phone, is_primary_phone: 1 }] : [];
   body.links = customerLink(customerName);
   return body;
+}
+
+/** The ERPNext documents a local customer becomes. */
+export function customerDocuments(
+  fields: CustomerFields,
+  settings: CustomerMappingSettings,
+): CustomerDocuments {
+  return {
+    customer: customerBody(fields, settings),
+    address: hasAddress(fields) ? (customerName) => addressBody(fields, customerName) : null,
+    contact: hasContact(fields) ? (customerName) => contactBody(fields, customerName) : null,
+  };
+}
+
+/** What ERPNext must send with each Customer for these settings to be mapped. */
+export function customerReadOptions(settings: CustomerMappingSettings): CustomerReadOptions {
+  return { customFields: settings.vatField ? [settings.vatField] : [], creditLimits: !!settings.company };
 }
 
 const blankToNull = (value: unknown): string | null => {
