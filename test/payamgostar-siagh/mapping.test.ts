@@ -38,7 +38,8 @@ const contact = siaghContact.parse({
 });
 
 /** What the CRM answers for a record created from `input`, as the simulator stores it. */
-function asRead(kind: 'person' | 'organization', input: Record<string, unknown>): CrmIdentity {
+function asRead(kind: 'person' | 'organization', fields: object): CrmIdentity {
+  const input = fields as Record<string, unknown>;
   const record = personSchema.parse({
     crmId: '0f8fad5b-d9cb-469f-a165-70867728950e',
     crmObjectTypeCode: kind,
@@ -90,7 +91,7 @@ describe('customer mapping', () => {
 
   it('maps an imported customer back to the same Siagh state, so its echo sends nothing', () => {
     const imported = crmInputFromSiagh(contact, format);
-    const read = asRead(imported.kind, imported.input as Record<string, unknown>);
+    const read = asRead(imported.kind, imported.input);
     expect(checksumOf(crmStateOf(read))).toBe(checksumOf(crmStateOfInput(imported)));
     const back = siaghInputFromCrm(read);
     expect(siaghStateOfInput(back)).toEqual(siaghStateOfContact(contact));

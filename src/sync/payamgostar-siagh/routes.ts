@@ -5,7 +5,7 @@ import { documentRoute } from '../../api/openapi.js';
 import { decodeCursor, encodeCursor } from '../../api/pagination.js';
 import { HttpProblem, parseInput } from '../../api/problem.js';
 import type { Database } from '../../db/database.js';
-import type { ConnectionCheck } from '../../feature.js';
+import type { ConnectionCheck } from '../../connection-check.js';
 import type { JobQueue } from '../../jobs/types.js';
 import { flowJobs } from './context.js';
 import type { PollCheckpoint } from './poll.js';
