@@ -12,7 +12,11 @@ import {
   siaghStateOfContact,
   siaghStateOfInput,
 } from '../../src/sync/payamgostar-siagh/customer-mapping.js';
-import { classifyChange, type GuardedMapping } from '../../src/sync/payamgostar-siagh/loop-guard.js';
+import {
+  classifyChange,
+  sameRendering,
+  type GuardedMapping,
+} from '../../src/sync/payamgostar-siagh/loop-guard.js';
 import { preInvoiceFromQuote, saleModelOf } from '../../src/sync/payamgostar-siagh/quote-mapping.js';
 
 const format = { prefix: '100-', offset: 1000 };
@@ -251,21 +255,29 @@ describe('loop guard', () => {
     expect(classifyChange('crm', read(state), base, at(60), 10_000)).toEqual({ kind: 'unchanged' });
   });
 
-  it('layer 3: within the window only a difference in the fields we wrote is our echo; any other is a change', () => {
-    const renumbered = { ...state, customerNumber: '100-01001' };
-    expect(classifyChange('crm', read(renumbered), base, at(5), 10_000)).toEqual({
+  it('layer 3: within the window a field we wrote, reading as the same value written otherwise, is our echo', () => {
+    const rendered = { ...state, customerNumber: '۱۰۰-۱۰۰۱' };
+    expect(classifyChange('crm', read(rendered), base, at(5), 10_000)).toEqual({
       kind: 'echo-gated',
       transactionId: 'tx-1',
       fields: ['customerNumber'],
     });
-    expect(classifyChange('crm', read(renumbered), base, at(11), 10_000)).toEqual({
+    expect(classifyChange('crm', read(rendered), base, at(11), 10_000)).toEqual({
       kind: 'changed',
       fields: ['customerNumber'],
     });
-    const renamed = { ...state, nickName: 'علی رضایی' };
-    expect(classifyChange('crm', read(renamed), base, at(1), 10_000)).toEqual({
-      kind: 'changed',
-      fields: ['nickName'],
-    });
+    // Another value of a field we wrote, or any change of a field we did not write, is a person's edit.
+    const renumbered = { ...state, customerNumber: '100-1002' };
+    expect(classifyChange('crm', read(renumbered), base, at(1), 10_000).kind).toBe('changed');
+    const respelled = { ...state, nickName: 'علي' };
+    expect(classifyChange('crm', read(respelled), base, at(1), 10_000).kind).toBe('changed');
+    const everything = { ...base, lastWriteFields: ['*'] };
+    expect(classifyChange('crm', read(respelled), everything, at(1), 10_000).kind).toBe('echo-gated');
+    expect(classifyChange('crm', read({ ...state, nickName: 'رضا' }), everything, at(1), 10_000).kind).toBe(
+      'changed',
+    );
+    expect(sameRendering(' 0912 345-6789', '۰۹۱۲۳۴۵۶۷۸۹')).toBe(true);
+    expect(sameRendering('A@Example.ir', 'a@example.ir')).toBe(true);
+    expect(sameRendering('0912', '0913')).toBe(false);
   });
 });

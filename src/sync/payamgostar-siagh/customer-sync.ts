@@ -106,7 +106,8 @@ class CustomerSync {
     if (!this.mapping) {
       const importing = await this.importEchoInFlight(read);
       if (importing) return importing;
-    } else if (!this.options.force) {
+    }
+    if (this.mapping && !this.options.force) {
       const settled = await this.settleEcho(this.mapping, read);
       if (settled) return settled;
     }
@@ -158,11 +159,15 @@ class CustomerSync {
     }
   }
 
-  /** The initial import's create of this very record, announced before the import recorded the CRM id. */
+  /**
+   * The initial import's create of this very record, announced before the import recorded the CRM id. When the
+   * import recorded it meanwhile, its row is this customer's mapping from here on.
+   */
   private async importEchoInFlight(read: Read): Promise<CustomerResult | undefined> {
     const code = this.codeOf(read.state.customerNumber);
     if (code === undefined) return undefined;
     const row = await mappingBySiaghId(this.deps.db, 'customer', code);
+    if (row?.crmId === this.crmId) this.mapping = row;
     if (!row || row.crmId || row.pendingTarget !== 'crm' || row.pendingChecksum !== read.checksum)
       return undefined;
     await this.report({

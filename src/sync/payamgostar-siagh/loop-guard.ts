@@ -9,11 +9,12 @@
  *    flight — before its bookkeeping commits — is recognised as that transaction's echo.
  * 2. Checksum equality. Each side's last synced state is kept with its checksum (SHA-256 of key-sorted JSON); a
  *    record whose state has that checksum has not changed, however often it is announced.
- * 3. A time gate. For ECHO_WINDOW after our write, a difference confined to the fields we wrote is the system's own
- *    rendering of that write (a normalised phone number, a trimmed name), not a person's change. A difference in any
- *    other field, or one after the window, is a change: the gate never swallows an edit of a field we did not write.
+ * 3. A time gate. For ECHO_WINDOW after our write, a field we wrote that now reads as the same value rendered
+ *    otherwise (Persian or Arabic digits, ي for ی, letter case, spacing, a phone number's punctuation) is the system's
+ *    rendering of our write, not a person's change. Any other difference — another field, another value, or any
+ *    difference after the window — is a change: the gate never swallows an edit.
  */
-import { changedFields } from './checksum.js';
+import { canonicalJson, changedFields } from './checksum.js';
 
 export type SystemName = 'crm' | 'siagh';
 
@@ -66,11 +67,38 @@ export function classifyChange(
     return ourRecentWrite && mapping.lastSyncTransactionId
       ? { kind: 'unchanged', echoOf: mapping.lastSyncTransactionId }
       : { kind: 'unchanged' };
-  const fields = changedFields(synced.state as object | null, current.state);
+  const before = (synced.state ?? {}) as Record<string, unknown>;
+  const after = current.state as Record<string, unknown>;
+  const fields = changedFields(before, after);
   if (ourRecentWrite && synced.checksum !== null) {
     const written = Array.isArray(mapping.lastWriteFields) ? (mapping.lastWriteFields as string[]) : [];
-    if (written.includes('*') || fields.every((f) => written.includes(f)))
-      return { kind: 'echo-gated', transactionId: mapping.lastSyncTransactionId, fields };
+    const rendered = fields.every(
+      (f) => (written.includes('*') || written.includes(f)) && sameRendering(before[f], after[f]),
+    );
+    if (rendered) return { kind: 'echo-gated', transactionId: mapping.lastSyncTransactionId, fields };
   }
   return { kind: 'changed', fields };
+}
+
+const persianLetters: Record<string, string> = { '\u064a': '\u06cc', '\u0643': '\u06a9', '\u0649': '\u06cc' };
+
+/** A value as a person reads it: digits as ASCII, Persian letter forms, no case, no spacing or phone punctuation. */
+function rendering(value: unknown): unknown {
+  if (typeof value === 'string')
+    return value
+      .normalize('NFKC')
+      .replace(/[\u06f0-\u06f9]/g, (d) => String(d.charCodeAt(0) - 0x06f0))
+      .replace(/[\u0660-\u0669]/g, (d) => String(d.charCodeAt(0) - 0x0660))
+      .replace(/[\u064a\u0643\u0649]/g, (c) => persianLetters[c]!)
+      .replace(/[\s\u200c()+-]/g, '')
+      .toLowerCase();
+  if (Array.isArray(value)) return value.map(rendering);
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, rendering(v)]));
+  return value ?? null;
+}
+
+/** Whether two values differ only in how they are written. */
+export function sameRendering(a: unknown, b: unknown): boolean {
+  return canonicalJson(rendering(a)) === canonicalJson(rendering(b));
 }

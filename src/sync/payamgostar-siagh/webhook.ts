@@ -62,9 +62,10 @@ async function queueOnce(
   recordKey: string,
   job: string,
   data: Record<string, unknown>,
-): Promise<{ runId: string; duplicate: boolean }> {
+): Promise<{ runId: string | null; duplicate: boolean }> {
   const queued = await claimQueueSlot(deps.db, recordKey);
-  if (queued?.runId) return { runId: queued.runId, duplicate: true };
+  // A slot without a run yet is being queued by a notification that came a moment earlier.
+  if (queued) return { runId: queued.runId, duplicate: true };
   try {
     const { runId } = await deps.jobs.enqueue(job, { ...data, queueKey: recordKey }, 'webhook');
     await attachQueueSlot(deps.db, recordKey, runId);
