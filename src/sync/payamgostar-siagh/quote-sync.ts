@@ -111,8 +111,10 @@ class QuoteSync {
       lastWriteAt: new Date(),
       lastWriteFields: ['*'],
     });
+    // Found by its suid, it is still this quote's pre-invoice coming into the books now: an attempt that lost its reply
+    // (in this run or one before) made it, and nothing recorded it until here.
     await this.report({
-      counter: saved.alreadyExisted ? 'unchanged' : 'created',
+      counter: 'created',
       level: 'info',
       action: saved.alreadyExisted ? 'linked' : 'created',
       siaghId: String(saved.number),
