@@ -54,10 +54,11 @@ export const payamgostarSiaghMappings = pgTable(
     pendingTarget: text('pending_target'),
     pendingChecksum: text('pending_checksum'),
     pendingSince: timestamp('pending_since', { withTimezone: true, mode: 'date' }),
-    /** Our last write: the system, when, and which fields ("*" for all), for the echo time gate. */
-    lastWriteTarget: text('last_write_target'),
-    lastWriteAt: timestamp('last_write_at', { withTimezone: true, mode: 'date' }),
-    lastWriteFields: jsonb('last_write_fields'),
+    /** Our last write to each system: when, and which fields ("*" for all), for the echo time gate. */
+    crmWrittenAt: timestamp('crm_written_at', { withTimezone: true, mode: 'date' }),
+    crmWrittenFields: jsonb('crm_written_fields'),
+    siaghWrittenAt: timestamp('siagh_written_at', { withTimezone: true, mode: 'date' }),
+    siaghWrittenFields: jsonb('siagh_written_fields'),
     /** When the poll last compared the CRM record with its checksum (the rotating re-check takes the oldest). */
     checkedAt: timestamp('checked_at', { withTimezone: true, mode: 'date' }),
     /** Checksum of the Siagh state last reported as drift, so one drift is reported once. */

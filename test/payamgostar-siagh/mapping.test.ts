@@ -225,9 +225,10 @@ describe('loop guard', () => {
     pendingTransactionId: null,
     pendingTarget: null,
     pendingChecksum: null,
-    lastWriteTarget: 'crm',
-    lastWriteAt: new Date('2026-01-01T10:00:00Z'),
-    lastWriteFields: ['customerNumber'],
+    crmWrittenAt: new Date('2026-01-01T10:00:00Z'),
+    crmWrittenFields: ['customerNumber'],
+    siaghWrittenAt: null,
+    siaghWrittenFields: null,
   };
   const at = (seconds: number) => new Date(Date.parse('2026-01-01T10:00:00Z') + seconds * 1000);
   const read = (s: object) => ({ state: s, checksum: checksumOf(s) });
@@ -271,7 +272,7 @@ describe('loop guard', () => {
     expect(classifyChange('crm', read(renumbered), base, at(1), 10_000).kind).toBe('changed');
     const respelled = { ...state, nickName: 'علي' };
     expect(classifyChange('crm', read(respelled), base, at(1), 10_000).kind).toBe('changed');
-    const everything = { ...base, lastWriteFields: ['*'] };
+    const everything = { ...base, crmWrittenFields: ['*'] };
     expect(classifyChange('crm', read(respelled), everything, at(1), 10_000).kind).toBe('echo-gated');
     expect(classifyChange('crm', read({ ...state, nickName: 'رضا' }), everything, at(1), 10_000).kind).toBe(
       'changed',

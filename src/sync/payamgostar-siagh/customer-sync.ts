@@ -521,9 +521,9 @@ class CustomerSync {
       lastSyncTransactionId: this.transactionId,
       lastSyncSource: 'crm',
       lastSyncedAt: new Date(),
-      lastWriteTarget: target,
-      lastWriteAt: new Date(),
-      lastWriteFields: fields,
+      ...(target === 'crm'
+        ? { crmWrittenAt: new Date(), crmWrittenFields: fields }
+        : { siaghWrittenAt: new Date(), siaghWrittenFields: fields }),
     };
   }
 

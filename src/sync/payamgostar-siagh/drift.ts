@@ -12,7 +12,7 @@ import { checksumOf } from './checksum.js';
 import { report, type FlowDeps } from './context.js';
 import { siaghStateOfContact } from './customer-mapping.js';
 import { classifyChange } from './loop-guard.js';
-import { mappingBySiaghId, updateMapping, type Mapping } from './store.js';
+import { mappingBySiaghId, pendingWriteLeaving, updateMapping, type Mapping } from './store.js';
 
 export type DriftResult = 'unchanged' | 'echo' | 'drift' | 'reported-before' | 'unmapped' | 'missing';
 
@@ -109,6 +109,25 @@ export async function checkContactByCode(
     return 'missing';
   }
   const mapping = await mappingBySiaghId(deps.db, 'customer', code);
+  if (!mapping) {
+    // Siagh told of a contact before the create that made it was recorded: the echo of that create.
+    const state = siaghStateOfContact(contact);
+    const creating = await pendingWriteLeaving(deps.db, 'siagh', checksumOf(state));
+    if (creating) {
+      ctx.count('unchanged');
+      await report(deps, ctx, {
+        entityType: 'customer',
+        crmId: creating.crmId,
+        siaghId: String(code),
+        direction: 'siagh',
+        level: 'debug',
+        action: 'echo',
+        transactionId: creating.pendingTransactionId ?? undefined,
+        message: `Siagh contact ${code} is the one transaction ${creating.pendingTransactionId} is creating: our own change, not drift`,
+      });
+      return 'echo';
+    }
+  }
   const result = await checkContact(deps, ctx, contact, mapping);
   if (result === 'unmapped' && !contact.IsAdminUser)
     await report(deps, ctx, {

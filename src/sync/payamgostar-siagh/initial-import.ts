@@ -351,9 +351,8 @@ class Importer {
       lastSyncTransactionId: this.cp.transactionId,
       lastSyncSource: 'siagh',
       lastSyncedAt: at,
-      lastWriteTarget: 'crm',
-      lastWriteAt: at,
-      lastWriteFields: ['*'],
+      crmWrittenAt: at,
+      crmWrittenFields: ['*'],
       checkedAt: at,
     });
     this.done('created');

@@ -28,9 +28,10 @@ export interface GuardedMapping {
   pendingTransactionId: string | null;
   pendingTarget: string | null;
   pendingChecksum: string | null;
-  lastWriteTarget: string | null;
-  lastWriteAt: Date | null;
-  lastWriteFields: unknown;
+  crmWrittenAt: Date | null;
+  crmWrittenFields: unknown;
+  siaghWrittenAt: Date | null;
+  siaghWrittenFields: unknown;
 }
 
 export type ChangeVerdict =
@@ -59,10 +60,11 @@ export function classifyChange(
     system === 'crm'
       ? { checksum: mapping.crmChecksum, state: mapping.crmState }
       : { checksum: mapping.siaghChecksum, state: mapping.siaghState };
-  const ourRecentWrite =
-    mapping.lastWriteTarget === system &&
-    mapping.lastWriteAt !== null &&
-    now.getTime() - mapping.lastWriteAt.getTime() <= windowMs;
+  const write =
+    system === 'crm'
+      ? { at: mapping.crmWrittenAt, fields: mapping.crmWrittenFields }
+      : { at: mapping.siaghWrittenAt, fields: mapping.siaghWrittenFields };
+  const ourRecentWrite = write.at !== null && now.getTime() - write.at.getTime() <= windowMs;
   if (synced.checksum === current.checksum)
     return ourRecentWrite && mapping.lastSyncTransactionId
       ? { kind: 'unchanged', echoOf: mapping.lastSyncTransactionId }
@@ -71,7 +73,7 @@ export function classifyChange(
   const after = current.state as Record<string, unknown>;
   const fields = changedFields(before, after);
   if (ourRecentWrite && synced.checksum !== null) {
-    const written = Array.isArray(mapping.lastWriteFields) ? (mapping.lastWriteFields as string[]) : [];
+    const written = Array.isArray(write.fields) ? (write.fields as string[]) : [];
     const rendered = fields.every(
       (f) => (written.includes('*') || written.includes(f)) && sameRendering(before[f], after[f]),
     );

@@ -107,9 +107,8 @@ class QuoteSync {
       lastSyncTransactionId: suid,
       lastSyncSource: 'crm',
       lastSyncedAt: new Date(),
-      lastWriteTarget: 'siagh',
-      lastWriteAt: new Date(),
-      lastWriteFields: ['*'],
+      siaghWrittenAt: new Date(),
+      siaghWrittenFields: ['*'],
     });
     // Found by its suid, it is still this quote's pre-invoice coming into the books now: an attempt that lost its reply
     // (in this run or one before) made it, and nothing recorded it until here.

@@ -303,6 +303,20 @@ export async function releaseQueueSlot(db: Queryable, recordKey: string): Promis
   return rows[0]?.notifications ?? 0;
 }
 
+/** A write in flight to `target` that will leave a record with this checksum there (a create whose id is not known yet). */
+export async function pendingWriteLeaving(
+  db: Queryable,
+  target: 'crm' | 'siagh',
+  checksum: string,
+): Promise<Mapping | undefined> {
+  const [row] = await db
+    .select()
+    .from(m)
+    .where(and(eq(m.entityType, 'customer'), eq(m.pendingTarget, target), eq(m.pendingChecksum, checksum)))
+    .limit(1);
+  return row;
+}
+
 /** Import rows whose CRM create was sent but not recorded (a crash, a lost reply). */
 export async function unfinishedImportCreates(db: Queryable): Promise<Mapping[]> {
   return db

@@ -104,8 +104,9 @@ export function webhookRouter(deps: WebhookDeps): Router {
     const n = parsed.notification;
     if (n.type === 'Identity' && n.event === 'Insert') {
       const mapping = await mappingByCrmId(deps.db, 'customer', n.id);
-      const written = Array.isArray(mapping?.lastWriteFields) ? (mapping.lastWriteFields as string[]) : [];
-      if (mapping?.lastWriteTarget === 'crm' && written.includes('*')) {
+      // A record our own transaction created in the CRM: its insert is that create's echo, whenever it arrives.
+      const written = Array.isArray(mapping?.crmWrittenFields) ? (mapping.crmWrittenFields as string[]) : [];
+      if (mapping && written.includes('*')) {
         res.json({ accepted: true, echo: true, transactionId: mapping.lastSyncTransactionId });
         return;
       }
