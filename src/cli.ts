@@ -1,5 +1,6 @@
 /**
- * `syncworker` command line: start, migrate, jobs, run <job> [--data JSON], runs, check <system>, siagh-hash.
+ * `syncworker` command line: start, migrate, jobs, run <job> [--data JSON], runs, check <system>, siagh-hash,
+ * payamgostar-siagh-import.
  * Exit codes: 0 success, 1 a run or check failed, 2 bad usage or configuration.
  */
 import { parseArgs } from 'node:util';
@@ -26,6 +27,8 @@ Commands:
                              List recent runs
   check <system>             Test the credentials of an external system (e.g. netsuite, erpnext)
   siagh-hash                 Print SIAGH_PASSWORD_MD5 for a password typed without echo (or one line on stdin)
+  payamgostar-siagh-import [--restart]
+                             Import the Siagh contacts into the CRM once, with progress; run again to resume
 `;
 
 /**
@@ -84,6 +87,7 @@ async function main(argv: string[]): Promise<number> {
       status: { type: 'string' },
       limit: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
+      restart: { type: 'boolean' },
     },
   });
   const [command, ...rest] = positionals;
@@ -92,6 +96,14 @@ async function main(argv: string[]): Promise<number> {
     return command || values.help ? 0 : 2;
   }
   if (command === 'siagh-hash') return siaghHashCommand(process);
+  // The initial import is its job run here, with the run's progress bar.
+  if (command === 'payamgostar-siagh-import')
+    return main([
+      'run',
+      'payamgostar-siagh.initial-import',
+      '--data',
+      JSON.stringify({ restart: values.restart ?? false }),
+    ]);
 
   loadDotEnv();
   let config: Config;

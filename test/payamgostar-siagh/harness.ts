@@ -10,7 +10,12 @@ import type { SiaghSettings } from '../../src/connectors/siagh/settings.js';
 import type { Database } from '../../src/db/database.js';
 import { beginRun } from '../../src/jobs/runs.js';
 import type { RunContext, RunStatus } from '../../src/jobs/types.js';
-import { RecordLocks, type FlowDeps, type FlowSettings } from '../../src/sync/payamgostar-siagh/context.js';
+import {
+  CreatedRecords,
+  RecordLocks,
+  type FlowDeps,
+  type FlowSettings,
+} from '../../src/sync/payamgostar-siagh/context.js';
 import { settingsFor as crmSettingsFor } from '../payamgostar/harness.js';
 import type { PayamgostarSimulator } from '../sim/payamgostar/server.js';
 import type { SiaghSim } from '../sim/siagh/server.js';
@@ -47,6 +52,7 @@ export function flowDeps(
     siagh: new SiaghClient(siaghSettingsFor(siaghSim, overrides.siagh)),
     log: silentLog,
     locks: new RecordLocks(),
+    created: new CreatedRecords(),
     settings: {
       customerNumbers: { prefix: '100-', offset: 1000 },
       echoWindowMs: 10_000,

@@ -7,7 +7,7 @@ import { siaghPasswordHash } from '../../src/connectors/siagh/auth.js';
 import { SiaghClient } from '../../src/connectors/siagh/client.js';
 import { openDatabase } from '../../src/db/database.js';
 import { beginRun } from '../../src/jobs/runs.js';
-import { RecordLocks } from '../../src/sync/payamgostar-siagh/context.js';
+import { CreatedRecords, RecordLocks } from '../../src/sync/payamgostar-siagh/context.js';
 import { runInitialImport } from '../../src/sync/payamgostar-siagh/initial-import.js';
 import { lookupPath, silentLog } from './harness.js';
 
@@ -55,6 +55,7 @@ await runInitialImport(
     siagh,
     log: silentLog,
     locks: new RecordLocks(),
+    created: new CreatedRecords(),
     settings: {
       customerNumbers: { prefix: '100-', offset: 1000 },
       echoWindowMs: 10_000,

@@ -38,6 +38,32 @@ export interface FlowDeps {
   settings: FlowSettings;
   log: Logger;
   locks: RecordLocks;
+  created: CreatedRecords;
+}
+
+/**
+ * The CRM records this process created, by id, with the transaction that created each: the CRM's insert webhook
+ * for one of them is that create's echo, known the moment the create's reply arrives — before the import records
+ * it in the database, which it does in batches. The database holds the same answer for other processes and later.
+ */
+export class CreatedRecords {
+  private readonly byId = new Map<string, { transactionId: string; at: number }>();
+
+  constructor(private readonly keepMs = 10 * 60_000) {}
+
+  remember(crmId: string, transactionId: string): void {
+    const now = Date.now();
+    this.byId.set(crmId.toLowerCase(), { transactionId, at: now });
+    // Entries go oldest first (a Map keeps insertion order): stop at the first one still young enough.
+    for (const [id, entry] of this.byId) {
+      if (now - entry.at <= this.keepMs) break;
+      this.byId.delete(id);
+    }
+  }
+
+  transactionOf(crmId: string): string | undefined {
+    return this.byId.get(crmId.toLowerCase())?.transactionId;
+  }
 }
 
 /** One record at a time in this process: runs touching the same record (webhook, poll, manual) take turns. */

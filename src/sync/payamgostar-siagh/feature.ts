@@ -10,7 +10,7 @@ import { siaghConnectionCheck } from '../../connectors/siagh/check.js';
 import { SiaghClient } from '../../connectors/siagh/client.js';
 import { siaghSettings } from '../../connectors/siagh/settings.js';
 import type { Feature, FeatureFactory } from '../../feature.js';
-import { RecordLocks, type FlowDeps } from './context.js';
+import { CreatedRecords, RecordLocks, type FlowDeps } from './context.js';
 import { flowJobDefinitions } from './jobs.js';
 import { flowRoutes } from './routes.js';
 import { webhookRouter } from './webhook.js';
@@ -22,6 +22,7 @@ export const payamgostarSiaghFeature: FeatureFactory = (app) => {
   const reasons = [crmSettings, siagh].flatMap((s) => (s.configured ? [] : [s.reason]));
   const notConfigured =
     reasons.length > 0 ? `The Payamgostar → Siagh sync is not configured. ${reasons.join('. ')}.` : undefined;
+  const created = new CreatedRecords();
   const crm = crmSettings.configured ? new PayamgostarClient(crmSettings.settings) : undefined;
   const siaghClient = siagh.configured ? new SiaghClient(siagh.settings) : undefined;
   const deps: FlowDeps | undefined =
@@ -32,6 +33,7 @@ export const payamgostarSiaghFeature: FeatureFactory = (app) => {
           siagh: siaghClient,
           log: log.child({ feature: 'payamgostar-siagh' }),
           locks: new RecordLocks(),
+          created,
           settings: {
             customerNumbers: crmSettings.settings.customerNumbers,
             echoWindowMs: config.PAYAMGOSTAR_SIAGH_ECHO_WINDOW_MS,
@@ -78,6 +80,7 @@ export const payamgostarSiaghFeature: FeatureFactory = (app) => {
       jobs: app.jobs,
       token: config.PAYAMGOSTAR_SIAGH_WEBHOOK_TOKEN,
       notConfigured,
+      created,
     }),
     connections,
     async stop() {

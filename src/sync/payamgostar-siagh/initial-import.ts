@@ -18,12 +18,8 @@ import type { SiaghContact } from '../../connectors/siagh/schemas.js';
 import type { RunContext } from '../../jobs/types.js';
 import { checksumOf } from './checksum.js';
 import { failureDetails, report, type FlowDeps } from './context.js';
-import {
-  crmInputFromSiagh,
-  crmStateOfInput,
-  siaghStateOfContact,
-  type CrmIdentityInput,
-} from './customer-mapping.js';
+import { siaghStateOfContact } from './customer-mapping.js';
+import { CompletionBuffer, claimCreates, planCreate, type PlannedCreate } from './import-batches.js';
 import { endsTheRun } from './failures.js';
 import {
   checkpointNames,
@@ -153,8 +149,13 @@ async function unfinishedRows(deps: FlowDeps): Promise<Map<string, Mapping>> {
   return new Map((await unfinishedImportCreates(deps.db)).map((row) => [row.siaghId!, row]));
 }
 
+/** Creates claimed in one statement; enough to keep the parallel creates busy while the next batch is claimed. */
+const claimBatch = 50;
+
 class Importer {
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly planned: PlannedCreate[] = [];
+  private readonly completions: CompletionBuffer;
   /** The first failure that ends the run (a refused login, an open circuit), raised once the creates in flight end. */
   private fatal: Error | undefined;
   private lastProgress = 0;
@@ -166,17 +167,22 @@ class Importer {
     private readonly crmIndex: CrmIndex,
     private readonly linked: Set<string>,
     private readonly unfinished: Map<string, Mapping>,
-  ) {}
+  ) {
+    this.completions = new CompletionBuffer(deps.db, cp.transactionId, ctx.runId);
+  }
 
   async run(): Promise<ImportCheckpoint> {
     try {
       for await (const item of this.deps.siagh.contacts({ signal: this.ctx.signal })) {
         if (this.fatal !== undefined || this.ctx.signal.aborted) break;
         await this.handle(item);
+        if (this.planned.length >= claimBatch) await this.dispatch();
         await this.reportProgress(false);
       }
+      if (this.fatal === undefined && !this.ctx.signal.aborted) await this.dispatch();
     } finally {
       await Promise.allSettled(this.inFlight);
+      await this.completions.drain();
     }
     if (this.fatal !== undefined) throw this.fatal;
     if (this.ctx.signal.aborted) {
@@ -245,13 +251,29 @@ class Importer {
     if (holders.length === 1) return this.link(contact, holders[0]!);
     if (!siaghStateOfContact(contact).name)
       return this.fail(contact, 'it has no name, and the CRM needs one; give it a name in Siagh');
-    while (this.inFlight.size >= this.deps.settings.importParallelism) await Promise.race(this.inFlight);
-    const task: Promise<void> = this.create(contact)
-      .catch((error: unknown) => {
-        this.fatal ??= error instanceof Error ? error : new Error(String(error));
-      })
-      .finally(() => this.inFlight.delete(task));
-    this.inFlight.add(task);
+    this.planned.push(planCreate(contact, this.deps.settings.customerNumbers));
+  }
+
+  /** Claims the planned creates in one statement, then sends them, `importParallelism` at a time. */
+  private async dispatch(): Promise<void> {
+    const batch = this.planned.splice(0);
+    const rows = await claimCreates(this.deps.db, this.cp.transactionId, batch);
+    for (const plan of batch) {
+      const rowId = rows.get(plan.code);
+      if (rowId === undefined) {
+        this.done('alreadyMapped');
+        this.ctx.count('unchanged');
+        continue;
+      }
+      while (this.inFlight.size >= this.deps.settings.importParallelism) await Promise.race(this.inFlight);
+      if (this.fatal !== undefined || this.ctx.signal.aborted) return;
+      const task: Promise<void> = this.create(plan, rowId)
+        .catch((error: unknown) => {
+          this.fatal ??= error instanceof Error ? error : new Error(String(error));
+        })
+        .finally(() => this.inFlight.delete(task));
+      this.inFlight.add(task);
+    }
   }
 
   private async link(contact: SiaghContact, holder: { id: string; kind: IdentityKind }): Promise<void> {
@@ -297,23 +319,8 @@ class Importer {
     });
   }
 
-  private async create(contact: SiaghContact): Promise<void> {
-    const code = String(contact.Code);
-    const siaghState = siaghStateOfContact(contact);
-    const input: CrmIdentityInput = crmInputFromSiagh(contact, this.deps.settings.customerNumbers);
-    const crmState = crmStateOfInput(input);
-    const crmChecksum = checksumOf(crmState);
-    const stamp = {
-      state: 'creating' as const,
-      pendingTransactionId: this.cp.transactionId,
-      pendingTarget: 'crm',
-      pendingChecksum: crmChecksum,
-      pendingSince: new Date(),
-    };
-    const existing = this.unfinished.get(code);
-    const row = existing
-      ? await updateMapping(this.deps.db, existing.id, stamp)
-      : await insertMapping(this.deps.db, { entityType: 'customer', siaghId: code, ...stamp });
+  private async create(plan: PlannedCreate, rowId: number): Promise<void> {
+    const { input, contact } = plan;
     let crmId: string;
     try {
       const options = { signal: this.ctx.signal };
@@ -324,7 +331,7 @@ class Importer {
     } catch (error) {
       // A create that may have reached the CRM stays unfinished: the next run looks for it by its customer number.
       const unfinished = !(error instanceof PayamgostarError) || reachedTheCrm(error);
-      await updateMapping(this.deps.db, row.id, {
+      await updateMapping(this.deps.db, rowId, {
         ...noPendingWrite,
         state: unfinished ? 'creating' : 'failed',
         reason: (error as Error).message,
@@ -336,37 +343,10 @@ class Importer {
         : '';
       return this.fail(contact, `${(error as Error).message}${note}`, error);
     }
-    const at = new Date();
-    await updateMapping(this.deps.db, row.id, {
-      ...noPendingWrite,
-      crmId: crmId.toLowerCase(),
-      crmKind: input.kind,
-      state: 'synced',
-      reason: null,
-      lastError: null,
-      crmState,
-      crmChecksum,
-      siaghState,
-      siaghChecksum: checksumOf(siaghState),
-      lastSyncTransactionId: this.cp.transactionId,
-      lastSyncSource: 'siagh',
-      lastSyncedAt: at,
-      crmWrittenAt: at,
-      crmWrittenFields: ['*'],
-      checkedAt: at,
-    });
+    this.deps.created.remember(crmId, this.cp.transactionId);
+    this.completions.add({ rowId, crmId, plan });
     this.done('created');
     this.ctx.count('created');
-    await report(this.deps, this.ctx, {
-      level: 'debug',
-      entityType: 'customer',
-      crmId: crmId.toLowerCase(),
-      siaghId: code,
-      direction: 'siagh→crm',
-      action: 'created',
-      transactionId: this.cp.transactionId,
-      message: `Created in the CRM from Siagh contact ${code} with customer number ${input.input.customerNumber}`,
-    });
   }
 
   private async fail(contact: SiaghContact, reason: string, error?: unknown): Promise<void> {

@@ -20,7 +20,7 @@ import { documentRoute } from '../../api/openapi.js';
 import { HttpProblem, parseInput } from '../../api/problem.js';
 import type { Database } from '../../db/database.js';
 import type { JobQueue } from '../../jobs/types.js';
-import { flowJobs } from './context.js';
+import { flowJobs, type CreatedRecords } from './context.js';
 import { attachQueueSlot, claimQueueSlot, mappingByCrmId, releaseQueueSlot } from './store.js';
 
 export const webhookPath = '/sync/payamgostar-siagh/webhook';
@@ -32,6 +32,7 @@ export interface WebhookDeps {
   token?: string;
   /** Why the flow cannot run, when the CRM or Siagh settings are missing. */
   notConfigured?: string;
+  created: CreatedRecords;
 }
 
 function tokenMatches(given: unknown, expected: string): boolean {
@@ -103,6 +104,11 @@ export function webhookRouter(deps: WebhookDeps): Router {
     if (!parsed.ok) throw new HttpProblem(400, 'Bad Request', parsed.reason);
     const n = parsed.notification;
     if (n.type === 'Identity' && n.event === 'Insert') {
+      const creator = deps.created.transactionOf(n.id);
+      if (creator) {
+        res.json({ accepted: true, echo: true, transactionId: creator });
+        return;
+      }
       const mapping = await mappingByCrmId(deps.db, 'customer', n.id);
       // A record our own transaction created in the CRM: its insert is that create's echo, whenever it arrives.
       const written = Array.isArray(mapping?.crmWrittenFields) ? (mapping.crmWrittenFields as string[]) : [];
