@@ -110,6 +110,27 @@ describe.each(databaseKinds)('loop prevention with both systems notifying on %s'
     expect(writes).toEqual({ crm: 0, siagh: 0, drift: 1 });
   });
 
+  it('a quote issued in the CRM becomes one pre-invoice through its webhook; a later edit of it is reported, not sent', async () => {
+    const customer = (await mappingBySiaghId(db(), 'customer', 12))!;
+    let quoteId = '';
+    const issued = await writesOf(async () => {
+      quoteId = w.crmSim.salesperson.createQuote({
+        identityId: customer.crmId!,
+        saleModel: 5,
+        lines: [{ productCode: '500102014', unit: 'عدد', count: 4, unitPrice: 1_000_000 }],
+      }).crmId as string;
+      await until('the pre-invoice', () => (w.siaghSim.preInvoices.length === 1 ? true : undefined));
+    });
+    expect(issued).toEqual({ crm: 0, siagh: 0, drift: 0 });
+    expect(w.siaghSim.preInvoices[0]).toMatchObject({ customerCode: 12, lines: [{ quantity: 4 }] });
+    expect(await mappingByCrmId(db(), 'pre-invoice', quoteId)).toMatchObject({
+      siaghId: String(w.siaghSim.preInvoices[0]!.number),
+    });
+    const edited = await writesOf(() => w.crmSim.salesperson.editQuote(quoteId, { subject: 'پس از صدور' }));
+    expect(edited).toEqual({ crm: 0, siagh: 0, drift: 1 });
+    expect(w.siaghSim.preInvoices).toHaveLength(1);
+  });
+
   it('leaves nothing for the poll or the drift check to do afterwards', async () => {
     const writes = await writesOf(async () => {
       expect(await w.runJob('/poll')).toMatchObject({ status: 'succeeded', created: 0, updated: 0 });

@@ -16,7 +16,7 @@ const guid = z
   .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'a CRM id is a GUID')
   .transform((v) => v.toLowerCase());
 
-export const crmChangeData = z.object({
+const crmChangeData = z.object({
   record: z.enum(['identity', 'quote']),
   id: guid,
   kind: z.enum(['person', 'organization']).optional(),
@@ -24,12 +24,12 @@ export const crmChangeData = z.object({
   queueKey: z.string().optional(),
 });
 
-export const siaghChangeData = z.object({
+const siaghChangeData = z.object({
   code: z.number().int().positive(),
   queueKey: z.string().optional(),
 });
-export const customerData = z.object({ crmId: guid, force: z.boolean().default(true) });
-export const quoteData = z.object({ quoteId: guid, force: z.boolean().default(true) });
+const customerData = z.object({ crmId: guid, force: z.boolean().default(true) });
+const quoteData = z.object({ quoteId: guid, force: z.boolean().default(true) });
 
 /** Frees the webhook's queue slot before the record is read, so a change made from now on queues a new run. */
 async function started(deps: FlowDeps, ctx: RunContext, queueKey: string | undefined): Promise<void> {

@@ -18,7 +18,7 @@ export interface ImportStatus {
   finishedAt?: string;
 }
 
-export function importStatusFrom(
+function importStatusFrom(
   cp: ImportCheckpoint | undefined,
   runActive: boolean,
   now = Date.now(),

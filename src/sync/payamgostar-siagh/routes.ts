@@ -71,33 +71,42 @@ function cursorId(cursor: string | undefined): number | undefined {
   return id;
 }
 
+function doc(
+  method: 'get' | 'post',
+  path: string,
+  summary: string,
+  extra: { body?: z.ZodType; query?: z.ZodType } = {},
+): void {
+  documentRoute({
+    method,
+    path: `/api${base}${path}`,
+    summary,
+    tags,
+    ...extra,
+    responses:
+      method === 'post'
+        ? {
+            '202': { description: 'Run queued; runId in the body' },
+            '400': { description: 'Invalid input' },
+            '503': { description: 'Not configured' },
+          }
+        : { '200': { description: 'OK' } },
+  });
+}
+
 export function flowRoutes(deps: RoutesDeps): Router {
   const router = Router();
+  runRoutes(router, deps);
+  readRoutes(router, deps);
+  return router;
+}
+
+/** The routes that queue a run. */
+function runRoutes(router: Router, deps: RoutesDeps): void {
   const enqueue = async (job: string, data: unknown) => {
     if (deps.notConfigured) throw new HttpProblem(503, 'Service Unavailable', deps.notConfigured);
     return deps.jobs.enqueue(job, data, 'manual');
   };
-  const doc = (
-    method: 'get' | 'post',
-    path: string,
-    summary: string,
-    extra: { body?: z.ZodType; query?: z.ZodType } = {},
-  ) =>
-    documentRoute({
-      method,
-      path: `/api${base}${path}`,
-      summary,
-      tags,
-      ...extra,
-      responses:
-        method === 'post'
-          ? {
-              '202': { description: 'Run queued; runId in the body' },
-              '400': { description: 'Invalid input' },
-              '503': { description: 'Not configured' },
-            }
-          : { '200': { description: 'OK' } },
-    });
 
   doc('post', '/initial', 'Start (or continue after a crash) the initial import Siagh → CRM', {
     body: initialBody,
@@ -106,15 +115,6 @@ export function flowRoutes(deps: RoutesDeps): Router {
     const body = parseInput(initialBody, req.body ?? {});
     const { runId } = await enqueue(flowJobs.initialImport, body);
     res.status(202).json({ runId, status: `/api${base}/initial/status` });
-  });
-
-  doc(
-    'get',
-    '/initial/status',
-    'Progress of the initial import: processed / total, rate, ETA, what was done',
-  );
-  router.get(`${base}/initial/status`, async (_req, res) => {
-    res.json(await importStatus(deps.db));
   });
 
   doc('post', '/customers/:crmId/sync', 'Sync one CRM customer to Siagh now (its CRM state is sent)');
@@ -143,6 +143,18 @@ export function flowRoutes(deps: RoutesDeps): Router {
   doc('post', '/drift-check', 'Compare every Siagh contact with what was last synced now');
   router.post(`${base}/drift-check`, async (_req, res) => {
     res.status(202).json(await enqueue(flowJobs.driftCheck, {}));
+  });
+}
+
+/** The routes that read: progress, status, mappings, the log and health. */
+function readRoutes(router: Router, deps: RoutesDeps): void {
+  doc(
+    'get',
+    '/initial/status',
+    'Progress of the initial import: processed / total, rate, ETA, what was done',
+  );
+  router.get(`${base}/initial/status`, async (_req, res) => {
+    res.json(await importStatus(deps.db));
   });
 
   doc('get', '/status', 'Configuration, initial import, last poll and mapping counts of the flow');
@@ -211,5 +223,4 @@ export function flowRoutes(deps: RoutesDeps): Router {
       checks,
     });
   });
-  return router;
 }

@@ -53,11 +53,6 @@ export async function mappingBySiaghId(
   return row;
 }
 
-export async function mappingById(db: Queryable, id: number): Promise<Mapping | undefined> {
-  const [row] = await db.select().from(m).where(eq(m.id, id));
-  return row;
-}
-
 export async function insertMapping(
   db: Queryable,
   values: MappingValues & { entityType: EntityType; state: MappingState },
