@@ -1,7 +1,7 @@
 /**
  * `npm run demo`: syncworker against simulated systems, on the embedded database. Starts the CustomerConnect and
- * RouteStar portal simulators, ERPNext and NetSuite (customers, invoices and credit notes; with a throwaway MariaDB
- * for OPMS when MariaDB is installed),
+ * RouteStar portal simulators, ERPNext, Payamgostar and Siagh, and NetSuite (customers, invoices and credit notes;
+ * with a throwaway MariaDB for OPMS when MariaDB is installed),
  * starts the worker pointed at them, runs each sync once, prints what it found, and keeps running so the dashboard
  * and API can be explored. `--once` exits after the summary.
  */
@@ -16,6 +16,8 @@ import { startWorker, stopOnSignals, type Worker } from '../src/worker.js';
 import { startCustomerConnectSimulator } from '../test/sim/customerconnect/server.js';
 import { startErpNextSimulator } from '../test/sim/erpnext/server.js';
 import { startNetSuiteSim } from '../test/sim/netsuite/server.js';
+import { startPayamgostarSimulator } from '../test/sim/payamgostar/server.js';
+import { startSiaghSim } from '../test/sim/siagh/server.js';
 import { startMariaDb } from '../test/sim/opms/mariadb.js';
 import { createOpmsSchema, seedOpmsItems } from '../test/sim/opms/schema.js';
 import { startRouteStarSimulator } from '../test/sim/routestar/server.js';
@@ -35,6 +37,13 @@ closers.push(() => erpnext.close());
 say(`  CustomerConnect ${customerConnect.url}`);
 say(`  RouteStar       ${routeStar.url}`);
 say(`  ERPNext         ${erpnext.url}`);
+const payamgostar = await startPayamgostarSimulator({ generate: { persons: 4, organizations: 2 } });
+closers.push(() => payamgostar.close());
+const siagh = await startSiaghSim({ contactCount: 300 });
+closers.push(() => siagh.close());
+say(`  Payamgostar     ${payamgostar.url} (6 CRM-only customers)`);
+say(`  Siagh           ${siagh.url} (300 contacts)`);
+const webhookToken = 'demo-webhook-token-0123456789';
 
 const env: Record<string, string> = {
   DATA_DIR: dataDir,
@@ -49,6 +58,14 @@ const env: Record<string, string> = {
   ERPNEXT_URL: erpnext.url,
   ERPNEXT_API_KEY: 'sim-api-key',
   ERPNEXT_API_SECRET: 'sim-api-secret',
+  PAYAMGOSTAR_URL: payamgostar.url,
+  PAYAMGOSTAR_USERNAME: payamgostar.username,
+  PAYAMGOSTAR_PASSWORD: payamgostar.password,
+  PAYAMGOSTAR_REQUESTS_PER_SECOND: '50',
+  SIAGH_URL: siagh.url,
+  SIAGH_USERNAME: siagh.users[0]!.userName,
+  SIAGH_PASSWORD: siagh.users[0]!.password,
+  PAYAMGOSTAR_SIAGH_WEBHOOK_TOKEN: webhookToken,
 };
 
 const tba = {
@@ -115,6 +132,10 @@ const log = createLogger({
 });
 say(`\nStarting syncworker on the embedded database under ${dataDir}…`);
 const worker = await startWorker(config, { log });
+// Both systems tell the worker of every change, as the CRM's webhook and a Siagh trigger would.
+payamgostar.webhooks.settings.url = `${worker.url}/api/sync/payamgostar-siagh/webhook?token=${webhookToken}`;
+payamgostar.webhooks.settings.enabled = true;
+siagh.notifications.settings.url = `${worker.url}/api/sync/payamgostar-siagh/webhook/siagh?token=${webhookToken}`;
 
 async function runAndWait(job: string, data: unknown): Promise<SyncRun> {
   const { runId } = await worker.runner.enqueue(job, data, 'manual');
@@ -129,6 +150,8 @@ const jobs: [string, unknown][] = [
   ['customerconnect.sync', { mode: 'full' }],
   ['routestar.sync', { mode: 'full' }],
   ['erpnext.pull-customers', {}],
+  ['payamgostar-siagh.initial-import', {}],
+  ['payamgostar-siagh.poll', {}],
 ];
 if (mariadbInstalled) jobs.push(['netsuite-to-opms.initial', {}]);
 jobs.push(['netsuite.records.initial', {}]);
@@ -152,6 +175,7 @@ for (const [job, data] of jobs) {
   }
 }
 
+await salesQuoteToPreInvoice(worker);
 await printSummary(worker);
 
 if (once) {
@@ -159,6 +183,38 @@ if (once) {
 } else {
   say(`\nDashboard: ${worker.url}/dash   API: ${worker.url}/api/jobs   (Ctrl-C to stop)`);
   await shutdown(await stopOnSignals(worker, log), false);
+}
+
+/** A salesperson adds a customer and issues a quote in the CRM; the webhooks bring both into Siagh. */
+async function salesQuoteToPreInvoice(w: Worker): Promise<void> {
+  process.stdout.write('  a salesperson adds a customer and a quote in the CRM… ');
+  const customer = payamgostar.salesperson.createPerson({ nickName: 'مشتری نمایشی' });
+  const quote = payamgostar.salesperson.createQuote({
+    identityId: customer.crmId as string,
+    saleModel: 5,
+    subject: 'نمایش',
+    lines: [
+      { productCode: '500102014', unit: 'عدد', count: 2, unitPrice: 2_500_000 },
+      { productCode: 'Product-1', unit: 'قطعه', count: 1, unitPrice: 720_000, discount: 20_000 },
+    ],
+  });
+  const deadline = Date.now() + 30_000;
+  const mapped = async () =>
+    (
+      await w.database.db.execute<{ siagh_id: string | null }>(
+        sql`SELECT siagh_id FROM payamgostar_siagh_mappings WHERE entity_type = 'pre-invoice' AND crm_id = ${quote.crmId as string}`,
+      )
+    ).rows[0]?.siagh_id;
+  let number = await mapped();
+  while (!number && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 250));
+    number = await mapped();
+  }
+  say(
+    number
+      ? `quote ${quote.number as string} is Siagh pre-invoice ${number}`
+      : 'not in Siagh yet (see /api/sync/payamgostar-siagh/logs)',
+  );
 }
 
 async function printSummary(w: Worker): Promise<void> {
@@ -172,7 +228,13 @@ async function printSummary(w: Worker): Promise<void> {
       (SELECT count(*) FROM stock_movements)::int AS movements,
       (SELECT count(*) FROM items)::int AS items,
       (SELECT count(*) FROM items WHERE unmapped)::int AS unmapped`);
+  const mappings = await one(sql`SELECT
+      (SELECT count(*) FROM payamgostar_siagh_mappings WHERE entity_type = 'customer' AND state = 'synced')::int AS customers,
+      (SELECT count(*) FROM payamgostar_siagh_mappings WHERE entity_type = 'pre-invoice' AND state = 'synced')::int AS pre_invoices`);
   say('\nWhat the worker now holds:');
+  say(
+    `  CRM ↔ Siagh     ${mappings.customers} customers mapped, ${mappings.pre_invoices} quotes made pre-invoices`,
+  );
   say(`  purchase orders ${documents.orders} (${documents.order_lines} lines) from CustomerConnect`);
   say(`  sales invoices  ${documents.invoices} (${documents.invoice_lines} lines) from RouteStar`);
   say(

@@ -1,6 +1,6 @@
 /**
  * `syncworker` command line: start, migrate, jobs, run <job> [--data JSON], runs, check <system>, alert test,
- * siagh-hash.
+ * siagh-hash, payamgostar-siagh-import.
  * Exit codes: 0 success, 1 a run or check failed, 2 bad usage or configuration.
  */
 import { parseArgs } from 'node:util';
@@ -29,6 +29,8 @@ Commands:
   check <system>             Test the credentials of an external system (e.g. netsuite, erpnext)
   alert test                 Send one test alert through every configured alert channel (exit 1 when one failed)
   siagh-hash                 Print SIAGH_PASSWORD_MD5 for a password typed without echo (or one line on stdin)
+  payamgostar-siagh-import [--restart]
+                             Import the Siagh contacts into the CRM once, with progress; run again to resume
 `;
 
 /**
@@ -87,6 +89,7 @@ async function main(argv: string[]): Promise<number> {
       status: { type: 'string' },
       limit: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
+      restart: { type: 'boolean' },
     },
   });
   const [command, ...rest] = positionals;
@@ -95,6 +98,14 @@ async function main(argv: string[]): Promise<number> {
     return command || values.help ? 0 : 2;
   }
   if (command === 'siagh-hash') return siaghHashCommand(process);
+  // The initial import is its job run here, with the run's progress bar.
+  if (command === 'payamgostar-siagh-import')
+    return main([
+      'run',
+      'payamgostar-siagh.initial-import',
+      '--data',
+      JSON.stringify({ restart: values.restart ?? false }),
+    ]);
 
   loadDotEnv();
   let config: Config;

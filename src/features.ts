@@ -6,6 +6,7 @@ import type { FeatureFactory } from './feature.js';
 import { ledgerFeature } from './ledger/feature.js';
 import { netsuiteToOpmsFeature } from './sync/netsuite-to-opms/feature.js';
 import { netsuiteRecordsFeature } from './sync/netsuite-records/feature.js';
+import { payamgostarSiaghFeature } from './sync/payamgostar-siagh/feature.js';
 import { routeStarFeature } from './scrapers/routestar/feature.js';
 
 export const featureFactories: FeatureFactory[] = [
@@ -15,5 +16,6 @@ export const featureFactories: FeatureFactory[] = [
   customerConnectFeature,
   customersFeature,
   netsuiteRecordsFeature,
+  payamgostarSiaghFeature,
   alertsFeature,
 ];

@@ -13,6 +13,7 @@ import { netsuiteVariables } from './netsuite.js';
 import { netsuiteRecordsVariables } from './netsuite-records.js';
 import { opmsVariables } from './opms.js';
 import { payamgostarVariables } from './payamgostar.js';
+import { payamgostarSiaghVariables } from './payamgostar-siagh.js';
 import { portalVariables } from './portals.js';
 import { siaghVariables } from './siagh.js';
 
@@ -24,6 +25,7 @@ const variables = {
   ...opmsVariables,
   ...portalVariables,
   ...payamgostarVariables,
+  ...payamgostarSiaghVariables,
   ...siaghVariables,
   ...alertVariables,
   ...netsuiteRecordsVariables,

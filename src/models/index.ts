@@ -9,3 +9,4 @@ export * from './netsuite-opms.js';
 export * from './job-leases.js';
 export * from './alerts.js';
 export * from './netsuite-records.js';
+export * from './payamgostar-siagh.js';

@@ -20,6 +20,7 @@ import {
   type SimItem,
   type SimPreInvoice,
 } from './form-desk.js';
+import { ContactNotifier } from './notifications.js';
 import { SessionDesk, type SimUser } from './sessions.js';
 import { Throttle } from './throttle.js';
 
@@ -50,6 +51,8 @@ export interface SiaghSimOptions {
   rejectDuplicateMobile?: boolean;
   /** Where the [I] pre-invoice lookup answers; null: this Siagh has none (404). */
   preInvoiceLookupPath?: string | null;
+  /** Called with `code=<Code>` after each contact saved, as a site's BPMS flow or trigger would [I]. */
+  notifyUrl?: string;
 }
 
 export interface SimRequest {
@@ -97,6 +100,8 @@ export interface SiaghSim {
   breakContactsAfter(after: number | undefined): void;
   /** A change made in Siagh by a person (not through the API). */
   editContact(code: number, change: Record<string, unknown>): SimContact;
+  /** Contact-saved notifications; set `notifications.settings.url` to switch them on while the server runs. */
+  notifications: ContactNotifier;
   close(): Promise<void>;
 }
 
@@ -170,6 +175,7 @@ export async function startSiaghSim(options: SiaghSimOptions = {}): Promise<Siag
   const throttle = new Throttle(knobs);
   let saveDelay: SaveDelay | undefined;
   const listControl: ContactListControl = {};
+  const notifications = new ContactNotifier({ url: options.notifyUrl });
   const desk = new FormDesk(
     { contacts, contactFields, items, knobs, timeZone },
     options.firstPreInvoiceNumber,
@@ -181,6 +187,8 @@ export async function startSiaghSim(options: SiaghSimOptions = {}): Promise<Siag
     if (delay?.count !== undefined && --delay.count <= 0) saveDelay = undefined;
     if (delay?.commit === 'after-delay') await sleep(delay.ms);
     const reply = desk.save(body);
+    if ((body as { formId?: unknown } | undefined)?.formId === '2BFDA' && reply.ReturnValue === true)
+      notifications.contactSaved(Number(reply.ReturnCode));
     if (delay?.commit === 'before-delay') await sleep(delay.ms);
     send(res, 200, reply);
   }
@@ -276,12 +284,16 @@ export async function startSiaghSim(options: SiaghSimOptions = {}): Promise<Siag
       if (!contact) throw new Error(`no contact ${code} in the Siagh simulator`);
       const edited = { ...contact, ...change, Code: code, RecordId: contact.RecordId };
       contacts.put(edited);
+      notifications.contactSaved(code);
       return edited;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
+    notifications,
+    close: async () => {
+      await notifications.idle();
+      await new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
-      }),
+      });
+    },
   };
 }
