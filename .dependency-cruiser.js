@@ -5,7 +5,8 @@
  *   base         src/config, src/log.ts, src/time-zone.ts, src/storable-text.ts, src/connection-check.ts, src/resilience
  *   data         src/db, src/models
  *   runtime      src/jobs, src/api (the server kit), src/feature.ts (the plugin contract), src/browser, src/status
- *                (the status page: run history and ledger tables read through src/models), src/metrics
+ *                (the status page: run history and ledger tables read through src/models), src/metrics,
+ *                src/shared-resources.ts (clients several features share)
  *   connectors   src/connectors/<system>: pure clients, on base only
  *   domain       src/ledger, src/customers
  *   flows        src/scrapers, src/sync: each flow folder stands alone; src/alerts (reads domain and run state)
@@ -15,7 +16,7 @@
 const base =
   '^src/(config/|log\\.ts$|time-zone\\.ts$|storable-text\\.ts$|connection-check\\.ts$|resilience/)';
 const data = '^src/(db|models)/';
-const runtime = '^src/(jobs/|api/|browser/|status/|metrics/|feature\\.ts$)';
+const runtime = '^src/(jobs/|api/|browser/|status/|metrics/|feature\\.ts$|shared-resources\\.ts$)';
 const connectors = '^src/connectors/';
 const domain = '^src/(ledger|customers)/';
 const flows = '^src/(scrapers|sync|alerts)/';

@@ -10,6 +10,7 @@ import type pg from 'pg';
 import type { ConnectionCheck } from './connection-check.js';
 import type { AnyJobDefinition, JobQueue } from './jobs/types.js';
 import type { SharedBrowser } from './browser/chromium.js';
+import type { SharedResources } from './shared-resources.js';
 
 export interface AppContext {
   config: Config;
@@ -19,6 +20,8 @@ export interface AppContext {
   jobs: JobQueue;
   /** The one Chromium the portal scrapers share, launched on first use. */
   browser: SharedBrowser;
+  /** Clients shared between features, one per external account (see shared-resources.ts). */
+  shared: SharedResources;
 }
 
 export interface Feature {

@@ -16,6 +16,7 @@ import { pruneHistoryJob } from './jobs/prune-history.js';
 import { JobRunner } from './jobs/runner.js';
 import { failOrphanedRuns } from './jobs/runs.js';
 import { SharedBrowser } from './browser/chromium.js';
+import { SharedResources } from './shared-resources.js';
 import { createMetrics } from './metrics/registry.js';
 import { metricsRoutes } from './metrics/routes.js';
 import { statusRoutes } from './status/routes.js';
@@ -69,6 +70,7 @@ export async function startWorker(config: Config, options: StartOptions): Promis
     pool: database.pool,
     log,
     browser: new SharedBrowser({ executablePath: config.CHROMIUM_PATH }),
+    shared: new SharedResources(),
     jobs: {
       enqueue: (name, data, trigger) => {
         if (!pending.runner) throw new Error('The job runner is not started yet');
@@ -147,6 +149,7 @@ export async function startWorker(config: Config, options: StartOptions): Promis
       metrics.stop();
       for (const feature of features.reverse())
         await feature.stop?.().catch((err: Error) => log.error({ err }, 'feature stop failed'));
+      await app.shared.stop().catch((err: Error) => log.error({ err }, 'stopping shared clients failed'));
       if (!options.database) await database.close();
       log.info({ interrupted: result.interrupted }, 'stopped');
       return result;

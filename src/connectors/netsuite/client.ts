@@ -56,6 +56,11 @@ export class NetSuiteClient {
     });
   }
 
+  /** Names the account a client talks to: features that talk to the same account must share one client. */
+  static accountKey(settings: NetSuiteSettings): string {
+    return `netsuite:${settings.accountId}@${settings.baseUrl}`;
+  }
+
   static fromSettings(settings: NetSuiteSettings): NetSuiteClient {
     const { credentials, ...limits } = settings;
     return new NetSuiteClient({ ...limits, auth: authOf(credentials) });

@@ -52,7 +52,9 @@ export const netsuiteRecordsFeature: FeatureFactory = (app) => {
   const deps: RecordsSyncDeps | undefined = netsuite.configured
     ? {
         db: app.db,
-        netsuite: NetSuiteClient.fromSettings(netsuite.settings),
+        netsuite: app.shared.get(NetSuiteClient.accountKey(netsuite.settings), () =>
+          NetSuiteClient.fromSettings(netsuite.settings),
+        ),
         rules: mappingRulesFrom(config),
         query: querySettingsFrom(config),
         pageSize: config.NETSUITE_RECORDS_PAGE_SIZE,
@@ -108,9 +110,6 @@ export const netsuiteRecordsFeature: FeatureFactory = (app) => {
     name: 'netsuite-records',
     jobs,
     routes,
-    async stop() {
-      await deps?.netsuite.stop();
-    },
   };
   if (notConfigured) log.info(notConfigured);
   return feature;

@@ -98,7 +98,12 @@ export const netsuiteToOpmsFeature: FeatureFactory = (app) => {
   const { config, log } = app;
   const netsuiteSettings = netSuiteSettings(config);
   const opmsDatabaseSettings = opmsSettings(config);
-  const netsuite = connector('netsuite', netsuiteSettings, NetSuiteClient.fromSettings, checkNetSuite);
+  const netsuite = connector(
+    'netsuite',
+    netsuiteSettings,
+    (s) => app.shared.get(NetSuiteClient.accountKey(s), () => NetSuiteClient.fromSettings(s)),
+    checkNetSuite,
+  );
   const opms = connector('opms', opmsDatabaseSettings, (s) => new OpmsDatabase(s), checkOpms);
   const ends = bothEnds(netsuiteSettings, opmsDatabaseSettings);
   const notConfigured = ends.configured ? undefined : ends.reason;
@@ -141,7 +146,6 @@ export const netsuiteToOpmsFeature: FeatureFactory = (app) => {
     }),
     connections,
     async stop() {
-      await netsuite.client?.stop();
       await opms.client?.close();
     },
   };

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SharedResources } from '../../../src/shared-resources.js';
 import { SharedBrowser } from '../../../src/browser/chromium.js';
 import { loadConfig } from '../../../src/config/index.js';
 import { createLogger } from '../../../src/log.js';
@@ -116,6 +117,7 @@ describe('RouteStar feature without configuration', () => {
       db: undefined as never,
       pool: undefined as never,
       browser: new SharedBrowser(),
+      shared: new SharedResources(),
     });
     expect(feature.jobs![0]!.schedule!(config)).toBeUndefined();
     const check = await feature.connections![0]!.check();
