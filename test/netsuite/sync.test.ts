@@ -16,7 +16,7 @@ import {
   runSingleItemSync,
   type PriceSyncDeps,
 } from '../../src/sync/netsuite-to-opms/passes.js';
-import { initialSyncStatus, renderInitialProgress } from '../../src/sync/netsuite-to-opms/progress.js';
+import { initialSyncStatus } from '../../src/sync/netsuite-to-opms/progress.js';
 import {
   checkpointNames,
   readCheckpoint,
@@ -150,7 +150,7 @@ describe.each(databaseKinds)('NetSuite → OPMS price sync on %s', (kind) => {
 
     const status = await initialSyncStatus(db.db);
     expect(status).toMatchObject({ state: 'finished', processed: 60, total: 60, percent: 100, pages: 3 });
-    expect(renderInitialProgress(status)).toMatch(/^\[█+\] 100\.0% 60\/60 items · [\d.]+\/s · finished$/);
+    expect(status.itemsPerSecond).toBeGreaterThan(0);
 
     // Fixed in NetSuite: the next pass writes it and ends the quarantine; nothing else is written again.
     sim.editItem(bad.id, { cost: 12.5 });
