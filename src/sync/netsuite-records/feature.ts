@@ -15,7 +15,8 @@ import { recordsApi } from './api.js';
 import type { MappingRules } from './mapping.js';
 import { runIncrementalSync, runInitialLoad, type RecordsSyncDeps } from './passes.js';
 import type { QuerySettings } from './query.js';
-import { initialBody, recordsJobs, recordsRoutes } from './routes.js';
+import { initialLoadBody } from '../../api/flow-routes.js';
+import { recordsJobs, recordsRoutes } from './routes.js';
 
 export function mappingRulesFrom(config: Config): MappingRules {
   return {
@@ -71,7 +72,7 @@ export const netsuiteRecordsFeature: FeatureFactory = (app) => {
       name: recordsJobs.initial,
       description:
         'Every NetSuite customer, invoice and credit note with its lines; continues after a crash from the last committed page (counts records; lines left out of revenue as skipped)',
-      data: initialBody,
+      data: initialLoadBody,
       run: async (ctx: RunContext, data: { restart: boolean }) =>
         void (await runInitialLoad(ready(), ctx, data)),
     },

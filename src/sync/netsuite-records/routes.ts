@@ -1,11 +1,9 @@
 /** The control API of the NetSuite records flow, under /api/sync/netsuite-records (behind the API key). */
 import { Router } from 'express';
-import { z } from 'zod';
 import type { Database } from '../../db/database.js';
 import { listRuns } from '../../jobs/runs.js';
 import type { JobQueue } from '../../jobs/types.js';
-import { documentRoute } from '../../api/openapi.js';
-import { HttpProblem } from '../../api/problem.js';
+import { flowRouteKit, initialLoadBody } from '../../api/flow-routes.js';
 import { parseInput } from '../../api/problem.js';
 import { initialLoadStatus } from './progress.js';
 import { quarantinedRecords, recordsOverview } from './queries.js';
@@ -28,40 +26,19 @@ export interface RoutesDeps {
 }
 
 const base = '/sync/netsuite-records';
-const tags = ['netsuite-records'];
-export const initialBody = z.object({ restart: z.boolean().default(false) }).default({ restart: false });
 
 export function recordsRoutes(deps: RoutesDeps): Router {
   const router = Router();
-  const enqueue = async (job: string, data: unknown) => {
-    if (deps.notConfigured) throw new HttpProblem(503, 'Service Unavailable', deps.notConfigured);
-    return deps.jobs.enqueue(job, data, 'manual');
-  };
-  const doc = (method: 'get' | 'post', path: string, summary: string, body?: z.ZodType) =>
-    documentRoute({
-      method,
-      path: `/api${base}${path}`,
-      summary,
-      tags,
-      body,
-      responses:
-        method === 'post'
-          ? {
-              '202': { description: 'Run queued; runId in the body' },
-              '400': { description: 'Invalid input' },
-              '503': { description: 'Not configured' },
-            }
-          : { '200': { description: 'OK' } },
-    });
+  const { doc, enqueue } = flowRouteKit({ base, tag: 'netsuite-records', ...deps });
 
   doc(
     'post',
     '/initial',
     'Start (or continue after a crash) the initial load of customers, invoices and credit notes',
-    initialBody,
+    { body: initialLoadBody },
   );
   router.post(`${base}/initial`, async (req, res) => {
-    const body = parseInput(initialBody, req.body ?? {});
+    const body = parseInput(initialLoadBody, req.body ?? {});
     const { runId } = await enqueue(recordsJobs.initial, body);
     res
       .status(202)

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Database } from '../../db/database.js';
 import type { ConnectionCheck } from '../../feature.js';
 import type { JobQueue } from '../../jobs/types.js';
-import { documentRoute } from '../../api/openapi.js';
+import { flowRouteKit, initialLoadBody } from '../../api/flow-routes.js';
 import { decodeCursor, encodeCursor } from '../../api/pagination.js';
 import { HttpProblem, parseInput } from '../../api/problem.js';
 import { manualSyncData } from './passes.js';
@@ -37,9 +37,7 @@ export interface RoutesDeps {
 }
 
 const base = '/sync/netsuite-to-opms';
-const tags = ['netsuite-to-opms'];
 const itemIdParam = z.string().regex(/^\d+$/, { message: 'a NetSuite internal id is digits, e.g. 43992' });
-const initialBody = z.object({ restart: z.boolean().default(false) }).default({ restart: false });
 const logsQuery = z.object({
   itemId: itemIdParam.optional(),
   runId: z.uuid().optional(),
@@ -47,40 +45,15 @@ const logsQuery = z.object({
   cursor: z.string().min(1).optional(),
 });
 
-const doc = (
-  method: 'get' | 'post',
-  path: string,
-  summary: string,
-  extra: { body?: z.ZodType; query?: z.ZodType } = {},
-) =>
-  documentRoute({
-    method,
-    path: `/api${base}${path}`,
-    summary,
-    tags,
-    ...extra,
-    responses:
-      method === 'post'
-        ? {
-            '202': { description: 'Run queued; runId in the body' },
-            '400': { description: 'Invalid input' },
-            '503': { description: 'Not configured' },
-          }
-        : { '200': { description: 'OK' } },
-  });
-
 export function priceSyncRoutes(deps: RoutesDeps): Router {
   const router = Router();
-  const enqueue = async (job: string, data: unknown) => {
-    if (deps.notConfigured) throw new HttpProblem(503, 'Service Unavailable', deps.notConfigured);
-    return deps.jobs.enqueue(job, data, 'manual');
-  };
+  const { doc, enqueue } = flowRouteKit({ base, tag: 'netsuite-to-opms', ...deps });
 
   doc('post', '/initial', 'Start (or continue after a crash) the initial bulk sync of every item', {
-    body: initialBody,
+    body: initialLoadBody,
   });
   router.post(`${base}/initial`, async (req, res) => {
-    const body = parseInput(initialBody, req.body ?? {});
+    const body = parseInput(initialLoadBody, req.body ?? {});
     const { runId } = await enqueue(priceSyncJobs.initial, body);
     res.status(202).json({ runId, status: `/api${base}/initial/status` });
   });

@@ -1,7 +1,7 @@
 /** The control API of the Payamgostar → Siagh flow, under /api/sync/payamgostar-siagh (behind the API key). */
 import { Router } from 'express';
 import { z } from 'zod';
-import { documentRoute } from '../../api/openapi.js';
+import { flowRouteKit, initialLoadBody } from '../../api/flow-routes.js';
 import { decodeCursor, encodeCursor } from '../../api/pagination.js';
 import { HttpProblem, parseInput } from '../../api/problem.js';
 import type { Database } from '../../db/database.js';
@@ -29,12 +29,10 @@ export interface RoutesDeps {
 }
 
 const base = '/sync/payamgostar-siagh';
-const tags = ['payamgostar-siagh'];
 const guid = z
   .string()
   .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, { message: 'a CRM id is a GUID' })
   .transform((v) => v.toLowerCase());
-const initialBody = z.object({ restart: z.boolean().default(false) }).default({ restart: false });
 const mappingsQuery = z.object({
   entityType: z.enum(['customer', 'pre-invoice']).optional(),
   state: z.enum(['synced', 'creating', 'waiting', 'quarantined', 'failed']).optional(),
@@ -71,48 +69,23 @@ function cursorId(cursor: string | undefined): number | undefined {
   return id;
 }
 
-function doc(
-  method: 'get' | 'post',
-  path: string,
-  summary: string,
-  extra: { body?: z.ZodType; query?: z.ZodType } = {},
-): void {
-  documentRoute({
-    method,
-    path: `/api${base}${path}`,
-    summary,
-    tags,
-    ...extra,
-    responses:
-      method === 'post'
-        ? {
-            '202': { description: 'Run queued; runId in the body' },
-            '400': { description: 'Invalid input' },
-            '503': { description: 'Not configured' },
-          }
-        : { '200': { description: 'OK' } },
-  });
-}
+type Kit = ReturnType<typeof flowRouteKit>;
 
 export function flowRoutes(deps: RoutesDeps): Router {
   const router = Router();
-  runRoutes(router, deps);
-  readRoutes(router, deps);
+  const kit = flowRouteKit({ base, tag: 'payamgostar-siagh', ...deps });
+  runRoutes(router, kit);
+  readRoutes(router, deps, kit.doc);
   return router;
 }
 
 /** The routes that queue a run. */
-function runRoutes(router: Router, deps: RoutesDeps): void {
-  const enqueue = async (job: string, data: unknown) => {
-    if (deps.notConfigured) throw new HttpProblem(503, 'Service Unavailable', deps.notConfigured);
-    return deps.jobs.enqueue(job, data, 'manual');
-  };
-
+function runRoutes(router: Router, { doc, enqueue }: Kit): void {
   doc('post', '/initial', 'Start (or continue after a crash) the initial import Siagh → CRM', {
-    body: initialBody,
+    body: initialLoadBody,
   });
   router.post(`${base}/initial`, async (req, res) => {
-    const body = parseInput(initialBody, req.body ?? {});
+    const body = parseInput(initialLoadBody, req.body ?? {});
     const { runId } = await enqueue(flowJobs.initialImport, body);
     res.status(202).json({ runId, status: `/api${base}/initial/status` });
   });
@@ -147,7 +120,7 @@ function runRoutes(router: Router, deps: RoutesDeps): void {
 }
 
 /** The routes that read: progress, status, mappings, the log and health. */
-function readRoutes(router: Router, deps: RoutesDeps): void {
+function readRoutes(router: Router, deps: RoutesDeps, doc: Kit['doc']): void {
   doc(
     'get',
     '/initial/status',
