@@ -3,7 +3,7 @@
  * OpenAPI document and the Agendash dashboard. Every error is RFC 9457 problem+json.
  */
 import type { IncomingMessage } from 'node:http';
-import { createExpressMiddleware } from 'agendash';
+import type { createExpressMiddleware } from 'agendash';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler, type Router } from 'express';
 import type pg from 'pg';
 import { pinoHttp } from 'pino-http';
@@ -59,6 +59,15 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
     promise,
     new Promise<T>((_, reject) => setTimeout(() => reject(new Error('timed out')), ms).unref()),
   ]);
+}
+
+/** Agendash is loaded on the first visit to /dash: most workers never serve it, and it costs start-up time. */
+function dashboard(agenda: Parameters<typeof createExpressMiddleware>[0]): RequestHandler {
+  let middleware: Promise<RequestHandler> | undefined;
+  return (req, res, next) => {
+    middleware ??= import('agendash').then((m) => m.createExpressMiddleware(agenda));
+    middleware.then((handler) => handler(req, res, next), next);
+  };
 }
 
 export function createServer(deps: ServerDeps): Express {
@@ -128,7 +137,7 @@ export function createServer(deps: ServerDeps): Express {
 
   const auth = requireApiKey(config.API_KEYS);
   app.use('/api', auth);
-  app.use('/dash', auth, createExpressMiddleware(runner.agenda));
+  app.use('/dash', auth, dashboard(runner.agenda));
   for (const page of deps.pages ?? [])
     app.use(
       page.path,

@@ -5,7 +5,7 @@
  * browser. When none exists the error says how to get one.
  */
 import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright';
+import type { Browser, BrowserType } from 'playwright';
 
 /**
  * The headless shell first: it is the build Playwright itself runs headless, and on a RouteStar detail page Chromium
@@ -36,18 +36,26 @@ export class BrowserNotFoundError extends Error {
   }
 }
 
-export function findChromium(explicitPath = process.env.CHROMIUM_PATH): string | undefined {
+/**
+ * Playwright is loaded when a browser is first needed, not when the worker starts: it is the heaviest module the
+ * worker has (about 0.7 s of CPU), and a worker without portal jobs due should be ready without it.
+ */
+async function playwrightChromium(): Promise<BrowserType> {
+  return (await import('playwright')).chromium;
+}
+
+export async function findChromium(explicitPath = process.env.CHROMIUM_PATH): Promise<string | undefined> {
   if (explicitPath) return existsSync(explicitPath) ? explicitPath : undefined;
   const debian = debianChromium.find((p) => existsSync(p));
   if (debian) return debian;
-  const bundled = chromium.executablePath();
+  const bundled = (await playwrightChromium()).executablePath();
   return bundled && existsSync(bundled) ? bundled : undefined;
 }
 
 export async function launchBrowser(options: { executablePath?: string } = {}): Promise<Browser> {
-  const executablePath = options.executablePath ?? findChromium();
+  const executablePath = options.executablePath ?? (await findChromium());
   if (!executablePath) throw new BrowserNotFoundError();
-  return chromium.launch({ executablePath, headless: true, args: quietFlags });
+  return (await playwrightChromium()).launch({ executablePath, headless: true, args: quietFlags });
 }
 
 /**
