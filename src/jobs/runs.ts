@@ -6,6 +6,7 @@ import { and, desc, eq, inArray, lt, sql, type SQL } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { AttemptEvent } from '../resilience/index.js';
 import type { Database } from '../db/database.js';
+import { storableCopy } from '../storable-text.js';
 import { syncRunEvents, syncRuns } from '../models/index.js';
 import type {
   CounterName,
@@ -143,12 +144,13 @@ export class RunRecorder implements RunContext {
   async event(event: RunEventInput): Promise<void> {
     if (event.level === 'error') this.errorEvents += 1;
     this.log[event.level]({ entity: event.entity, details: event.details }, event.message);
+    // An event often quotes what a remote sent; text PostgreSQL cannot store must not cost the event that reports it.
     await this.db.insert(syncRunEvents).values({
       runId: this.runId,
       level: event.level,
-      entity: event.entity ?? null,
-      message: event.message,
-      details: event.details === undefined ? null : event.details,
+      entity: event.entity === undefined ? null : storableCopy(event.entity),
+      message: storableCopy(event.message),
+      details: event.details === undefined ? null : storableCopy(event.details),
     });
   }
 
@@ -171,7 +173,7 @@ export class RunRecorder implements RunContext {
   async progress(progress: RunProgress): Promise<void> {
     await this.db
       .update(syncRuns)
-      .set({ progress, ...this.counters })
+      .set({ progress: storableCopy(progress), ...this.counters })
       .where(eq(syncRuns.id, this.runId));
   }
 
@@ -184,7 +186,8 @@ export class RunRecorder implements RunContext {
   async finish(error: unknown): Promise<RunStatus> {
     await Promise.all(this.pendingEvents);
     const status = this.outcome(error);
-    const message = error === undefined ? null : error instanceof Error ? error.message : String(error);
+    const message =
+      error === undefined ? null : storableCopy(error instanceof Error ? error.message : String(error));
     if (message) await this.event({ level: 'error', message: `Run failed: ${message}` });
     await this.db
       .update(syncRuns)

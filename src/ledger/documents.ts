@@ -7,6 +7,7 @@ import { and, eq, inArray, isNotNull, isNull, notInArray, sql } from 'drizzle-or
 import { z } from 'zod';
 import type { Queryable } from '../db/database.js';
 import { purchaseOrderLines, purchaseOrders, salesInvoiceLines, salesInvoices } from '../models/index.js';
+import { firstUnstorable } from '../storable-text.js';
 import { checksum, listChecksum } from './checksum.js';
 import { DocumentRejectedError } from './errors.js';
 import { resolveItems } from './items.js';
@@ -203,6 +204,10 @@ const decimal = (n: number | null): string | null => (n === null ? null : String
 function parseDocument<T>(schema: z.ZodType<T>, input: unknown, label: string): T {
   const result = schema.safeParse(input);
   if (!result.success) throw DocumentRejectedError.fromZod(label, result.error);
+  // Parsed HTML carries no NUL (the parser drops it), but script-made text can hold an unpaired surrogate.
+  const unstorable = firstUnstorable(result.data);
+  if (unstorable)
+    throw new DocumentRejectedError(label, [{ field: unstorable.path, message: unstorable.reason }]);
   return result.data;
 }
 

@@ -9,6 +9,7 @@ import {
   erpnextPullCursors,
   syncRuns,
 } from '../../src/models/index.js';
+import { runEvents } from '../../src/jobs/runs.js';
 import { databaseKinds } from '../helpers/databases.js';
 import { startCustomerHarness, webhookSecret, type CustomerHarness } from './harness.js';
 
@@ -399,6 +400,30 @@ describe.each(databaseKinds)('ERPNext customer sync on %s', (kind) => {
     expect(await h.customerCount()).toBe(6);
     const states = await h.tw.database.db.select().from(customerSyncStates);
     expect(new Set(states.map((s) => s.erpnextName)).size).toBe(6);
+  });
+
+  it('keeps a customer holding text PostgreSQL cannot store out, says why, and takes it once corrected', async () => {
+    h = await startCustomerHarness(kind, { webhooks: false });
+    h.sim.desk.insert('Customer', { customer_name: 'Clean Co' });
+    const bad = h.sim.desk.insert('Customer', {
+      customer_name: 'Broken Co',
+      email_id: 'x\u0000@example.com',
+    });
+    const first = await runJob('erpnext.pull-customers');
+    // Read twice, through the Customer stream and through its Contact's, and refused both times.
+    expect(first).toMatchObject({ status: 'partial', created: 1, failed: 2 });
+    const events = await runEvents(h.tw.database.db, first.id);
+    expect(events.map((e) => e.message).join('\n')).toMatch(
+      /contact\.email_id contains a NUL character.*nothing of it was stored/,
+    );
+    expect(await h.customerCount()).toBe(1);
+
+    h.sim.desk.update('Contact', bad.customer_primary_contact as string, {
+      email_ids: [{ email_id: 'x@example.com', is_primary: 1 }],
+    });
+    const second = await runJob('erpnext.pull-customers');
+    expect(second).toMatchObject({ status: 'succeeded', created: 1, failed: 0 });
+    expect(await h.customerCount()).toBe(2);
   });
 
   it('runs the manual full sync as a job and answers 202 with its run id', async () => {

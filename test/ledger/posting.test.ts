@@ -85,6 +85,19 @@ describe.each(databaseKinds)('posting stock on %s', (kind) => {
     expect((await onHandBySku(db()))['WID-1']).toBe(3);
   });
 
+  it('refuses a document holding text PostgreSQL cannot store, naming the field, and writes nothing of it', async () => {
+    const before = await movementCount(db());
+    const bad = salesInvoice('NRV9', [
+      { item: 'soap', qty: 1 },
+      { item: 'script-made \ud83d', qty: 2 },
+    ]);
+    await expect(upsertSalesInvoice(db(), bad)).rejects.toThrow(
+      /Sales invoice routestar\/NRV9 was not stored because lines\[1\]\.itemName: contains an unpaired UTF-16 surrogate/,
+    );
+    await post();
+    expect(await movementCount(db())).toBe(before);
+  });
+
   it('moves the quantity between items when a line changes its SKU, and when an alias is remapped', async () => {
     await upsertPurchaseOrder(db(), purchaseOrder('A3', [{ sku: 'OLD-1', qty: 5 }]));
     await post();

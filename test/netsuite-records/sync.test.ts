@@ -280,6 +280,33 @@ describe.each(databaseKinds)('NetSuite records sync on %s', (kind) => {
     expect(again.counters).toMatchObject({ created: 0, updated: 0, deleted: 0, unchanged: 8 });
   });
 
+  it('quarantines a record holding text PostgreSQL cannot store, keeps it escaped, and writes the rest', async () => {
+    const ns = await sim();
+    const deps = recordsDeps(db.db, client(ns));
+    await run(db.db, initialJob, (ctx) => runInitialLoad(deps, ctx));
+    const invoice = ns.records.transactions.find((t) => t.type === 'CustInvc' && t.lines.length > 2)!;
+    ns.records.editTransaction(invoice.id, { line: { id: 1, change: { memo: 'pallet\u0000 wrap' } } });
+    const customer = ns.records.editCustomer(ns.records.customers[4]!.id, {
+      email: 'half\ud83d@example.com',
+    });
+    const fine = ns.records.editCustomer(ns.records.customers[5]!.id, { email: 'fine@example.com' });
+
+    const result = await run(db.db, incrementalJob, (ctx) => runIncrementalSync(deps, ctx));
+    expect(result.status).toBe('partial');
+    expect(result.counters).toMatchObject({ failed: 2, updated: 1 });
+    expect(await storedCustomer(db.db, fine.id)).toMatchObject({ email: 'fine@example.com' });
+    expect(await storedCustomer(db.db, customer.id)).not.toMatchObject({
+      email: expect.stringContaining('half'),
+    });
+    const entries = await db.db.select().from(netsuiteRecordsQuarantine);
+    const byId = new Map(entries.map((e) => [e.recordId, e]));
+    expect(byId.get(String(invoice.id))!.reason).toMatch(/memo contains a NUL character/);
+    expect(JSON.stringify(byId.get(String(invoice.id))!.values)).toContain('pallet\\\\u0000 wrap');
+    expect(byId.get(String(customer.id))!.reason).toMatch(/email contains an unpaired UTF-16 surrogate/);
+    const events = await runEvents(db.db, result.runId);
+    expect(events.some((e) => e.message.includes(`${invoice.id} quarantined`))).toBe(true);
+  });
+
   it.each([
     ['DD/MM/YYYY', 'M/D/YYYY'],
     ['M/D/YYYY', 'DD/MM/YYYY'],

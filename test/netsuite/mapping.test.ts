@@ -69,6 +69,19 @@ describe('price mapping', () => {
     );
   });
 
+  it('quarantines an item whose code or values hold text PostgreSQL cannot store, skip flag or not', () => {
+    const code = mapPriceSnapshot({ ...snapshot({ price_1_: '1' }, true), itemCode: '6148\u0000' }, rules);
+    expect(code).toMatchObject({
+      kind: 'quarantine',
+      reason: expect.stringMatching(/^itemCode contains a NUL/),
+    });
+    const value = mapPriceSnapshot(snapshot({ price_1_: '1', custom: 'x\ud800' }), rules);
+    expect(value).toMatchObject({
+      kind: 'quarantine',
+      reason: expect.stringMatching(/^custom contains an unpaired/),
+    });
+  });
+
   it('builds SuiteQL the simulator (and NetSuite) accepts for every filter', () => {
     const settings = {
       fields: defaultPriceFieldMappings,

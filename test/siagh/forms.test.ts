@@ -49,6 +49,8 @@ describe('ctrlValues', () => {
     ['a=b', '"="'],
     ['line\nbreak', 'line break'],
     ['cr\rhere', 'line break'],
+    ['nul\u0000here', 'NUL character'],
+    ['half \ud83d', 'unpaired UTF-16 surrogate'],
   ])('refuses %j naming the field instead of sending it corrupted', (value, what) => {
     const error = (() => {
       try {

@@ -4,6 +4,7 @@
  * cannot be sent faithfully, so it is refused here, naming the field, and the record is quarantined by the flow
  * instead of reaching Siagh corrupted.
  */
+import { storableCopy, unstorableReason } from '../../storable-text.js';
 import { SiaghInputError } from './errors.js';
 
 /** A value as it goes into a form: empty text for "no value". */
@@ -36,6 +37,8 @@ export function buildCtrlValues(fields: readonly (readonly [string, CtrlValue])[
       const text = textOf(name, value);
       for (const [pattern, what] of forbidden)
         if (pattern.test(text)) throw new SiaghInputError(name, `contains ${what}`, text);
+      const unstorable = unstorableReason(text);
+      if (unstorable) throw new SiaghInputError(name, unstorable, storableCopy(text));
       return `${name}=${text}`;
     })
     .join('|');

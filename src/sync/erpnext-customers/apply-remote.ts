@@ -19,6 +19,7 @@ import { addOutboxEntry } from '../../customers/outbox.js';
 import { fieldsOf, lockCustomer, writeSyncedFields } from '../../customers/store.js';
 import type { Queryable } from '../../db/database.js';
 import { customers, customerSyncStates } from '../../models/customers.js';
+import { firstUnstorable } from '../../storable-text.js';
 import { requestPush, type CustomerSync } from './context.js';
 import { fieldsFromRemote } from './mapping.js';
 import { saveSyncState, syncStateByErpNextName, type CustomerSyncState } from './sync-state.js';
@@ -96,6 +97,11 @@ function announce(sync: CustomerSync, pending: Pending, trigger: 'manual' | 'web
 
 /** What a remote customer stands for locally, its checksum, and the sync state that records agreement on it. */
 function snapshotOf(sync: CustomerSync, remote: RemoteCustomer) {
+  const unstorable = firstUnstorable(remote);
+  if (unstorable)
+    throw new Error(
+      `${unstorable.path} ${unstorable.reason}; nothing of it was stored. Correct it in ERPNext and the next pull reads it again`,
+    );
   const names = sync.settings.syncedFields;
   const remoteFields = fieldsFromRemote(remote, sync.settings.mapping);
   const modified = normaliseFrappeTimestamp(remote.customer.modified);

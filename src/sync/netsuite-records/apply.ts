@@ -7,6 +7,7 @@
 import type { Database, Transaction } from '../../db/database.js';
 import type { RunContext } from '../../jobs/types.js';
 import type { SuiteQlRow } from '../../connectors/netsuite/schemas.js';
+import { storableCopy } from '../../storable-text.js';
 import {
   mapCustomerRow,
   mapTransactionRows,
@@ -105,7 +106,7 @@ async function quarantine(
     recordType,
     recordId: f.mapped.id,
     reason: f.mapped.reason,
-    values: f.rows.map(({ links: _links, ...row }) => row),
+    values: f.rows.map(({ links: _links, ...row }) => storableCopy(row)),
   }));
 }
 

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import type { AccountDateFormat, LineFilter } from '../../config/netsuite-records.js';
 import { parseAccountTimestamp } from '../../connectors/netsuite/dates.js';
 import type { SuiteQlRow } from '../../connectors/netsuite/schemas.js';
+import { firstUnstorable } from '../../storable-text.js';
 
 export type TransactionType = 'invoice' | 'credit_note';
 export type RecordType = 'customer' | TransactionType;
@@ -164,6 +165,12 @@ class Reader {
   readonly problems: string[] = [];
   constructor(private readonly rules: MappingRules) {}
 
+  /** Text PostgreSQL cannot store makes the record unreadable, wherever it is (an extra column included). */
+  storable(row: SuiteQlRow): void {
+    const found = firstUnstorable(row);
+    if (found) this.problems.push(`${found.path} ${found.reason}`);
+  }
+
   required(row: SuiteQlRow, column: string, what: string): string {
     const value = row[column]?.trim();
     if (!value) this.problems.push(`${what} (${column}) is missing`);
@@ -225,6 +232,7 @@ class Reader {
 
 export function mapCustomerRow(row: SuiteQlRow, rules: MappingRules): Mapped<MappedCustomer> {
   const read = new Reader(rules);
+  read.storable(row);
   const id = read.id(row, 'id', 'internal id');
   const inactive = row.isinactive;
   if (inactive !== undefined && inactive !== 'T' && inactive !== 'F')
@@ -276,6 +284,7 @@ export function mapTransactionRows(
   rules: MappingRules,
 ): Mapped<MappedTransaction> {
   const read = new Reader(rules);
+  for (const row of rows) read.storable(row);
   const head = rows[0]!;
   const id = read.id(head, 'id', 'internal id');
   const statusCode = read.required(head, 'status', 'status');

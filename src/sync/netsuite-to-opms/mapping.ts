@@ -4,6 +4,7 @@
  */
 import type { PriceFieldMapping } from '../../config/netsuite.js';
 import type { OpmsColumn } from '../../connectors/opms/client.js';
+import { firstUnstorable } from '../../storable-text.js';
 
 /** One NetSuite item as read from SuiteQL or received from the user-event webhook. */
 export interface PriceSnapshot {
@@ -58,6 +59,13 @@ function toCents(decimalText: string): string {
 }
 
 export function mapPriceSnapshot(snapshot: PriceSnapshot, rules: MappingRules): MappedItem {
+  const unstorable = firstUnstorable({ itemCode: snapshot.itemCode, ...snapshot.values });
+  if (unstorable)
+    return {
+      kind: 'quarantine',
+      snapshot,
+      reason: `${unstorable.path} ${unstorable.reason}. Correct the item in NetSuite; the next sync picks it up.`,
+    };
   if (snapshot.skip) return { kind: 'skip', snapshot, reason: 'flagged in NetSuite as not synced to OPMS' };
   const values: { field: string; to: OpmsColumn; value: string }[] = [];
   const problems: string[] = [];

@@ -10,6 +10,7 @@ import {
 } from '../../models/index.js';
 import type { Trigger } from '../../jobs/types.js';
 import type { AppliedChange } from '../../connectors/opms/client.js';
+import { storableCopy } from '../../storable-text.js';
 
 /** Checkpoint names are part of the stored state: never rename them. */
 export const checkpointNames = {
@@ -83,7 +84,7 @@ export async function recordItemStates(db: Queryable, outcomes: ItemOutcome[], r
     .values(
       outcomes.map((o) => ({
         itemId: o.itemId,
-        itemCode: o.itemCode,
+        itemCode: storableCopy(o.itemCode),
         sourceModifiedAt: o.modifiedAt ?? null,
         outcome: o.outcome,
         runId,
@@ -131,9 +132,9 @@ export async function quarantineItems(
     .values(
       items.map((i) => ({
         itemId: i.itemId,
-        itemCode: i.itemCode,
+        itemCode: storableCopy(i.itemCode),
         reason: i.reason,
-        values: i.values,
+        values: storableCopy(i.values),
         runId,
       })),
     )
