@@ -128,7 +128,8 @@ function listRoute(
         );
       }
       walk.lastPage = page.paging.page;
-      walk.dateFormat = page.dateFormat;
+      // Dates seen on this page settle the format for the pages after it; a page without rows settles nothing.
+      if (page.rows.length > 0) walk.dateFormat = page.dateFormat;
       const needDetail = await planRows(page, walk, crawl, settings);
       if (!walk.readAll && walk.knownInARow >= settings.stopAfterKnown) {
         reading.stoppedEarly = `${walk.knownInARow} known, unchanged orders in a row`;
