@@ -152,6 +152,19 @@ describe.each(databaseKinds)('RouteStar lists that tell the truth, on %s', (kind
   );
 
   it(
+    "fails the run when a page turn is not drawn within the profile's wait, instead of stopping the list there",
+    slow,
+    async () => {
+      await start({ pendingInvoices: 14, drawDelayMs: 8_000 });
+      const impatient = buildRouteStarProfile({ waits: { pageChangeMs: 5_000 } });
+      const result = await run({ mode: 'pending' }, { profile: impatient });
+      expect(result.status).toBe('failed');
+      expect((result.error as Error).message).toContain('page 2 was not drawn within 5 s of clicking it');
+      expect(artefactsOf(result.events)).toBeDefined();
+    },
+  );
+
+  it(
     'fails a list whose pager and count show invoices but whose grid draws none, storing nothing',
     slow,
     async () => {
