@@ -101,7 +101,6 @@ export interface RouteStarSim {
   expireOn(match: RegExp, nth: number): void;
   setMarkup(change: MarkupChange): void;
   setPopups(popups: PopupSettings): void;
-  setDrawDelay(ms: number): void;
   /**
    * A faulty portal whose list data loses its rows: 'rows' keeps the totals and pages (the pager and the count show
    * them, the grid draws empty), 'everything' answers as for an empty list; false ends the fault.
@@ -285,7 +284,7 @@ export async function startRouteStarSimulator(options: RouteStarSimOptions = {})
   const maxVisible = options.maxVisiblePages ?? 5;
   const closedDefaultDays = options.closedDefaultWindowDays ?? 2;
   const gridHeight = options.gridHeight ?? 200;
-  let drawDelayMs = options.drawDelayMs ?? 0;
+  const drawDelayMs = options.drawDelayMs ?? 0;
   let rowsLost: 'rows' | 'everything' | false = false;
   const dates = dateWriter(options.dateFormat ?? 'M/D/YYYY');
   const sessions = new Map<string, number>();
@@ -620,9 +619,6 @@ export async function startRouteStarSimulator(options: RouteStarSimOptions = {})
     },
     setPopups: (settings) => {
       popups = settings;
-    },
-    setDrawDelay: (ms) => {
-      drawDelayMs = ms;
     },
     setRowsLost: (lost) => {
       rowsLost = lost;
