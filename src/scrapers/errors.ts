@@ -24,6 +24,27 @@ export class MarkupChangedError extends Error {
   }
 }
 
+/**
+ * A list read no rows while the page (its pager or total) or an earlier run says it has some. Reading on would report
+ * an empty list as complete and silently miss every document on it, so the step fails with its artefacts instead. Tried
+ * again, as a page drawn later than it was awaited reads right the next time.
+ */
+export class ListIncompleteError extends Error {
+  constructor(
+    readonly portal: PortalName,
+    /** E.g. "page 1 of the closed invoices list". */
+    readonly where: string,
+    /** Why rows were expected, e.g. 'its pager shows 3 pages'. */
+    readonly evidence: string,
+  ) {
+    super(
+      `${portalDescriptions[portal].label} ${where} showed no rows although ${evidence}; nothing of it was stored. ` +
+        "The saved page shows what was read; if the rows appear in a browser, the page draws them later than the profile's grid wait allows.",
+    );
+    this.name = 'ListIncompleteError';
+  }
+}
+
 /** The portal sent us to its login page: the session ended. The step is done again after logging in again. */
 export class SessionExpiredError extends Error {
   constructor(
@@ -103,6 +124,7 @@ const passingBrowserFault =
 /** The resilience kit's view of a portal failure. */
 export function classifyPortalError(error: unknown): Classification {
   if (error instanceof SessionExpiredError) return { class: 'auth' };
+  if (error instanceof ListIncompleteError) return { class: 'retryable' };
   if (error instanceof PortalUnavailableError) {
     const { status, retryAfterMs } = error.answer;
     if (status === 429) return { class: 'rate-limited', retryAfterMs };

@@ -6,10 +6,11 @@
 import * as cheerio from 'cheerio';
 import type { AnyNode } from 'domhandler';
 import { z } from 'zod';
-import { DocumentNotFoundError, MarkupChangedError } from '../errors.js';
+import { settleDateFormat } from '../date-format.js';
+import { DocumentNotFoundError, ListIncompleteError, MarkupChangedError } from '../errors.js';
 import type { Quarantined } from '../quarantined.js';
-import type { CanonicalStatus, CustomerConnectProfile } from './profile.js';
-import { canonicalStatuses } from './profile.js';
+import type { CanonicalStatus, CustomerConnectProfile, PortalDateFormat } from './profile.js';
+import { canonicalStatuses, portalDateFormats } from './profile.js';
 
 /**
  * Which order a quarantined record is: its number when that could be read, and its place on its list page (0 = first),
@@ -65,6 +66,8 @@ export interface OrderListPage {
   rows: OrderListRow[];
   quarantined: Quarantined<OrderPlace>[];
   paging: Paging;
+  /** The format the page's dates were read in: the profile's, or the one its dates showed under "auto". */
+  dateFormat: PortalDateFormat;
 }
 
 export const orderLineSchema = z.object({
@@ -164,10 +167,7 @@ export function parseQuantity(text: string): number | undefined {
 }
 
 /** Portal date in the profile's format → YYYY-MM-DD, or undefined when it is not a real calendar day. */
-export function parsePortalDate(
-  text: string,
-  format: CustomerConnectProfile['formats']['date'],
-): string | undefined {
+export function parsePortalDate(text: string, format: PortalDateFormat): string | undefined {
   const t = normaliseSpace(text);
   let y: number, m: number, d: number;
   if (format === 'YYYY-MM-DD') {
@@ -209,19 +209,26 @@ function resolveUrl(href: string | undefined, pageUrl: string): string | null {
   }
 }
 
-function parseListRow(
+/** A list row's printed fields and link, or null when it has no order ID to go by. */
+interface PrintedRow {
+  html: string;
+  raw: OrderListRowRaw | null;
+  detailUrl: string | null;
+}
+
+function printedRow(
   $: cheerio.CheerioAPI,
   el: AnyNode,
-  position: number,
   profile: CustomerConnectProfile,
   pageUrl: string,
-): { row: OrderListRow } | { quarantined: Quarantined<OrderPlace> } {
+): PrintedRow {
   const html = outerHtml($, el);
   const text = lines($(el));
   const p = profile.patterns;
   const orderId = firstMatch(p.orderId, text);
-  const quarantine = (reason: string) => ({ quarantined: { orderNumber: orderId, position, reason, html } });
-  if (!orderId) return quarantine('the row has no order ID ("Order ID: #…")');
+  const link = $(el).find(profile.list.detailLink).first().attr('href');
+  const detailUrl = resolveUrl(link, pageUrl);
+  if (!orderId) return { html, raw: null, detailUrl };
   const raw: OrderListRowRaw = {
     orderId,
     status: firstMatch(p.status, text) ?? '',
@@ -230,9 +237,25 @@ function parseListRow(
     vendors: firstMatch(p.vendors, text) ?? '',
     poNumbers: firstMatch(p.poNumbers, text) ?? '',
   };
-  const link = $(el).find(profile.list.detailLink).first().attr('href');
-  const result = listRowFromRaw(raw, resolveUrl(link, pageUrl), profile);
-  return 'row' in result ? result : quarantine(result.reason);
+  return { html, raw, detailUrl };
+}
+
+/** The format a list page's dates are written in (see settleDateFormat); throws MarkupChangedError. */
+export function listDateFormat(
+  dates: readonly string[],
+  profile: CustomerConnectProfile,
+  known?: PortalDateFormat,
+): PortalDateFormat {
+  return settleDateFormat({
+    known,
+    portal: 'customerconnect',
+    where: 'order list page',
+    profileKey: 'formats.date',
+    setting: profile.formats.date,
+    candidates: portalDateFormats,
+    fits: (text, format) => parsePortalDate(text, format) !== undefined,
+    samples: dates.filter((d) => d !== ''),
+  });
 }
 
 /**
@@ -243,6 +266,7 @@ export function listRowFromRaw(
   raw: OrderListRowRaw,
   detailUrl: string | null,
   profile: CustomerConnectProfile,
+  dateFormat: PortalDateFormat,
 ): { row: OrderListRow } | { reason: string } {
   const orderId = raw.orderId;
   const status: CanonicalStatus | undefined = profile.statuses[raw.status.toLowerCase()];
@@ -255,10 +279,10 @@ export function listRowFromRaw(
             'if it is real, map it in the profile\'s "statuses" (CUSTOMERCONNECT_PROFILE_FILE)',
     };
   }
-  const orderDate = parsePortalDate(raw.dateAdded, profile.formats.date);
+  const orderDate = parsePortalDate(raw.dateAdded, dateFormat);
   if (!orderDate)
     return {
-      reason: `order ${orderId} has date "${raw.dateAdded}", which is not a ${profile.formats.date} date`,
+      reason: `order ${orderId} has date "${raw.dateAdded}", which is not a ${dateFormat} date`,
     };
   const total = parseMoney(raw.total);
   if (total === undefined)
@@ -298,10 +322,12 @@ export function isLoginPage(page: string | PortalPage, profile: CustomerConnectP
   return $(profile.login.password).length > 0 && $(profile.login.loggedIn).length === 0;
 }
 
+/** `knownDateFormat`: under "auto", the format earlier pages of the list were read in (see settleDateFormat). */
 export function parseOrderListPage(
   page: string | PortalPage,
   profile: CustomerConnectProfile,
   pageUrl: string,
+  knownDateFormat?: PortalDateFormat,
 ): OrderListPage {
   const $ = pageOf(page);
   const rowElements = $(profile.list.row).toArray();
@@ -311,10 +337,17 @@ export function parseOrderListPage(
       $('#content').text().includes(profile.list.emptyText) ||
       $('body').text().includes(profile.list.emptyText)
     ) {
+      const shown = new RegExp(profile.patterns.results, 'i').exec(
+        normaliseSpace(pagination.find(profile.list.results).text()),
+      );
+      if (shown && Number(shown[3]) > 0) {
+        throw new ListIncompleteError('customerconnect', 'order list page', `its pager says "${shown[0]}"`);
+      }
       return {
         rows: [],
         quarantined: [],
         paging: { page: 1, pages: 0, totalOrders: 0, from: 0, to: 0, nextUrl: null },
+        dateFormat: listDateFormat([], profile, knownDateFormat),
       };
     }
     throw new MarkupChangedError('customerconnect', 'order list page', [
@@ -345,14 +378,27 @@ export function parseOrderListPage(
     to: to!,
     nextUrl: nextHref ? resolveUrl($(nextHref).attr('href'), pageUrl) : null,
   };
+  const printed = rowElements.map((el) => printedRow($, el, profile, pageUrl));
+  // Judged before any row is read: a page in another format must give nothing, not its unambiguous half.
+  const dateFormat = listDateFormat(
+    printed.map((p) => p.raw?.dateAdded ?? ''),
+    profile,
+    knownDateFormat,
+  );
   const rows: OrderListRow[] = [];
   const quarantined: Quarantined<OrderPlace>[] = [];
-  for (const [position, el] of rowElements.entries()) {
-    const result = parseListRow($, el, position, profile, pageUrl);
+  for (const [position, { html, raw, detailUrl }] of printed.entries()) {
+    const quarantine = (reason: string) =>
+      quarantined.push({ orderNumber: raw?.orderId ?? null, position, reason, html });
+    if (raw === null) {
+      quarantine('the row has no order ID ("Order ID: #…")');
+      continue;
+    }
+    const result = listRowFromRaw(raw, detailUrl, profile, dateFormat);
     if ('row' in result) rows.push(result.row);
-    else quarantined.push(result.quarantined);
+    else quarantine(result.reason);
   }
-  return { rows, quarantined, paging };
+  return { rows, quarantined, paging, dateFormat };
 }
 
 function headingsOf($: cheerio.CheerioAPI, table: AnyNode): string[] {
@@ -507,10 +553,12 @@ function latestHistoryStatusOf(
   return last ? normaliseSpace($(last).text()) || null : null;
 }
 
+/** `dateFormat`: the format of the order's list page (a detail page has one date, too few to judge by). */
 export function parseOrderDetailPage(
   page: string | PortalPage,
   profile: CustomerConnectProfile,
   orderNumber: string,
+  dateFormat: PortalDateFormat,
 ): OrderDetailResult {
   const $ = pageOf(page);
   const tables = $(profile.detail.tables).toArray();
@@ -536,7 +584,7 @@ export function parseOrderDetailPage(
   }
   const poText = firstMatch(profile.patterns.detailPo, detailsText);
   const dateText = firstMatch(profile.patterns.detailDate, detailsText);
-  const orderDate = dateText ? parsePortalDate(dateText, profile.formats.date) : null;
+  const orderDate = dateText ? parsePortalDate(dateText, dateFormat) : null;
   if (orderDate === undefined)
     return quarantine(`order ${orderNumber} has date "${dateText}", which is not a date`);
 

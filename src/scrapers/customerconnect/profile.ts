@@ -4,8 +4,13 @@
  * a JSON file named by CUSTOMERCONNECT_PROFILE_FILE can override any part, so a site change is fixed without a release.
  */
 import { z } from 'zod';
+import { AUTO_DATE_FORMAT } from '../date-format.js';
 import { ProfileError } from '../errors.js';
 import { profileProblems, readProfileOverride } from '../profile-file.js';
+
+/** The date formats CustomerConnect portals print. */
+export const portalDateFormats = ['MM/DD/YYYY', 'DD/MM/YYYY', 'YYYY-MM-DD'] as const;
+export type PortalDateFormat = (typeof portalDateFormats)[number];
 
 export const canonicalStatuses = [
   'Pending',
@@ -107,7 +112,12 @@ const sections = {
     javaScript: z.boolean(),
   }),
   formats: z.object({
-    date: z.enum(['MM/DD/YYYY', 'DD/MM/YYYY', 'YYYY-MM-DD']),
+    /**
+     * How the portal prints dates. "auto" takes the format the unambiguous dates of each list page agree on (a day
+     * above 12 tells day from month) and refuses a page that has none; a fixed format stops at a page whose dates
+     * fit only another one, so a wrong setting never stores swapped dates.
+     */
+    date: z.enum([...portalDateFormats, AUTO_DATE_FORMAT]),
     timeZone: z.string().refine((tz) => Intl.supportedValuesOf('timeZone').includes(tz) || tz === 'UTC', {
       message: 'not an IANA time zone such as America/New_York',
     }),

@@ -8,7 +8,8 @@ import type { Database } from '../../db/database.js';
 import { listChecksum, purchaseOrderStates, upsertPurchaseOrder } from '../../ledger/index.js';
 import type { Crawl, Route, Routes } from '../crawl/router.js';
 import type { Visit } from '../crawl/visit.js';
-import { MarkupChangedError, SessionExpiredError } from '../errors.js';
+import { listReadEvent } from '../crawl/list-history.js';
+import { ListIncompleteError, MarkupChangedError, SessionExpiredError } from '../errors.js';
 import {
   customerConnectSource,
   orderEntity,
@@ -26,7 +27,10 @@ import {
   type OrderListRow,
   type PortalPage,
 } from './parse.js';
-import { orderInfoPath, type CustomerConnectProfile } from './profile.js';
+import { orderInfoPath, type CustomerConnectProfile, type PortalDateFormat } from './profile.js';
+
+/** The order list's key in the run history (see list-history.ts). */
+export const ORDER_LIST = 'CustomerConnect order';
 
 /** The order list as read this run. */
 export interface OrderListWalk {
@@ -37,11 +41,19 @@ export interface OrderListWalk {
   knownInARow: number;
   /** The last page read: the pager must move forward. */
   lastPage: number;
+  /**
+   * An earlier run found orders on the list. An account's order history only grows (OpenCart keeps cancelled orders
+   * too), so an empty list after that is a page that did not show its orders, never an account without any.
+   */
+  foundBefore: boolean;
+  /** The format the list's earlier pages were read in this run. */
+  dateFormat?: PortalDateFormat;
 }
 
 export interface CustomerConnectRequests {
   list: { walk: OrderListWalk; url: string; pageNo: number };
-  detail: { row: OrderListRow };
+  /** `dateFormat`: the format the order's list page was read in. */
+  detail: { row: OrderListRow; dateFormat: PortalDateFormat };
 }
 
 /** What the sync reports of its reading. */
@@ -91,9 +103,16 @@ function listRoute(
     lane: 'pages',
     step: () => 'order list',
     where: ({ pageNo }) => `page ${pageNo} of the order list`,
-    async read(visit, { walk, url }) {
+    async read(visit, { walk, url, pageNo }) {
       const read = await readPage(visit, url, profile);
-      const page = parseOrderListPage(read.page, profile, read.url);
+      const page = parseOrderListPage(read.page, profile, read.url, walk.dateFormat);
+      if (pageNo === 1 && walk.foundBefore && page.rows.length + page.quarantined.length === 0) {
+        throw new ListIncompleteError(
+          'customerconnect',
+          visit.where,
+          "an earlier run found orders on it, and orders never leave an account's history",
+        );
+      }
       if (page.paging.page <= walk.lastPage) {
         throw new MarkupChangedError('customerconnect', 'order list page', [
           `the pager went back: page ${walk.lastPage} was followed by page ${page.paging.page}`,
@@ -101,9 +120,16 @@ function listRoute(
       }
       return page;
     },
-    async handle(page, { walk }, crawl) {
+    async handle(page, { walk, pageNo }, crawl) {
       reading.listPages += 1;
+      if (pageNo === 1) {
+        await crawl.record.event(
+          listReadEvent({ list: ORDER_LIST, rows: page.rows.length + page.quarantined.length }),
+        );
+      }
       walk.lastPage = page.paging.page;
+      // Dates seen on this page settle the format for the pages after it; a page without rows settles nothing.
+      if (page.rows.length > 0) walk.dateFormat = page.dateFormat;
       const needDetail = await planRows(page, walk, crawl, settings);
       if (!walk.readAll && walk.knownInARow >= settings.stopAfterKnown) {
         reading.stoppedEarly = `${walk.knownInARow} known, unchanged orders in a row`;
@@ -115,7 +141,7 @@ function listRoute(
         const next = { walk, url: page.paging.nextUrl, pageNo: page.paging.page + 1 };
         await crawl.enqueue('list', next, { first: true });
       }
-      for (const row of needDetail) await crawl.enqueue('detail', { row });
+      for (const row of needDetail) await crawl.enqueue('detail', { row, dateFormat: page.dateFormat });
       await crawl.record.progress(
         `order list page ${page.paging.page} of ${page.paging.pages}`,
         walk.readAll ? page.paging.totalOrders : undefined,
@@ -185,9 +211,9 @@ function detailRoute(
     step: () => 'order detail',
     where: ({ row }) => `the detail page of order ${row.orderNumber}`,
     entity: ({ row }) => orderEntity(row.orderNumber),
-    async read(visit, { row }) {
+    async read(visit, { row, dateFormat }) {
       const read = await readPage(visit, row.detailUrl ?? orderInfoPath(profile, row.orderNumber), profile);
-      return parseOrderDetailPage(read.page, profile, row.orderNumber);
+      return parseOrderDetailPage(read.page, profile, row.orderNumber, dateFormat);
     },
     async handle(result, { row }, crawl) {
       reading.detailsRead += 1;

@@ -14,12 +14,19 @@ import { postStock, type PostingRules, type PostStockResult } from '../../ledger
 import { purchaseOrders } from '../../models/index.js';
 import { dayIn } from '../../time-zone.js';
 import { Crawler, type CrawlStats } from '../crawl/crawler.js';
+import { earlierRunFoundRows } from '../crawl/list-history.js';
+import { AUTO_DATE_FORMAT } from '../date-format.js';
 import type { Labelled } from '../crawl/router.js';
 import { postStockAfterSync } from '../post-stock.js';
 import { customerConnectSource } from './documents.js';
-import { listRowFromRaw, type OrderListRow } from './parse.js';
-import type { CustomerConnectProfile } from './profile.js';
-import { customerConnectRouter, type CustomerConnectRequests, type OrderReading } from './router.js';
+import { listRowFromRaw, parsePortalDate, type OrderListRow } from './parse.js';
+import { portalDateFormats, type CustomerConnectProfile, type PortalDateFormat } from './profile.js';
+import {
+  customerConnectRouter,
+  ORDER_LIST,
+  type CustomerConnectRequests,
+  type OrderReading,
+} from './router.js';
 import { customerConnectSite } from './session.js';
 
 export const syncModes = ['orders', 'details', 'all-details', 'stock', 'full'] as const;
@@ -95,7 +102,9 @@ export async function syncCustomerConnect(
     await crawler.run(
       options.mode === 'details'
         ? await storedOrder(db, profile, options, reading)
-        : firstListPage(options, profile),
+        : firstListPage(options, profile, {
+            foundBefore: await earlierRunFoundRows(db, { job: ctx.job, runId: ctx.runId, list: ORDER_LIST }),
+          }),
     );
   } finally {
     summary.navigation = await crawler.close();
@@ -112,12 +121,14 @@ export async function syncCustomerConnect(
 function firstListPage(
   options: CustomerConnectSyncOptions,
   profile: CustomerConnectProfile,
+  history: { foundBefore: boolean },
 ): Labelled<CustomerConnectRequests>[] {
   const walk = {
     readAll: options.mode === 'full' || options.mode === 'all-details' || options.full === true,
     everyDetail: options.mode === 'all-details',
     knownInARow: 0,
     lastPage: 0,
+    foundBefore: history.foundBefore,
   };
   return [{ label: 'list', request: { walk, url: profile.routes.orderList, pageNo: 1 } }];
 }
@@ -132,7 +143,11 @@ async function storedOrder(
   const { orderNumber } = options;
   if (!orderNumber) throw new Error('Mode "details" needs the orderNumber of the order to read.');
   const [stored] = await db
-    .select({ raw: purchaseOrders.raw, detailUrl: purchaseOrders.detailUrl })
+    .select({
+      raw: purchaseOrders.raw,
+      detailUrl: purchaseOrders.detailUrl,
+      orderDate: purchaseOrders.orderDate,
+    })
     .from(purchaseOrders)
     .where(
       and(eq(purchaseOrders.source, customerConnectSource), eq(purchaseOrders.orderNumber, orderNumber)),
@@ -144,9 +159,29 @@ async function storedOrder(
         '(POST /api/customerconnect/sync/orders), then read its details.',
     );
   }
-  const listed = listRowFromRaw(raw, stored?.detailUrl ?? null, profile);
+  const dateFormat = storedDateFormat(profile, raw.dateAdded, stored?.orderDate ?? null);
+  const listed = listRowFromRaw(raw, stored?.detailUrl ?? null, profile, dateFormat);
   if ('reason' in listed)
     throw new Error(`The stored list row of order ${orderNumber} no longer reads: ${listed.reason}`);
   reading.rowsRead += 1;
-  return [{ label: 'detail', request: { row: listed.row } }];
+  return [{ label: 'detail', request: { row: listed.row, dateFormat } }];
+}
+
+/**
+ * The format a stored row's date was read in. Under "auto" one date is too few to judge by, but the date it was
+ * stored with was read from a whole page: the format that reads the printed date as that day is the page's.
+ */
+function storedDateFormat(
+  profile: CustomerConnectProfile,
+  printed: string,
+  storedDate: string | null,
+): PortalDateFormat {
+  const setting = profile.formats.date;
+  if (setting !== AUTO_DATE_FORMAT) return setting;
+  const format = portalDateFormats.find((f) => parsePortalDate(printed, f) === storedDate);
+  if (format) return format;
+  throw new Error(
+    `The stored date "${printed}" of this order does not tell its format; set the CustomerConnect profile's ` +
+      'formats.date to the portal\'s format instead of "auto", or run the orders sync first.',
+  );
 }

@@ -6,6 +6,7 @@
 import type { Page } from 'playwright';
 import type { Visit } from '../crawl/visit.js';
 import { MarkupChangedError, PortalUnavailableError, SessionExpiredError } from '../errors.js';
+import type { ListSize } from './parse.js';
 import type { RouteStarProfile } from './profile.js';
 import { onLoginPage } from './session.js';
 
@@ -209,7 +210,7 @@ async function captureBody(page: Page, profile: RouteStarProfile, step: string):
   return html ?? '';
 }
 
-export type PageTurn = 'moved' | 'last-page' | 'unchanged';
+export type PageTurn = 'moved' | 'last-page';
 
 interface PagerArgs {
   container: string;
@@ -294,9 +295,11 @@ async function clickPast(
 
 /**
  * Moves to the next page of a bootpag pager: the page number current+1 when shown, else "next" (which, at the end of
- * a block, shows the next block starting at current+1). Waits until the first row changes; "unchanged" when it does
- * not within the profile's wait, so the caller can stop instead of reading the same page twice. The pager is read and
- * the wait is polled inside the page; only the click itself is a real mouse click, which a pop-up can block.
+ * a block, shows the next block starting at current+1). Waits for evidence that the grid shows the new page — the
+ * pager on it and the first row changed; the pager moves as soon as it is clicked, the grid only once its data is in
+ * and drawn — and fails when that does not come within the profile's wait: stopping there instead would report a
+ * partly read list as complete. The pager is read and the wait is polled inside the page; only the click itself is a
+ * real mouse click, which a pop-up can block.
  */
 export async function goToNextPage(page: Page, profile: RouteStarProfile, step: string): Promise<PageTurn> {
   const args: PagerArgs = {
@@ -356,7 +359,14 @@ export async function goToNextPage(page: Page, profile: RouteStarProfile, step: 
       ]);
     }
     if (now.active === target && now.firstRow !== before.firstRow) return 'moved';
-    if (Date.now() > deadline) return 'unchanged';
+    if (Date.now() > deadline) {
+      throw new PortalUnavailableError(
+        'routestar',
+        step,
+        `page ${target} was not drawn within ${Math.round(profile.waits.pageChangeMs / 1000)} s of clicking it ` +
+          `(the pager shows page ${now.active ?? '?'}, the grid still shows the rows of page ${current})`,
+      );
+    }
   }
 }
 
@@ -466,13 +476,12 @@ export interface ListInTab {
   at?: ListPosition;
 }
 
-export type ListTurn = 'shown' | 'last-page' | 'unchanged';
+export type ListTurn = 'shown' | 'last-page';
 
 /**
  * Shows page `pageNo` of a list in the visit's tab: one click on from the page before. When the tab no longer shows
  * the page before (after a new login, a recycled context, a page sent back to its start), the list is opened again
- * and paged forward to it first. "last-page" and "unchanged" when the page before was the last one, or the click
- * changed nothing.
+ * and paged forward to it first. "last-page" when the page before was the last one.
  */
 export async function showListPage(
   visit: Visit,
@@ -585,4 +594,35 @@ export async function readInvoiceDetail(
     }
     await throwIfNotDrawn(page, profile, step, deadline, `line items grid (${args.grid})`);
   }
+}
+
+function listSizeInPage(a: {
+  container: string;
+  next: string;
+  disabledClass: string;
+  rowCount: string | null;
+}): ListSize {
+  const pager = document.querySelector(a.container);
+  const numbers = Array.from(pager?.querySelectorAll('li[data-lp]') ?? [])
+    .map((li) => Number(li.getAttribute('data-lp')))
+    .filter((n) => Number.isFinite(n));
+  const next = pager?.querySelector(a.next) ?? null;
+  const count = a.rowCount === null ? null : document.querySelector(a.rowCount);
+  return {
+    lastPageShown: numbers.length > 0 ? Math.max(...numbers) : null,
+    nextEnabled: next !== null && !next.classList.contains(a.disabledClass),
+    rowCount: count === null ? null : (count.textContent ?? '').trim() || null,
+  };
+}
+
+/** Reads what the list page shows of its size: its pager and its record count. */
+export async function readListSize(page: Page, profile: RouteStarProfile, step: string): Promise<ListSize> {
+  return inPage(page, profile, step, () =>
+    page.evaluate(listSizeInPage, {
+      container: profile.pager.container,
+      next: profile.pager.next,
+      disabledClass: profile.pager.disabledClass,
+      rowCount: profile.grid.rowCount?.selector ?? null,
+    }),
+  );
 }

@@ -8,6 +8,7 @@ import * as cheerio from 'cheerio';
 import type { AnyNode, Element } from 'domhandler';
 import { z } from 'zod';
 import type { SalesInvoiceDetails } from '../../ledger/index.js';
+import { settleDateFormat } from '../date-format.js';
 import { MarkupChangedError } from '../errors.js';
 import type { Quarantined } from '../quarantined.js';
 import { isoDate, parseWithFormat, zonedToIso } from './dates.js';
@@ -189,6 +190,76 @@ export interface InvoiceListPage {
   headers: string[];
   rows: InvoiceListRow[];
   quarantined: Quarantined<RowKey>[];
+  /** The format the page's dates were read in: the profile's, or the one its dates showed under "auto". */
+  dateFormat: string;
+}
+
+/** What a list page says of its size, besides its rows: the evidence that an empty grid is not an empty list. */
+export interface ListSize {
+  /** The highest page number the pager shows. */
+  lastPageShown: number | null;
+  nextEnabled: boolean;
+  /** Text of the record count (profile `grid.rowCount`), when the page shows one. */
+  rowCount: string | null;
+}
+
+/**
+ * Why a list page that shows no rows must have some, in words for the error; null when nothing on it says so. A pager
+ * with a single page says nothing (some grids keep "1" on an empty list); a second page or a count above 0 does.
+ */
+export function rowsPromisedBy(size: ListSize, profile: RouteStarProfile): string | null {
+  if (size.lastPageShown !== null && size.lastPageShown > 1)
+    return `its pager shows ${size.lastPageShown} pages`;
+  if (size.nextEnabled) return 'its pager offers a next page';
+  const pattern = profile.grid.rowCount?.pattern;
+  if (size.rowCount !== null && pattern !== undefined) {
+    const count = new RegExp(pattern, 'i').exec(size.rowCount)?.[1];
+    if (count !== undefined && Number(count.replace(/,/g, '')) > 0) return `it says "${size.rowCount}"`;
+  }
+  return null;
+}
+
+/** The date formats RouteStar tenants print (M/D/YYYY also reads MM/DD/YYYY: the tokens take one or two digits). */
+export const routeStarDateFormats = ['M/D/YYYY', 'D/M/YYYY', 'YYYY-MM-DD'] as const;
+
+/** A date-and-time format whose date part is a day/month/year pattern, e.g. "M/D/YYYY h:mm A". */
+const leadingDatePart = /^[YMD]+([/.-])[YMD]+\1[YMD]+(?=\s)/;
+
+/**
+ * The profile as a page in `dateFormat` is read: the date-and-time format's date part follows the date format, so a
+ * portal printing D/M/YYYY needs only `formats.date` set (or "auto") for its timestamps to read right too.
+ */
+export function withDateFormat(profile: RouteStarProfile, dateFormat: string): RouteStarProfile {
+  const dateTime = profile.formats.dateTime.replace(leadingDatePart, dateFormat);
+  return { ...profile, formats: { ...profile.formats, date: dateFormat, dateTime } };
+}
+
+/** The dates printed in a list row: its date cells, and the date part of its timestamps. */
+function datesOf(values: Record<string, unknown>): string[] {
+  const dates = [values.invoiceDate, values.dateCompleted];
+  const stamps = [values.lastModified, values.postedTimestamp];
+  return [...dates, ...stamps.map((v) => (typeof v === 'string' ? v.split(/\s+/)[0] : ''))].filter(
+    (v): v is string => typeof v === 'string' && v !== '',
+  );
+}
+
+/** The format a list page's dates are written in (see settleDateFormat); throws MarkupChangedError. */
+export function listDateFormat(
+  dates: readonly string[],
+  profile: RouteStarProfile,
+  where: string,
+  known?: string,
+): string {
+  return settleDateFormat<string>({
+    known,
+    portal: 'routestar',
+    where,
+    profileKey: 'formats.date',
+    setting: profile.formats.date,
+    candidates: routeStarDateFormats,
+    fits: (text, format) => parseWithFormat(text, format) !== null,
+    samples: dates,
+  });
 }
 
 function checkbox(cell: cheerio.Cheerio<Element> | undefined, text: string): boolean {
@@ -208,22 +279,26 @@ function gridTable($: cheerio.CheerioAPI, selector: string): cheerio.Cheerio<Any
 
 /**
  * Parses one list page from one or more snapshots of its grid (Handsontable renders only the rows in view, so the
- * navigator scrolls and snapshots; rows are merged by their row header). Pass `baseUrl` to make links absolute.
+ * navigator scrolls and snapshots; rows are merged by their row header). Pass `baseUrl` to make links absolute, and
+ * under "auto" `knownDateFormat`, the format the list's earlier pages were read in (see settleDateFormat).
  */
 export function parseInvoiceList(
   snapshots: string[],
   listType: ListType,
   profile: RouteStarProfile,
   baseUrl?: string,
+  knownDateFormat?: string,
 ): InvoiceListPage {
   const where = `${listType} invoices grid`;
   const captions: Record<string, string[]> = profile.columns[listType];
   const required: string[] = profile.requiredColumns[listType];
-  const schema = invoiceRowSchema(profile);
   const glyph = profile.grid.dropdownGlyph;
   const seen = new Set<string>();
-  const rows: InvoiceListRow[] = [];
-  const quarantined: Quarantined<RowKey>[] = [];
+  const printed: {
+    values: Record<string, unknown> & { invoiceNumber: string };
+    key: string;
+    html(): string;
+  }[] = [];
   let headers: string[] | null = null;
 
   for (const html of snapshots) {
@@ -285,18 +360,25 @@ export function parseInvoiceList(
         paymentMethod: text('paymentMethod'),
         cells: Object.fromEntries(grid.headers.map((h) => [h, cellText($, row.cells.get(h), glyph)])),
       };
-      const parsed = schema.safeParse(values);
-      if (parsed.success) rows.push(parsed.data);
-      else {
-        quarantined.push({
-          key: values.invoiceNumber || `row ${row.rowHeader}`,
-          reason: zodReason(parsed.error),
-          html: row.html(),
-        });
-      }
+      printed.push({ values, key: values.invoiceNumber || `row ${row.rowHeader}`, html: row.html });
     }
   }
-  return { listType, headers: headers ?? [], rows, quarantined };
+  // Judged before any row is read: a page in another format must give nothing, not its unambiguous half.
+  const dateFormat = listDateFormat(
+    printed.flatMap((p) => datesOf(p.values)),
+    profile,
+    where,
+    knownDateFormat,
+  );
+  const schema = invoiceRowSchema(withDateFormat(profile, dateFormat));
+  const rows: InvoiceListRow[] = [];
+  const quarantined: Quarantined<RowKey>[] = [];
+  for (const { values, key, html } of printed) {
+    const parsed = schema.safeParse(values);
+    if (parsed.success) rows.push(parsed.data);
+    else quarantined.push({ key, reason: zodReason(parsed.error), html: html() });
+  }
+  return { listType, headers: headers ?? [], rows, quarantined, dateFormat };
 }
 
 function lineSchema(profile: RouteStarProfile) {

@@ -107,6 +107,11 @@ export const routeStarProfileSchema = z.object({
     errorBanner: css,
     /** Text of the trailing dropdown arrow in dropdown cells. */
     dropdownGlyph: z.string(),
+    /**
+     * The list's record count, when the page shows one: with the pager, the evidence that a grid read empty is not an
+     * empty list. `pattern`'s first group is the number. A page without it gives no evidence, never an error.
+     */
+    rowCount: z.object({ selector: css, pattern: z.string().min(1) }).optional(),
   }),
   pager: z.object({
     container: css,
@@ -166,7 +171,13 @@ export const routeStarProfileSchema = z.object({
   }),
   formats: z.object({
     invoiceNumber: z.string(),
-    date: z.string(),
+    /**
+     * How the lists print dates, in the tokens YYYY M MM D DD; or "auto": the format the unambiguous dates of each
+     * list page agree on (a day above 12 tells day from month), refusing a page that has none. A fixed format stops
+     * at a page whose dates fit only another one, so a wrong setting never stores swapped dates.
+     */
+    date: z.string().min(1),
+    /** Timestamps ("Last Modified"); a leading day/month/year part follows `date`, so only `date` need be set. */
     dateTime: z.string(),
     timeZone: z.string(),
   }),
@@ -202,6 +213,7 @@ export const defaultRouteStarProfile: RouteStarProfile = {
     scroller: 'div.ht_master .wtHolder',
     errorBanner: '#grid-error',
     dropdownGlyph: '\u25bc',
+    rowCount: { selector: '#row-count', pattern: '(\\d[\\d,]*)\\s+records?' },
   },
   pager: {
     container: 'ul.pagination.bootpag',

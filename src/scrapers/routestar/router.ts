@@ -10,7 +10,9 @@ import {
   salesInvoiceStates,
   upsertSalesInvoice,
 } from '../../ledger/index.js';
+import { listReadEvent } from '../crawl/list-history.js';
 import type { Crawl, Route, Routes } from '../crawl/router.js';
+import { ListIncompleteError } from '../errors.js';
 import {
   invoiceEntity,
   invoiceFromRow,
@@ -20,10 +22,11 @@ import {
   SOURCE,
   type StoredInvoice,
 } from './documents.js';
-import { captureGrid, readInvoiceDetail, showListPage, type ListInTab } from './navigate.js';
+import { captureGrid, readInvoiceDetail, readListSize, showListPage, type ListInTab } from './navigate.js';
 import {
   parseInvoiceDetail,
   parseInvoiceList,
+  rowsPromisedBy,
   type InvoiceDetail,
   type InvoiceListPage,
   type InvoiceListRow,
@@ -34,8 +37,8 @@ import { detailPath, type RouteStarProfile } from './profile.js';
 export interface ListSummary {
   read: number;
   pages: number;
-  /** Why reading stopped: the last page, N known invoices in a row, the limit, a page that did not change. */
-  stoppedBy: 'last-page' | 'known-unchanged' | 'limit' | 'page-unchanged' | 'no-new-rows';
+  /** Why reading stopped: the last page, N known invoices in a row, the limit, a page of rows already read. */
+  stoppedBy: 'last-page' | 'known-unchanged' | 'limit' | 'no-new-rows';
   window?: { from: string; to: string };
 }
 
@@ -46,6 +49,17 @@ export interface ListWalk extends ListInTab {
   seen: Set<string>;
   knownInARow: number;
   summary: ListSummary;
+  /** The format the list's earlier pages were read in this run. */
+  dateFormat?: string;
+  /**
+   * The list's key in the run history (see list-history.ts), for a list an earlier run's rows say something about:
+   * the closed list of one exact window. Invoices stay closed, so a window that once showed invoices shows them
+   * again; a different window may rightly be empty (nothing closed in it), and so may the pending list (every
+   * invoice closed), which therefore has no key.
+   */
+  historyKey?: string;
+  /** An earlier run found rows on the list under `historyKey`: an empty read now is a page that did not draw them. */
+  foundBefore: boolean;
 }
 
 export type InvoiceToRead =
@@ -71,7 +85,7 @@ export interface RouteStarRouteSettings {
   details: { fetched: number; failed: number };
 }
 
-type ListRead = { turn: 'last-page' | 'unchanged' } | { turn: 'shown'; page: InvoiceListPage };
+type ListRead = { turn: 'last-page' } | { turn: 'shown'; page: InvoiceListPage };
 type RouteStarCrawl = Crawl<RouteStarRequests>;
 
 export function routeStarRouter(settings: RouteStarRouteSettings): Routes<RouteStarRequests> {
@@ -91,21 +105,37 @@ function listRoute(
       if (turn !== 'shown') return { turn };
       const snapshots = await captureGrid(page, profile, visit.where);
       visit.keep(snapshots.join('\n'));
-      return { turn, page: parseInvoiceList(snapshots, walk.listType, profile, settings.baseUrl) };
+      const read = parseInvoiceList(snapshots, walk.listType, profile, settings.baseUrl, walk.dateFormat);
+      if (read.rows.length + read.quarantined.length === 0) {
+        const promised = rowsPromisedBy(await readListSize(page, profile, visit.where), profile);
+        if (promised !== null) throw new ListIncompleteError('routestar', visit.where, promised);
+        if (pageNo === 1 && walk.foundBefore) {
+          throw new ListIncompleteError(
+            'routestar',
+            visit.where,
+            `an earlier run found invoices in the same window (${walk.window?.from} to ${walk.window?.to}), and closed invoices stay closed`,
+          );
+        }
+      }
+      return { turn, page: read };
     },
     async handle(read, { walk, pageNo }, crawl) {
+      if (read.turn === 'shown') {
+        // Dates seen on this page settle the format for the pages after it, and for the next list: one portal, one
+        // format. A page without rows settles nothing.
+        if (read.page.rows.length > 0) {
+          walk.dateFormat = read.page.dateFormat;
+          if (walk.followedBy) walk.followedBy.dateFormat ??= read.page.dateFormat;
+        }
+        if (pageNo === 1 && walk.historyKey !== undefined) {
+          const rows = read.page.rows.length + read.page.quarantined.length;
+          await crawl.record.event(listReadEvent({ list: walk.historyKey, rows }));
+        }
+      }
       const stop =
         read.turn === 'shown' ? await takePage(read.page, walk, pageNo, crawl, settings) : read.turn;
       if (read.turn === 'shown') await crawl.record.progress(`${walk.listType} list page ${pageNo}`);
-      if (stop === 'unchanged') {
-        walk.summary.stoppedBy = 'page-unchanged';
-        await crawl.record.event({
-          level: 'warn',
-          message: `Page ${pageNo} of the ${walk.listType} list did not load after clicking it; stopped reading the list there.`,
-        });
-      } else if (stop !== null && stop !== 'last-page') {
-        walk.summary.stoppedBy = stop;
-      }
+      if (stop !== null && stop !== 'last-page') walk.summary.stoppedBy = stop;
       // One list at a time in the list's tab: the next list starts where this one ends.
       if (stop === null) await crawl.enqueue('list', { walk, pageNo: pageNo + 1 }, { first: true });
       else if (walk.followedBy)

@@ -17,6 +17,7 @@ import {
 } from '../../ledger/index.js';
 import { salesInvoices } from '../../models/index.js';
 import { Crawler, type CrawlStats } from '../crawl/crawler.js';
+import { earlierRunFoundRows } from '../crawl/list-history.js';
 import type { Labelled } from '../crawl/router.js';
 import { postStockAfterSync } from '../post-stock.js';
 import { closedWindow } from './dates.js';
@@ -78,6 +79,14 @@ export async function syncRouteStar(
   }
   const details = { fetched: 0, failed: 0 };
   const walks = listsToRead(request, deps);
+  for (const walk of walks) {
+    if (walk.historyKey === undefined) continue;
+    walk.foundBefore = await earlierRunFoundRows(db, {
+      job: ctx.job,
+      runId: ctx.runId,
+      list: walk.historyKey,
+    });
+  }
   const crawler = routeStarCrawler(ctx, deps, request, details);
   try {
     const [firstList] = walks;
@@ -136,6 +145,8 @@ function listsToRead(request: RouteStarSyncRequest, deps: RouteStarSyncDeps): Li
     listType,
     route,
     window,
+    historyKey: window && `RouteStar ${listType} invoices ${window.from} to ${window.to}`,
+    foundBefore: false,
     seen: new Set(),
     knownInARow: 0,
     summary: { read: 0, pages: 0, stoppedBy: 'last-page', window },

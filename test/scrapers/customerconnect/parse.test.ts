@@ -3,7 +3,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DocumentNotFoundError, MarkupChangedError, ProfileError } from '../../../src/scrapers/errors.js';
+import {
+  DocumentNotFoundError,
+  ListIncompleteError,
+  MarkupChangedError,
+  ProfileError,
+} from '../../../src/scrapers/errors.js';
 import {
   isLoginPage,
   parseMoney,
@@ -84,11 +89,11 @@ describe('CustomerConnect order detail parser', () => {
     ['order-info-tax-shipping', '75932'],
     ['order-info-no-model', '75925'],
   ])('reads %s as its golden file says', (name, orderNumber) => {
-    expect(parseOrderDetailPage(page(name), profile, orderNumber)).toEqual(golden(name));
+    expect(parseOrderDetailPage(page(name), profile, orderNumber, 'MM/DD/YYYY')).toEqual(golden(name));
   });
 
   it('keeps Sub-Total and Total apart and adds tax and shipping', () => {
-    const result = parseOrderDetailPage(page('order-info-tax-shipping'), profile, '75932');
+    const result = parseOrderDetailPage(page('order-info-tax-shipping'), profile, '75932', 'MM/DD/YYYY');
     if (!result.ok) throw new Error(result.quarantined.reason);
     const { subtotal, tax, shipping, total } = result.detail;
     expect(subtotal).not.toBe(total);
@@ -96,13 +101,18 @@ describe('CustomerConnect order detail parser', () => {
   });
 
   it('uses the product name as SKU when the Model is empty, and says so', () => {
-    const result = parseOrderDetailPage(page('order-info-no-model'), profile, '75925');
+    const result = parseOrderDetailPage(page('order-info-no-model'), profile, '75925', 'MM/DD/YYYY');
     if (!result.ok) throw new Error(result.quarantined.reason);
     expect(result.detail.lines[0]).toMatchObject({ sku: 'MULTIFOLD TOWEL WHITE (4000)', skuFromName: true });
   });
 
   it('finds columns by their heading, so reordered columns read the same', () => {
-    const reordered = parseOrderDetailPage(page('order-info-reordered-columns'), profile, '75938');
+    const reordered = parseOrderDetailPage(
+      page('order-info-reordered-columns'),
+      profile,
+      '75938',
+      'MM/DD/YYYY',
+    );
     if (!reordered.ok) throw new Error(reordered.quarantined.reason);
     expect(reordered.detail.lines.length).toBeGreaterThan(0);
     for (const line of reordered.detail.lines) {
@@ -112,13 +122,13 @@ describe('CustomerConnect order detail parser', () => {
   });
 
   it('names the missing column when the Model heading is renamed', () => {
-    expect(() => parseOrderDetailPage(page('order-info-renamed-model'), profile, '75938')).toThrowError(
-      /"Model"/,
-    );
+    expect(() =>
+      parseOrderDetailPage(page('order-info-renamed-model'), profile, '75938', 'MM/DD/YYYY'),
+    ).toThrowError(/"Model"/);
   });
 
   it('reports an order the portal does not know as not found, not as a changed page', () => {
-    expect(() => parseOrderDetailPage(page('order-info-not-found'), profile, '1')).toThrowError(
+    expect(() => parseOrderDetailPage(page('order-info-not-found'), profile, '1', 'MM/DD/YYYY')).toThrowError(
       DocumentNotFoundError,
     );
   });
@@ -128,7 +138,7 @@ describe('CustomerConnect order detail parser', () => {
       '<td class="right">4</td>',
       '<td class="right">four</td>',
     );
-    const result = parseOrderDetailPage(broken, profile, '75930');
+    const result = parseOrderDetailPage(broken, profile, '75930', 'MM/DD/YYYY');
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.quarantined.reason).toContain('quantity "four"');
@@ -140,13 +150,13 @@ describe('CustomerConnect order detail parser', () => {
       '$504.30</td><td></td></tr>',
       '$999.99</td><td></td></tr>',
     );
-    const result = parseOrderDetailPage(broken, profile, '75930');
+    const result = parseOrderDetailPage(broken, profile, '75930', 'MM/DD/YYYY');
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.quarantined.reason).toContain('Sub-Total says 999.99');
   });
 
   it('quarantines a page that shows another order than the one asked for', () => {
-    const result = parseOrderDetailPage(page('order-info-plain'), profile, '75931');
+    const result = parseOrderDetailPage(page('order-info-plain'), profile, '75931', 'MM/DD/YYYY');
     expect(result.ok).toBe(false);
   });
 });
@@ -195,7 +205,7 @@ describe('CustomerConnect profile file', () => {
     );
     const fixed = await loadCustomerConnectProfile(file);
     expect(fixed.list.row).toBe(profile.list.row);
-    const result = parseOrderDetailPage(page('order-info-renamed-model'), fixed, '75938');
+    const result = parseOrderDetailPage(page('order-info-renamed-model'), fixed, '75938', 'MM/DD/YYYY');
     expect(result.ok).toBe(true);
     const list = parseOrderListPage(page('order-list-page-1'), fixed, listUrl);
     expect(list.rows.find((r) => r.orderNumber === '75930')?.status).toBe('Pending');
@@ -213,5 +223,52 @@ describe('CustomerConnect profile file', () => {
     ).rejects.toThrowError(/statuses\.x/);
     await expect(loadCustomerConnectProfile(write('d.json', 'not json'))).rejects.toThrowError(/not JSON/);
     await expect(loadCustomerConnectProfile(join(dir, 'missing.json'))).rejects.toThrowError(/ENOENT/);
+  });
+});
+
+describe('CustomerConnect list dates in another format', () => {
+  /** The saved page with its dates printed day first, as a store with a European locale prints them. */
+  const dayFirst = page('order-list-page-1').replace(
+    /(Date Added:<\/b> )(\d{2})\/(\d{2})\/(\d{4})/g,
+    (_, label: string, m: string, d: string, y: string) => `${label}${d}/${m}/${y}`,
+  );
+  const auto = { ...profile, formats: { ...profile.formats, date: 'auto' as const } };
+
+  it('refuses the whole page under the default profile, naming the format seen and the key to set', () => {
+    expect(() => parseOrderListPage(dayFirst, profile, listUrl)).toThrowError(MarkupChangedError);
+    expect(() => parseOrderListPage(dayFirst, profile, listUrl)).toThrowError(
+      /written DD\/MM\/YYYY, not MM\/DD\/YYYY.*set formats\.date to "DD\/MM\/YYYY"/,
+    );
+  });
+
+  it('reads it with "auto" exactly as the month-first page is read with the default profile', () => {
+    const expected = parseOrderListPage(page('order-list-page-1'), profile, listUrl);
+    const read = parseOrderListPage(dayFirst, auto, listUrl);
+    expect(read.dateFormat).toBe('DD/MM/YYYY');
+    expect(read.rows.map((r) => [r.orderNumber, r.orderDate])).toEqual(
+      expected.rows.map((r) => [r.orderNumber, r.orderDate]),
+    );
+    expect(parseOrderListPage(page('order-list-page-1'), auto, listUrl).dateFormat).toBe('MM/DD/YYYY');
+  });
+
+  it('refuses to guess under "auto" when no date on the page tells day from month', () => {
+    const ambiguous = page('order-list-page-1').replace(
+      /(Date Added:<\/b> )\d{2}\/\d{2}\/(\d{4})/g,
+      (_, label: string, y: string) => `${label}03/04/${y}`,
+    );
+    expect(() => parseOrderListPage(ambiguous, auto, listUrl)).toThrowError(
+      /none of its 10 dates \(e\.g\. "03\/04\/\d{4}"\) tells the day from the month/,
+    );
+    // With the format set, the same page reads: an ambiguous date is read once the format is known.
+    expect(parseOrderListPage(ambiguous, profile, listUrl).rows[0]!.orderDate).toMatch(/-03-04$/);
+  });
+
+  it('fails an empty list whose pager counts orders instead of reading it as an account without orders', () => {
+    const contradicting = page('order-list-empty').replace(
+      'previous orders!</div>',
+      'previous orders!</div><div class="pagination"><div class="results">Showing 1 to 10 of 34 (4 Pages)</div></div>',
+    );
+    expect(contradicting).toContain('of 34');
+    expect(() => parseOrderListPage(contradicting, profile, listUrl)).toThrowError(ListIncompleteError);
   });
 });

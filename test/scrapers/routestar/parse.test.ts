@@ -13,6 +13,7 @@ import {
   parseInvoiceDetail,
   parseInvoiceList,
   parseMoney,
+  rowsPromisedBy,
 } from '../../../src/scrapers/routestar/parse.js';
 import {
   buildRouteStarProfile,
@@ -181,5 +182,73 @@ describe('RouteStar formats', () => {
     expect(() =>
       buildRouteStarProfile({ modals: { dismiss: ['.bootbox button:has-text("CANCEL")'] } }),
     ).not.toThrow();
+  });
+});
+
+describe('RouteStar list dates in another format', () => {
+  /** The saved closed list with every date printed day first, timestamps included. */
+  const dayFirst = snapshots('closed').map((html) =>
+    html.replace(
+      />(\d{1,2})\/(\d{1,2})\/(\d{4})/g,
+      (_, m: string, d: string, y: string) => `>${d}/${m}/${y}`,
+    ),
+  );
+  const auto = buildRouteStarProfile({ formats: { date: 'auto' } });
+
+  it('refuses the page under the default profile, naming the format seen and the key to set', () => {
+    expect(() => parseInvoiceList(dayFirst, 'closed', profile)).toThrowError(MarkupChangedError);
+    expect(() => parseInvoiceList(dayFirst, 'closed', profile)).toThrowError(
+      /written D\/M\/YYYY, not M\/D\/YYYY.*set formats\.date to "D\/M\/YYYY".*ROUTESTAR_PROFILE_FILE/,
+    );
+  });
+
+  it('reads it with "auto", or with formats.date alone set, exactly as the month-first page', () => {
+    const expected = parseInvoiceList(snapshots('closed'), 'closed', profile);
+    const fields = (page: typeof expected) =>
+      page.rows.map((r) => [
+        r.invoiceNumber,
+        r.invoiceDate,
+        r.dateCompleted,
+        r.lastModified,
+        r.postedTimestamp,
+      ]);
+    const inferred = parseInvoiceList(dayFirst, 'closed', auto);
+    expect(inferred.dateFormat).toBe('D/M/YYYY');
+    expect(fields(inferred)).toEqual(fields(expected));
+    expect(inferred.quarantined).toEqual([]);
+    const set = parseInvoiceList(
+      dayFirst,
+      'closed',
+      buildRouteStarProfile({ formats: { date: 'D/M/YYYY' } }),
+    );
+    expect(fields(set)).toEqual(fields(expected));
+  });
+
+  it('under "auto" reads an all-ambiguous page in the format its list showed before, and refuses it alone', () => {
+    const ambiguous = snapshots('closed').map((html) =>
+      html.replace(/>(\d{1,2})\/(\d{1,2})\/(\d{4})/g, (_, _m: string, _d: string, y: string) => `>3/4/${y}`),
+    );
+    expect(() => parseInvoiceList(ambiguous, 'closed', auto)).toThrowError(/tells the day from the month/);
+    const read = parseInvoiceList(ambiguous, 'closed', auto, undefined, 'D/M/YYYY');
+    expect(read.rows[0]!.invoiceDate).toMatch(/-04-03$/);
+    expect(() => parseInvoiceList(dayFirst, 'closed', auto, undefined, 'M/D/YYYY')).toThrowError(
+      /disagree.*the earlier pages fit only M\/D\/YYYY/,
+    );
+  });
+});
+
+describe('RouteStar list size', () => {
+  const none = { lastPageShown: null, nextEnabled: false, rowCount: null };
+
+  it('takes a second page, an enabled "next" or a record count above 0 as the promise of rows', () => {
+    expect(rowsPromisedBy({ ...none, lastPageShown: 3 }, profile)).toBe('its pager shows 3 pages');
+    expect(rowsPromisedBy({ ...none, nextEnabled: true }, profile)).toBe('its pager offers a next page');
+    expect(rowsPromisedBy({ ...none, rowCount: '1,204 records' }, profile)).toBe('it says "1,204 records"');
+  });
+
+  it('takes nothing from an empty page, a single page or a count of 0', () => {
+    expect(rowsPromisedBy(none, profile)).toBeNull();
+    expect(rowsPromisedBy({ ...none, lastPageShown: 1, rowCount: '0 records' }, profile)).toBeNull();
+    expect(rowsPromisedBy({ ...none, rowCount: 'loading…' }, profile)).toBeNull();
   });
 });

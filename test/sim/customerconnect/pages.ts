@@ -15,10 +15,26 @@ export const markupVariants = [
   'reordered-product-columns',
   /** The Model column is renamed: the products table no longer has what the profile names. */
   'renamed-model-column',
+  /** A faulty page: the "no orders" message where the orders should be, above a pager that counts them. */
+  'orders-missing-with-pager',
+  /** A faulty page: only the "no orders" message, as for an account without orders. */
+  'orders-missing',
 ] as const;
 export type MarkupVariant = (typeof markupVariants)[number];
 
 export const ordersPerPage = 10;
+
+/** How a portal prints its dates: tenants set their store's locale, so not every one prints US dates. */
+export const simDateFormats = ['MM/DD/YYYY', 'DD/MM/YYYY', 'YYYY-MM-DD'] as const;
+export type SimDateFormat = (typeof simDateFormats)[number];
+
+/** A date the orders keep as MM/DD/YYYY, printed in the portal's format. */
+function shownDate(usDate: string, format: SimDateFormat): string {
+  const [m, d, y] = usDate.split('/');
+  if (format === 'DD/MM/YYYY') return `${d}/${m}/${y}`;
+  if (format === 'YYYY-MM-DD') return `${y}-${m}-${d}`;
+  return usDate;
+}
 
 export function escapeHtml(text: string): string {
   return text.replace(
@@ -129,6 +145,7 @@ export function orderListPage(
   orders: SimOrder[],
   page: number,
   variant: MarkupVariant,
+  dateFormat: SimDateFormat = 'MM/DD/YYYY',
 ): string {
   const slice = orders.slice((page - 1) * ordersPerPage, page * ordersPerPage);
   const blockClass = variant === 'renamed-list-class' ? 'order-row' : 'order-list';
@@ -141,7 +158,7 @@ export function orderListPage(
     <div class="order-id"><b>Order ID:</b> #${o.orderId}</div>
     <div class="order-status"><b>Status:</b> ${escapeHtml(o.status)}</div>
     <div class="order-content">
-      <div><b>Date Added:</b> ${o.dateAdded}<br />
+      <div><b>Date Added:</b> ${shownDate(o.dateAdded, dateFormat)}<br />
         <b>Products:</b> ${itemCount}</div>
       <div><b>Total:</b> ${escapeHtml(total)}<br />
         <b>Vendor(s):</b> ${o.vendors.map((v) => `${escapeHtml(v)},`).join(' ')}<br />
@@ -151,13 +168,16 @@ export function orderListPage(
   </div>`;
     })
     .join('');
+  const noOrders = '<div class="content">You have not made any previous orders!</div>';
   const body =
-    orders.length === 0
-      ? '<div class="content">You have not made any previous orders!</div>'
-      : blocks +
-        (variant === 'no-pagination'
-          ? ''
-          : `\n  <div class="pagination">${pagination(base, page, orders.length)}</div>`);
+    orders.length === 0 || variant === 'orders-missing'
+      ? noOrders
+      : variant === 'orders-missing-with-pager'
+        ? `${noOrders}\n  <div class="pagination">${pagination(base, page, orders.length)}</div>`
+        : blocks +
+          (variant === 'no-pagination'
+            ? ''
+            : `\n  <div class="pagination">${pagination(base, page, orders.length)}</div>`);
   return layout(
     base,
     'Order History',
@@ -171,7 +191,12 @@ export function orderListPage(
 
 type ProductColumn = 'name' | 'model' | 'quantity' | 'price' | 'total';
 
-export function orderInfoPage(base: string, order: SimOrder, variant: MarkupVariant): string {
+export function orderInfoPage(
+  base: string,
+  order: SimOrder,
+  variant: MarkupVariant,
+  dateFormat: SimDateFormat = 'MM/DD/YYYY',
+): string {
   const columns: ProductColumn[] =
     variant === 'reordered-product-columns'
       ? ['model', 'name', 'price', 'quantity', 'total']
@@ -212,7 +237,7 @@ export function orderInfoPage(base: string, order: SimOrder, variant: MarkupVari
   const history = order.history
     .map(
       (h) =>
-        `<tr><td class="left">${h.date}</td><td class="left">${escapeHtml(h.status)}</td><td class="left">${escapeHtml(h.comment)}</td></tr>`,
+        `<tr><td class="left">${shownDate(h.date, dateFormat)}</td><td class="left">${escapeHtml(h.status)}</td><td class="left">${escapeHtml(h.comment)}</td></tr>`,
     )
     .join('\n      ');
   return layout(
@@ -226,7 +251,7 @@ export function orderInfoPage(base: string, order: SimOrder, variant: MarkupVari
     <tbody><tr>
       <td class="left" style="width: 50%;"><b>Order ID:</b> #${order.orderId}<br />
         <b>PO #:</b> ${escapeHtml(order.detailPo)}<br />
-        <b>Date Added:</b> ${order.dateAdded}</td>
+        <b>Date Added:</b> ${shownDate(order.dateAdded, dateFormat)}</td>
       <td class="left"><b>Payment Method:</b> Net 30 Terms<br />
         <b>Shipping Method:</b> Vendor Delivery</td>
     </tr></tbody>

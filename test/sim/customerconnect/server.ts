@@ -16,6 +16,7 @@ import {
   orderNotFoundPage,
   ordersPerPage,
   type MarkupVariant,
+  type SimDateFormat,
 } from './pages.js';
 
 export const simRoutes = ['login', 'account', 'order-list', 'order-info'] as const;
@@ -37,6 +38,8 @@ export interface CustomerConnectSimOptions {
   /** Delay before answering, per route, in ms. */
   delays?: Partial<Record<SimRoute, number>>;
   markup?: MarkupVariant;
+  /** How the portal prints dates (the store's locale); default MM/DD/YYYY. */
+  dateFormat?: SimDateFormat;
 }
 
 export interface SimStats {
@@ -75,6 +78,7 @@ export interface CustomerConnectSimulator {
   /** Each request of the route answers 500 with this probability (seeded, so runs repeat). */
   setFailureRate(route: SimRoute, rate: number): void;
   setMarkup(variant: MarkupVariant): void;
+  setDateFormat(format: SimDateFormat): void;
   stats(): SimStats;
   resetStats(): void;
 }
@@ -142,6 +146,7 @@ export async function startCustomerConnectSimulator(
   const faultRandom = seededRandom((options.seed ?? 1) ^ 0x5eed);
   let sessionLifetimeMs = options.sessionLifetimeMs ?? 30 * 60 * 1000;
   let markup: MarkupVariant = options.markup ?? 'standard';
+  let dateFormat: SimDateFormat = options.dateFormat ?? 'MM/DD/YYYY';
   const delays: Partial<Record<SimRoute, number>> = { ...options.delays };
   const failNext: Partial<Record<SimRoute, number>> = {};
   const failureRate: Partial<Record<SimRoute, number>> = {};
@@ -302,12 +307,12 @@ export async function startCustomerConnectSimulator(
       const pages = Math.max(1, Math.ceil(orders.length / ordersPerPage));
       const requested = Number.parseInt(url.searchParams.get('page') ?? '1', 10);
       const pageNo = Number.isFinite(requested) ? Math.min(Math.max(1, requested), pages) : 1;
-      send(res, 200, orderListPage(base, orders, pageNo, markup));
+      send(res, 200, orderListPage(base, orders, pageNo, markup, dateFormat));
       return;
     }
     const orderId = Number.parseInt(url.searchParams.get('order_id') ?? '', 10);
     const order = orders.find((o) => o.orderId === orderId);
-    send(res, 200, order ? orderInfoPage(base, order, markup) : orderNotFoundPage(base));
+    send(res, 200, order ? orderInfoPage(base, order, markup, dateFormat) : orderNotFoundPage(base));
   }
 
   const server = createServer((req, res) => {
@@ -384,6 +389,9 @@ export async function startCustomerConnectSimulator(
     },
     setMarkup(variant) {
       markup = variant;
+    },
+    setDateFormat(format) {
+      dateFormat = format;
     },
     stats: () => structuredClone(stats),
     resetStats() {

@@ -46,6 +46,8 @@ export interface ListPageOptions {
   pagerClass: string;
   maxVisible: number;
   gridHeight: number;
+  /** The grid is drawn this long after its data arrives. */
+  drawDelayMs?: number;
   popupOnLoad: boolean;
   popupAfterPage: number | null;
   itemsPerPage?: boolean;
@@ -65,6 +67,7 @@ export function listPage(o: ListPageOptions): string {
     pagerClass: o.pagerClass,
     maxVisible: o.maxVisible,
     height: o.gridHeight,
+    drawDelayMs: o.drawDelayMs ?? 0,
     popupOnLoad: o.popupOnLoad,
     popupAfterPage: o.popupAfterPage,
   };

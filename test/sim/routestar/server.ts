@@ -38,6 +38,21 @@ export interface RouteStarSimOptions {
   closedDefaultWindowDays?: number;
   /** Pixel height of list grids; fewer rows than a page fit, so rows below are virtualised away. */
   gridHeight?: number;
+  /**
+   * A list grid is drawn this long after its data has arrived (the pager and the record count at once), on the first
+   * load, a page turn and a date-window change: the real portal's grids draw seconds after their data. Default 0.
+   */
+  drawDelayMs?: number;
+  /** How the lists print dates (the tenant's locale); default M/D/YYYY. */
+  dateFormat?: SimDateFormat;
+}
+
+export type SimDateFormat = 'M/D/YYYY' | 'D/M/YYYY' | 'YYYY-MM-DD';
+
+/** Prints the dates of a list in the portal's format. */
+interface DateWriter {
+  date(isoDate: string | null): string;
+  dateTime(stamp: string): string;
 }
 
 export interface MarkupChange {
@@ -86,6 +101,11 @@ export interface RouteStarSim {
   expireOn(match: RegExp, nth: number): void;
   setMarkup(change: MarkupChange): void;
   setPopups(popups: PopupSettings): void;
+  /**
+   * A faulty portal whose list data loses its rows: 'rows' keeps the totals and pages (the pager and the count show
+   * them, the grid draws empty), 'everything' answers as for an empty list; false ends the fault.
+   */
+  setRowsLost(lost: 'rows' | 'everything' | false): void;
   stats: { logins: number; failedLogins: number; pages: Record<string, number>; dataRequests: number };
 }
 
@@ -95,7 +115,7 @@ interface ColumnDef {
   key: string;
   kind: ColumnKind;
   width?: number;
-  value(invoice: SimInvoice): string | boolean;
+  value(invoice: SimInvoice, dates: DateWriter): string | boolean;
 }
 
 const staticFiles: Record<string, string> = {
@@ -122,11 +142,21 @@ export function usDate(isoDate: string | null): string {
   return `${Number(m)}/${Number(d)}/${y}`;
 }
 
-function usDateTime(stamp: string): string {
-  const [date = '', time = '00:00'] = stamp.split(' ');
-  const [h = 0, m = 0] = time.split(':').map(Number);
-  const h12 = h % 12 === 0 ? 12 : h % 12;
-  return `${usDate(date)} ${h12}:${String(m).padStart(2, '0')} ${h < 12 ? 'AM' : 'PM'}`;
+function dateWriter(format: SimDateFormat): DateWriter {
+  const date = (isoDate: string | null) => {
+    if (!isoDate || format === 'YYYY-MM-DD') return isoDate ?? '';
+    const [y, m, d] = isoDate.split('-');
+    return format === 'D/M/YYYY' ? `${Number(d)}/${Number(m)}/${y}` : usDate(isoDate);
+  };
+  return {
+    date,
+    dateTime(stamp) {
+      const [day = '', time = '00:00'] = stamp.split(' ');
+      const [h = 0, m = 0] = time.split(':').map(Number);
+      const h12 = h % 12 === 0 ? 12 : h % 12;
+      return `${date(day)} ${h12}:${String(m).padStart(2, '0')} ${h < 12 ? 'AM' : 'PM'}`;
+    },
+  };
 }
 
 export function money(n: number): string {
@@ -164,7 +194,7 @@ const statusCell = (i: SimInvoice) =>
 
 const pendingColumns: ColumnDef[] = [
   invoiceLink,
-  { header: 'Date', key: 'date', kind: 'dropdown', value: (i) => usDate(i.invoiceDate) },
+  { header: 'Date', key: 'date', kind: 'dropdown', value: (i, d) => d.date(i.invoiceDate) },
   { header: 'Entered By', key: 'enteredBy', kind: 'dropdown', value: (i) => i.enteredBy },
   { header: 'Assigned To', key: 'assignedTo', kind: 'dropdown', value: (i) => i.assignedTo },
   { header: 'Stop', key: 'stop', kind: 'text', width: 50, value: (i) => String(i.stop) },
@@ -180,7 +210,7 @@ const pendingColumns: ColumnDef[] = [
     key: 'lastModified',
     kind: 'text',
     width: 150,
-    value: (i) => usDateTime(i.lastModified),
+    value: (i, d) => d.dateTime(i.lastModified),
   },
   { header: 'Payment', key: 'payment', kind: 'text', value: (i) => i.payment },
   { header: 'Arrival Time', key: 'arrival', kind: 'text', value: (i) => i.arrival },
@@ -188,7 +218,7 @@ const pendingColumns: ColumnDef[] = [
 
 const closedColumns: ColumnDef[] = [
   invoiceLink,
-  { header: 'Invoice Date', key: 'date', kind: 'dropdown', value: (i) => usDate(i.invoiceDate) },
+  { header: 'Invoice Date', key: 'date', kind: 'dropdown', value: (i, d) => d.date(i.invoiceDate) },
   { header: 'Entered By', key: 'enteredBy', kind: 'dropdown', value: (i) => i.enteredBy },
   { header: 'Assigned To', key: 'assignedTo', kind: 'dropdown', value: (i) => i.assignedTo },
   { header: 'Customer', key: 'customer', kind: 'html', width: 170, value: customerLink },
@@ -206,13 +236,13 @@ const closedColumns: ColumnDef[] = [
     value: (i) => money(invoiceTotals(i).subtotal),
   },
   { header: 'Total', key: 'total', kind: 'text', width: 90, value: (i) => money(invoiceTotals(i).total) },
-  { header: 'Date Completed', key: 'dateCompleted', kind: 'text', value: (i) => usDate(i.dateCompleted) },
+  { header: 'Date Completed', key: 'dateCompleted', kind: 'text', value: (i, d) => d.date(i.dateCompleted) },
   {
     header: 'Last Modified',
     key: 'lastModified',
     kind: 'text',
     width: 150,
-    value: (i) => usDateTime(i.lastModified),
+    value: (i, d) => d.dateTime(i.lastModified),
   },
   { header: 'Arrival Time', key: 'arrival', kind: 'text', width: 80, value: (i) => i.arrival },
   { header: 'Departure Time', key: 'departure', kind: 'text', width: 80, value: (i) => i.departure },
@@ -230,7 +260,7 @@ const closedColumns: ColumnDef[] = [
     key: 'postedAt',
     kind: 'text',
     width: 150,
-    value: (i) => (i.posted && i.dateCompleted ? usDateTime(`${i.dateCompleted} 17:30`) : ''),
+    value: (i, d) => (i.posted && i.dateCompleted ? d.dateTime(`${i.dateCompleted} 17:30`) : ''),
   },
   { header: 'Payment Method', key: 'paymentMethod', kind: 'text', width: 90, value: (i) => i.paymentMethod },
 ];
@@ -254,6 +284,9 @@ export async function startRouteStarSimulator(options: RouteStarSimOptions = {})
   const maxVisible = options.maxVisiblePages ?? 5;
   const closedDefaultDays = options.closedDefaultWindowDays ?? 2;
   const gridHeight = options.gridHeight ?? 200;
+  const drawDelayMs = options.drawDelayMs ?? 0;
+  let rowsLost: 'rows' | 'everything' | false = false;
+  const dates = dateWriter(options.dateFormat ?? 'M/D/YYYY');
   const sessions = new Map<string, number>();
   const faults: Fault[] = [];
   let markup: MarkupChange = {};
@@ -360,6 +393,7 @@ export async function startRouteStarSimulator(options: RouteStarSimOptions = {})
           pagerClass: pagerClass(),
           maxVisible,
           gridHeight: options.gridHeight,
+          drawDelayMs,
           popupOnLoad: options.popups ? (popups.listOnLoad ?? false) : false,
           popupAfterPage: options.popups ? (popups.listAfterPage ?? null) : null,
         }),
@@ -397,14 +431,17 @@ export async function startRouteStarSimulator(options: RouteStarSimOptions = {})
     };
   };
 
-  const sendPage = async (req: Request, res: Response, invoices: SimInvoice[], columns: ColumnDef[]) => {
+  const sendPage = async (req: Request, res: Response, listed: SimInvoice[], columns: ColumnDef[]) => {
     stats.dataRequests += 1;
     await sleep(gridDelayMs);
     const page = Math.max(1, Number(req.query.page) || 1);
+    const invoices = rowsLost === 'everything' ? [] : listed;
     const pages = Math.ceil(invoices.length / rowsPerPage);
     const slice = invoices.slice((page - 1) * rowsPerPage, page * rowsPerPage);
     const { ordered, hidden, columns: described } = layout(columns);
-    const rows = slice.map((invoice) => Object.fromEntries(ordered.map((c) => [c.key, c.value(invoice)])));
+    const rows = rowsLost
+      ? []
+      : slice.map((invoice) => Object.fromEntries(ordered.map((c) => [c.key, c.value(invoice, dates)])));
     res.json({ page, pages, total: invoices.length, columns: described, hidden, rows });
   };
 
@@ -582,6 +619,9 @@ export async function startRouteStarSimulator(options: RouteStarSimOptions = {})
     },
     setPopups: (settings) => {
       popups = settings;
+    },
+    setRowsLost: (lost) => {
+      rowsLost = lost;
     },
   };
 }

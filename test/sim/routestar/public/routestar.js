@@ -87,11 +87,16 @@
     var load = function (page, first) {
       fetchJson(options.api + '?page=' + page + filters(), function (payload) {
         $('#grid-error').hide();
-        if (hot === null) {
-          hot = buildGrid(document.getElementById('grid'), payload, options.height);
-        } else {
-          hot.updateSettings({ data: payload.rows });
-        }
+        // The pager and the count change as soon as the data is in; the grid itself is drawn later.
+        var draw = function () {
+          if (hot === null) {
+            hot = buildGrid(document.getElementById('grid'), payload, options.height);
+          } else {
+            hot.updateSettings({ data: payload.rows });
+          }
+        };
+        if (options.drawDelayMs > 0) setTimeout(draw, options.drawDelayMs);
+        else draw();
         $('#row-count').text(payload.total + ' records');
         if (first) {
           $('#pager').empty().removeData('settings');

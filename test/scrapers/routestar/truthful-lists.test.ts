@@ -1,0 +1,239 @@
+/**
+ * End to end with real Chromium: RouteStar portals that differ from the simulator's defaults the way real tenants do —
+ * grids drawn seconds after their data, a list whose data has lost its rows, dates printed day first — read with the
+ * default profile's waits. A run never reports a list it did not read as complete, and never stores a swapped date.
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'drizzle-orm';
+import type { Browser } from 'playwright';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { launchBrowser } from '../../../src/browser/chromium.js';
+import { loadConfig } from '../../../src/config/index.js';
+import { portalSettings } from '../../../src/config/portals.js';
+import { beginRun, runEvents } from '../../../src/jobs/runs.js';
+import { createLogger } from '../../../src/log.js';
+import { closedWindow } from '../../../src/scrapers/routestar/dates.js';
+import {
+  buildRouteStarProfile,
+  defaultRouteStarProfile,
+  type RouteStarProfile,
+} from '../../../src/scrapers/routestar/profile.js';
+import { syncRouteStar, type RouteStarSyncRequest } from '../../../src/scrapers/routestar/sync.js';
+import { createTestDatabase, databaseKinds, type TestDatabase } from '../../helpers/databases.js';
+import {
+  startRouteStarSimulator,
+  type RouteStarSim,
+  type RouteStarSimOptions,
+} from '../../sim/routestar/server.js';
+
+const silent = createLogger({ level: 'silent', destination: process.stderr });
+// A fixed day keeps the data the same whenever the suite runs.
+const today = '2026-10-20';
+const now = () => new Date(`${today}T16:00:00Z`);
+// Every run drives Chromium through list and detail pages; this shared two-core machine takes its time.
+const slow = { timeout: 300_000 };
+
+let browser: Browser;
+beforeAll(async () => {
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+describe.each(databaseKinds)('RouteStar lists that tell the truth, on %s', (kind) => {
+  let database: TestDatabase;
+  let sim: RouteStarSim;
+  let dataDir: string;
+
+  beforeAll(async () => {
+    database = await createTestDatabase(kind);
+  });
+  afterAll(async () => {
+    await database?.close();
+  });
+  beforeEach(async () => {
+    const { rows } = await database.db.execute<{ tablename: string }>(
+      sql`SELECT tablename FROM pg_tables WHERE schemaname = 'public'`,
+    );
+    await database.db.execute(
+      sql.raw(`TRUNCATE ${rows.map((r) => `"${r.tablename}"`).join(', ')} RESTART IDENTITY CASCADE`),
+    );
+    dataDir = mkdtempSync(join(tmpdir(), 'routestar-truth-'));
+  });
+  afterEach(async () => {
+    await sim?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  async function start(options: RouteStarSimOptions = {}) {
+    sim = await startRouteStarSimulator({ seed: 5, pendingInvoices: 9, today, ...options });
+  }
+
+  async function run(
+    request: RouteStarSyncRequest,
+    options: { profile?: RouteStarProfile; closedWindowDays?: number } = {},
+  ) {
+    const ctx = await beginRun(database.db, silent, {
+      job: 'routestar.sync',
+      trigger: 'manual',
+      signal: new AbortController().signal,
+    });
+    const settings = portalSettings(
+      loadConfig({
+        DATA_DIR: dataDir,
+        ROUTESTAR_BASE_URL: sim.url,
+        ROUTESTAR_USERNAME: sim.username,
+        ROUTESTAR_PASSWORD: sim.password,
+        ROUTESTAR_CONCURRENCY: '2',
+        ROUTESTAR_MIN_SPACING_MS: '0',
+        PORTAL_RETRY_ATTEMPTS: '2',
+        PORTAL_RETRY_BASE_MS: '50',
+      }),
+      'routestar',
+    );
+    let error: unknown;
+    let summary;
+    try {
+      summary = await syncRouteStar(
+        ctx,
+        {
+          db: database.db,
+          settings,
+          profile: options.profile ?? defaultRouteStarProfile,
+          browser: async () => browser,
+          closedWindowDays: options.closedWindowDays ?? 70,
+          now,
+        },
+        request,
+      );
+    } catch (e) {
+      error = e;
+    }
+    const status = await ctx.finish(error);
+    const events = await runEvents(database.db, ctx.runId);
+    return { summary, status, error, events };
+  }
+
+  async function stored() {
+    const { rows } = await database.db.execute<{
+      invoice_number: string;
+      invoice_date: string;
+      date_completed: string | null;
+    }>(
+      sql`SELECT invoice_number, invoice_date::text AS invoice_date, date_completed::text AS date_completed
+            FROM sales_invoices`,
+    );
+    return new Map(rows.map((r) => [r.invoice_number, [r.invoice_date, r.date_completed]]));
+  }
+
+  const artefactsOf = (events: Awaited<ReturnType<typeof run>>['events']) =>
+    events
+      .map((e) => (e.details as { artefacts?: { html: string; screenshot: string } } | null)?.artefacts)
+      .find((a) => a !== undefined);
+
+  it(
+    'reads every invoice of a 70-day closed window whose grid is drawn 2.5 s after its data, page after page',
+    slow,
+    async () => {
+      await start({ closedInvoices: 36, closedWithinDays: 60, drawDelayMs: 2_500 });
+      const window = closedWindow(70, 'America/New_York', now());
+      const expected = sim.data.closedBetween(window.from, window.to);
+      expect(expected).toHaveLength(36);
+
+      const result = await run({ mode: 'closed' });
+      expect(result.error).toBeUndefined();
+      expect(result.status).toBe('succeeded');
+      expect(result.summary!.lists.closed).toMatchObject({ read: 36, pages: 4, stoppedBy: 'last-page' });
+      expect([...(await stored()).keys()].sort()).toEqual(expected.map((i) => i.number).sort());
+    },
+  );
+
+  it(
+    "fails the run when a page turn is not drawn within the profile's wait, instead of stopping the list there",
+    slow,
+    async () => {
+      await start({ pendingInvoices: 14, drawDelayMs: 8_000 });
+      const impatient = buildRouteStarProfile({ waits: { pageChangeMs: 5_000 } });
+      const result = await run({ mode: 'pending' }, { profile: impatient });
+      expect(result.status).toBe('failed');
+      expect((result.error as Error).message).toContain('page 2 was not drawn within 5 s of clicking it');
+      expect(artefactsOf(result.events)).toBeDefined();
+    },
+  );
+
+  it(
+    'fails a list whose pager and count show invoices but whose grid draws none, storing nothing',
+    slow,
+    async () => {
+      await start({ drawDelayMs: 1_000 });
+      sim.setRowsLost('rows');
+      const result = await run({ mode: 'pending' });
+      expect(result.status).toBe('failed');
+      expect((result.error as Error).name).toBe('ListIncompleteError');
+      expect((result.error as Error).message).toMatch(/page 1 of the pending invoices list showed no rows/);
+      expect((await stored()).size).toBe(0);
+      const artefacts = artefactsOf(result.events);
+      expect(artefacts && existsSync(artefacts.html) && existsSync(artefacts.screenshot)).toBe(true);
+    },
+  );
+
+  it(
+    'fails a closed window that reads empty after an earlier run found invoices in it; another window may be empty',
+    slow,
+    async () => {
+      await start({ closedInvoices: 12 });
+      const first = await run({ mode: 'closed' });
+      expect(first.status).toBe('succeeded');
+      expect(first.summary!.lists.closed!.read).toBeGreaterThan(0);
+
+      // The portal now answers the closed list as if nothing had closed: no rows, no pager, a count of 0.
+      sim.setRowsLost('everything');
+      const again = await run({ mode: 'closed' });
+      expect(again.status).toBe('failed');
+      expect((again.error as Error).name).toBe('ListIncompleteError');
+      expect((again.error as Error).message).toContain('an earlier run found invoices in the same window');
+      expect(artefactsOf(again.events)).toBeDefined();
+
+      const otherWindow = await run({ mode: 'closed' }, { closedWindowDays: 20 });
+      expect(otherWindow.error).toBeUndefined();
+      expect(otherWindow.status).toBe('succeeded');
+      expect(otherWindow.summary!.lists.closed).toMatchObject({ read: 0, stoppedBy: 'last-page' });
+    },
+  );
+
+  it(
+    'stores nothing from a portal printing D/M/YYYY read with the default profile, and names the key to set',
+    slow,
+    async () => {
+      await start({ closedInvoices: 12, dateFormat: 'D/M/YYYY' });
+      const result = await run({ mode: 'full' });
+      expect(result.status).toBe('failed');
+      expect((result.error as Error).name).toBe('MarkupChangedError');
+      expect((result.error as Error).message).toMatch(
+        /written D\/M\/YYYY.*formats\.date.*ROUTESTAR_PROFILE_FILE/,
+      );
+      expect((await stored()).size).toBe(0);
+      expect(artefactsOf(result.events)).toBeDefined();
+    },
+  );
+
+  it('with "auto" reads a D/M/YYYY portal and a YYYY-MM-DD one, every date right', slow, async () => {
+    const auto = buildRouteStarProfile({ formats: { date: 'auto' } });
+    for (const dateFormat of ['D/M/YYYY', 'YYYY-MM-DD'] as const) {
+      await database.db.execute(sql`TRUNCATE sales_invoices, sync_runs CASCADE`);
+      await start({ closedInvoices: 12, dateFormat });
+      const result = await run({ mode: 'full' }, { profile: auto });
+      expect(result.error).toBeUndefined();
+      expect(result.status).toBe('succeeded');
+      const window = closedWindow(70, 'America/New_York', now());
+      const expected = [...sim.data.pending(), ...sim.data.closedBetween(window.from, window.to)];
+      expect(await stored()).toEqual(
+        new Map(expected.map((i) => [i.number, [i.invoiceDate, i.dateCompleted]])),
+      );
+      await sim.close();
+    }
+  });
+});
