@@ -51,8 +51,8 @@ export const customers = pgTable(
 /**
  * Per customer, what ERPNext calls it and the fields as both sides last agreed: the base of every merge. While a push
  * creates the Customer in ERPNext it holds a create claim: ERPNext's webhook for the new Customer can reach another
- * worker before the pusher has its name, and the claim (the customer_name sent, until a lease runs out) is how that
- * worker recognises the Customer as ours.
+ * worker before the pusher has its name, and the claim (the customer_name sent) is how that worker recognises the
+ * Customer as ours.
  */
 export const customerSyncStates = pgTable(
   'customer_sync_states',
@@ -74,7 +74,7 @@ export const customerSyncStates = pgTable(
     createClaimName: text('create_claim_name'),
     /** When the first create attempt still unaccounted for was claimed: where a retry looks for what it left. */
     createClaimedAt: timestamp('create_claimed_at', { withTimezone: true, mode: 'date' }),
-    /** The claim's lease: after it, the claim neither makes webhooks link nor holds back another push. */
+    /** The claim's lease: until then it holds back another push (it links webhooks until the push records the name). */
     createClaimUntil: timestamp('create_claim_until', { withTimezone: true, mode: 'date' }),
   },
   (t) => [index('customer_sync_states_create_claim_idx').on(t.createClaimName)],

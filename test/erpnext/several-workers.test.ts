@@ -121,21 +121,64 @@ describe.each(databaseKinds)('ERPNext customers with two workers on %s', (kind) 
     expect(h.sim.site.all('Customer')[0]!.website).toBe(northwind.website);
   });
 
-  it('links, in the pull, the Customer of a create still under way instead of bringing it in as new', async () => {
-    h = await startCustomerHarness(kind, { webhooks: false });
-    const id = await createQuietly();
-    await leaveClaim(id, 'live');
-    const ours = h.sim.desk.insert('Customer', { customer_name: northwind.name });
-    const pulled = await h.tw.worker.runner.runNow('erpnext.pull-customers', {}, 'cli');
-    expect(pulled.status).toBe('succeeded');
-    expect(await h.customerCount()).toBe(1);
-    const [state] = await h.tw.database.db.select().from(customerSyncStates);
-    expect(state).toMatchObject({ customerId: id, erpnextName: ours.name, syncedChecksum: null });
+  it.each(['live', 'expired'] as const)(
+    'links, in the pull, the Customer of a create whose claim is %s instead of bringing it in as new',
+    async (lease) => {
+      h = await startCustomerHarness(kind, { webhooks: false });
+      const id = await createQuietly();
+      // Expired: its push crashed after the insert, and ERPNext's news of it comes only now.
+      await leaveClaim(id, lease);
+      const ours = h.sim.desk.insert('Customer', { customer_name: northwind.name });
+      const pulled = await h.tw.worker.runner.runNow('erpnext.pull-customers', {}, 'cli');
+      expect(pulled.status).toBe('succeeded');
+      expect(await h.customerCount()).toBe(1);
+      const [state] = await h.tw.database.db.select().from(customerSyncStates);
+      expect(state).toMatchObject({ customerId: id, erpnextName: ours.name, syncedChecksum: null });
 
-    // Once the claim runs out the push finishes the customer: the same Customer, with its Address and Contact.
-    await h.tw.database.db.update(customerSyncStates).set({ createClaimUntil: sql`now()` });
+      // Once the claim runs out the push finishes the customer: the same Customer, with its Address and Contact.
+      await h.tw.database.db.update(customerSyncStates).set({ createClaimUntil: sql`now()` });
+      await h.tw.database.db.update(customerOutbox).set({ nextAttemptAt: new Date() });
+      expect((await push()).status).toBe('succeeded');
+      await h.settle();
+      await expectOneCustomerEachSide(id);
+    },
+  );
+
+  it('gives the Customer of two namesakes under way to the one whose push created it', async () => {
+    await start();
+    const first = await createQuietly();
+    // The first one's push is held back by its claim (its pusher is slow, or crashed): the second goes first, and the
+    // webhook for its Customer is linked by the older claim of the same name, the first's.
+    await leaveClaim(first, 'live');
+    const second = await createQuietly();
+    expect((await push()).status).toBe('succeeded');
+    const named = async () =>
+      new Map(
+        (await h.tw.database.db.select().from(customerSyncStates)).map((s) => [s.customerId, s.erpnextName]),
+      );
+    const [created] = h.sim.site.all('Customer');
+    expect(await named()).toEqual(
+      new Map([
+        [first, null],
+        [second, created!.name],
+      ]),
+    );
+
+    await leaveClaim(first, 'expired');
+    await h.tw.database.db.update(customerOutbox).set({ nextAttemptAt: new Date() });
     expect((await push()).status).toBe('succeeded');
     await h.settle();
-    await expectOneCustomerEachSide(id);
+    const remote = h.sim.site.all('Customer');
+    expect(remote.map((d) => d.customer_name)).toEqual([northwind.name, northwind.name]);
+    expect(await named()).toEqual(
+      new Map([
+        [first, remote[1]!.name],
+        [second, remote[0]!.name],
+      ]),
+    );
+    expect(await h.customerCount()).toBe(2);
+    expect(
+      await h.tw.database.db.select().from(customerOutbox).where(eq(customerOutbox.status, 'failed')),
+    ).toEqual([]);
   });
 });

@@ -227,11 +227,11 @@ export class ErpNextCustomers {
   }
 
   /**
-   * The oldest Customer named `customerName` created at or after `since` (site time): what an insert whose reply never
-   * came may have left behind.
+   * The Customers named `customerName` created at or after `since` (site time), oldest first: what an insert whose
+   * reply never came may have left behind.
    */
-  async findCreated(customerName: string, since: string, options: CallOptions = {}): Promise<string | null> {
-    const [row] = await this.client.list(
+  async findCreated(customerName: string, since: string, options: CallOptions = {}): Promise<string[]> {
+    const rows = await this.client.list(
       'Customer',
       {
         fields: ['name'],
@@ -240,12 +240,12 @@ export class ErpNextCustomers {
           ['creation', '>=', since],
         ],
         orderBy: 'creation asc, name asc',
-        limitPageLength: 1,
+        limitPageLength: 20,
       },
       nameRow,
       options,
     );
-    return row?.name ?? null;
+    return rows.map((r) => r.name);
   }
 
   /**

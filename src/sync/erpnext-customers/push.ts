@@ -24,7 +24,14 @@ import { applyRemoteCustomer } from './apply-remote.js';
 import { pushJobName, requireRemote, type CustomerSync } from './context.js';
 import { customerDocuments, fieldsFromRemote } from './mapping.js';
 import { ErpNextNotConfiguredError } from './settings.js';
-import { claimCreate, recordCreated, releaseCreateClaim, saveSyncState, syncStateOf } from './sync-state.js';
+import {
+  claimCreate,
+  customersByErpNextName,
+  recordCreated,
+  releaseCreateClaim,
+  saveSyncState,
+  syncStateOf,
+} from './sync-state.js';
 
 type Delivery = 'created' | 'updated' | 'unchanged';
 
@@ -217,11 +224,14 @@ async function claimCreation(
   if (!claim.taken) throw new CreateClaimHeldError(claim.heldUntil);
   if (!claim.earlierAttemptSince) return null;
   const since = new Date(claim.earlierAttemptSince.getTime() - clockSkewMs);
-  const left = await requireRemote(sync).findCreated(
+  const found = await requireRemote(sync).findCreated(
     customerName,
     dateToFrappeTimestamp(since, sync.settings.timeZone),
     { trace },
   );
+  // A namesake another customer of ours already has is that customer's, not what this one left.
+  const holders = await customersByErpNextName(sync.db, found);
+  const left = found.find((name) => (holders.get(name) ?? customerId) === customerId) ?? null;
   if (left) await recordOurCustomer(sync, customerId, left);
   return left;
 }

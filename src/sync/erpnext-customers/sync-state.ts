@@ -54,6 +54,16 @@ export async function syncStateOf(tx: Queryable, customerId: string): Promise<Cu
   return row;
 }
 
+/** The local customer each of these ERPNext names is linked to, for those that are. */
+export async function customersByErpNextName(tx: Queryable, names: string[]): Promise<Map<string, string>> {
+  if (names.length === 0) return new Map();
+  const rows = await tx
+    .select({ erpnextName: customerSyncStates.erpnextName, customerId: customerSyncStates.customerId })
+    .from(customerSyncStates)
+    .where(inArray(customerSyncStates.erpnextName, names));
+  return new Map(rows.map((r) => [r.erpnextName!, r.customerId]));
+}
+
 /** ERPNext names of the customers whose primary Address or Contact this is, as last synced. */
 export async function customersUsing(
   tx: Queryable,
@@ -98,7 +108,7 @@ export async function savePullCursor(db: Queryable, stream: PullStream, cursor: 
 
 const interval = (ms: number) => sql`make_interval(secs => ${ms / 1000}::float8)`;
 const noClaim = { createClaimName: null, createClaimedAt: null, createClaimUntil: null };
-/** A claim that still holds, by the database's clock (the one every worker shares). */
+/** A claim whose lease still holds, by the database's clock (the one every worker shares). */
 const claimLive = sql`${customerSyncStates.createClaimUntil} > now()`;
 /** Not yet linked to a Customer that exists in ERPNext: what a create claim can be linked to. */
 const unlinked = or(isNull(customerSyncStates.erpnextName), eq(customerSyncStates.remoteDeleted, true));
@@ -108,9 +118,11 @@ export type CreateClaim =
 
 /**
  * Claims the creation of the customer's ERPNext Customer under `customerName`, committed before the insert is sent, so
- * a webhook for the new Customer reaching any worker first finds it. A live claim holds the push back: another push
- * may be creating it right now. An expired one (its push crashed, or could not tell whether ERPNext took the insert)
- * is taken over; `earlierAttemptSince` then says since when an earlier attempt may have created the Customer.
+ * a webhook for the new Customer reaching any worker first finds it. The claim links such news until its push
+ * records the name (or knows nothing was created), however late the news comes; its lease only says how long it holds
+ * back another push, which may be creating it right now. One whose lease ran out (its push crashed, or could not tell
+ * whether ERPNext took the insert) is taken over; `earlierAttemptSince` then says since when an earlier attempt may
+ * have created the Customer.
  */
 export async function claimCreate(
   db: Database,
@@ -173,8 +185,11 @@ export async function recordCreated(
 ): Promise<{ displaced: string | null }> {
   return db.transaction(async (tx) => {
     const holder = await syncStateByErpNextName(tx, erpnextName);
-    if (holder && holder.customerId !== customerId)
-      throw new CreatedNameTakenError(erpnextName, holder.customerId);
+    if (holder && holder.customerId !== customerId) {
+      // Linked by its own claim of the same customer_name (two namesakes being created): it is ours, not theirs.
+      if (holder.createClaimName === null) throw new CreatedNameTakenError(erpnextName, holder.customerId);
+      await saveSyncState(tx, holder.customerId, { erpnextName: null });
+    }
     const [own] = await tx
       .select()
       .from(customerSyncStates)
@@ -190,9 +205,10 @@ export async function recordCreated(
 }
 
 /**
- * An ERPNext Customer we have no record of: if a push is creating one under its customer_name right now, it is that
- * push's, and is linked to its customer instead of becoming a new one (the oldest claim, should two be live). The
- * agreed state is cleared, so what follows merges and never overwrites: the push writes it when it finishes.
+ * An ERPNext Customer we have no record of: if a push is creating one under its customer_name, it is that push's, and
+ * is linked to its customer instead of becoming a new one (the oldest claim, should two namesakes be under way; the
+ * push that created it corrects that when it records its name). The agreed state is cleared, so what follows merges
+ * and never overwrites: the push writes it when it finishes.
  */
 export async function linkToCreateClaim(
   tx: Queryable,
@@ -202,7 +218,7 @@ export async function linkToCreateClaim(
   const [claim] = await tx
     .select({ customerId: customerSyncStates.customerId })
     .from(customerSyncStates)
-    .where(and(eq(customerSyncStates.createClaimName, customerName), claimLive, unlinked))
+    .where(and(eq(customerSyncStates.createClaimName, customerName), unlinked))
     .orderBy(asc(customerSyncStates.createClaimedAt))
     .limit(1)
     .for('update');
@@ -221,12 +237,12 @@ export async function linkToCreateClaim(
   return linked;
 }
 
-/** Of these customer_names, those a push is creating a Customer under right now. */
+/** Of these customer_names, those a push is creating a Customer under. */
 export async function namesBeingCreated(tx: Queryable, customerNames: string[]): Promise<Set<string>> {
   if (customerNames.length === 0) return new Set();
   const rows = await tx
     .select({ name: customerSyncStates.createClaimName })
     .from(customerSyncStates)
-    .where(and(inArray(customerSyncStates.createClaimName, customerNames), claimLive, unlinked));
+    .where(and(inArray(customerSyncStates.createClaimName, customerNames), unlinked));
   return new Set(rows.map((r) => r.name!));
 }
