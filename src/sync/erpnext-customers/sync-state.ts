@@ -166,7 +166,7 @@ export class CreatedNameTakenError extends Error {
   ) {
     super(
       `ERPNext Customer ${erpnextName}, created by this push, was already brought in as local customer ` +
-        `${otherCustomerId} (ERPNext told of it after this push's create claim had run out). The two are the same ` +
+        `${otherCustomerId} before this push's create claim could link it. The two are the same ` +
         'customer: keep one, deactivate the other, then retry this entry.',
     );
     this.name = 'CreatedNameTakenError';
@@ -175,8 +175,8 @@ export class CreatedNameTakenError extends Error {
 
 /**
  * The push created the Customer: its name is recorded and the claim ends. A webhook may have linked it already
- * (the same name); `displaced` is a different Customer a webhook linked by the claim in the meantime, a person's
- * namesake created in the same moment, which is then no longer ours and must be brought in on its own.
+ * (the same name); `displaced` is a different Customer a webhook linked by the claim in the meantime, a namesake
+ * created in the same moment, which is then no longer this customer's and must be brought in on its own.
  */
 export async function recordCreated(
   db: Database,
