@@ -89,6 +89,11 @@ export async function markAttemptFailed(
   return status;
 }
 
+/** Not tried now, and not counted as an attempt: something else decides when it can go (see the push). */
+export async function postponeEntry(db: Queryable, id: number, until: Date): Promise<void> {
+  await db.update(customerOutbox).set({ nextAttemptAt: until }).where(eq(customerOutbox.id, id));
+}
+
 export async function supersedeOlder(db: Queryable, customerId: string, newestId: number): Promise<void> {
   await db
     .update(customerOutbox)

@@ -48,22 +48,37 @@ export const customers = pgTable(
   (t) => [index('customers_name_idx').on(t.name, t.id)],
 );
 
-/** Per customer, what ERPNext calls it and the fields as both sides last agreed: the base of every merge. */
-export const customerSyncStates = pgTable('customer_sync_states', {
-  customerId: uuid('customer_id')
-    .primaryKey()
-    .references(() => customers.id, { onDelete: 'cascade' }),
-  erpnextName: text('erpnext_name').unique(),
-  addressName: text('address_name'),
-  contactName: text('contact_name'),
-  /** The synced fields as last agreed; null until the first successful push or pull. */
-  syncedFields: jsonb('synced_fields'),
-  syncedChecksum: text('synced_checksum'),
-  /** ERPNext's `modified` of the agreed state, normalised to microseconds (naive site-local time). */
-  remoteModified: text('remote_modified'),
-  remoteDeleted: boolean('remote_deleted').notNull().default(false),
-  syncedAt: timestamp('synced_at', { withTimezone: true, mode: 'date' }),
-});
+/**
+ * Per customer, what ERPNext calls it and the fields as both sides last agreed: the base of every merge. While a push
+ * creates the Customer in ERPNext it holds a create claim: ERPNext's webhook for the new Customer can reach another
+ * worker before the pusher has its name, and the claim (the customer_name sent) is how that worker recognises the
+ * Customer as ours.
+ */
+export const customerSyncStates = pgTable(
+  'customer_sync_states',
+  {
+    customerId: uuid('customer_id')
+      .primaryKey()
+      .references(() => customers.id, { onDelete: 'cascade' }),
+    erpnextName: text('erpnext_name').unique(),
+    addressName: text('address_name'),
+    contactName: text('contact_name'),
+    /** The synced fields as last agreed; null until the first successful push or pull. */
+    syncedFields: jsonb('synced_fields'),
+    syncedChecksum: text('synced_checksum'),
+    /** ERPNext's `modified` of the agreed state, normalised to microseconds (naive site-local time). */
+    remoteModified: text('remote_modified'),
+    remoteDeleted: boolean('remote_deleted').notNull().default(false),
+    syncedAt: timestamp('synced_at', { withTimezone: true, mode: 'date' }),
+    /** The customer_name a push is creating the Customer under; null when no create is under way. */
+    createClaimName: text('create_claim_name'),
+    /** When the first create attempt still unaccounted for was claimed: where a retry looks for what it left. */
+    createClaimedAt: timestamp('create_claimed_at', { withTimezone: true, mode: 'date' }),
+    /** The claim's lease: until then it holds back another push (it links webhooks until the push records the name). */
+    createClaimUntil: timestamp('create_claim_until', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [index('customer_sync_states_create_claim_idx').on(t.createClaimName)],
+);
 
 export const outboxStatuses = ['pending', 'delivered', 'failed', 'superseded'] as const;
 export type OutboxStatus = (typeof outboxStatuses)[number];

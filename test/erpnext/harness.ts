@@ -22,6 +22,8 @@ export interface CustomerHarness {
   /** Waits until webhooks are delivered, no run is queued or running and no outbox entry waits (failed ones stay). */
   settle(timeoutMs?: number): Promise<void>;
   customerCount(): Promise<number>;
+  /** One more worker on the same database and settings, as a second process behind the load balancer would be. */
+  startAnotherWorker(): Promise<TestWorker>;
   stop(): Promise<void>;
 }
 
@@ -38,25 +40,24 @@ export async function startCustomerHarness(
     webhookRetryDelaysMs: [20, 50],
     ...options.sim,
   });
-  const tw = await startTestWorker(kind, {
-    features: [customersFeature],
-    env: {
-      ERPNEXT_URL: sim.url,
-      ERPNEXT_API_KEY: 'sim-api-key',
-      ERPNEXT_API_SECRET: 'sim-api-secret',
-      ERPNEXT_WEBHOOK_SECRET: webhookSecret,
-      ERPNEXT_COMPANY: 'Acme Supplies',
-      ERPNEXT_VAT_FIELD: 'custom_vat_number',
-      ERPNEXT_PUSH_BACKOFF_MS: '150',
-      ERPNEXT_RETRIES: '1',
-      ERPNEXT_RETRY_BASE_MS: '10',
-      ERPNEXT_TIMEOUT_MS: '3000',
-      ERPNEXT_PAGE_SIZE: '2',
-      ERPNEXT_PULL_OVERLAP_MS: '0',
-      ERPNEXT_REQUESTS_PER_SECOND: '500',
-      ...options.env,
-    },
-  });
+  const env = {
+    ERPNEXT_URL: sim.url,
+    ERPNEXT_API_KEY: 'sim-api-key',
+    ERPNEXT_API_SECRET: 'sim-api-secret',
+    ERPNEXT_WEBHOOK_SECRET: webhookSecret,
+    ERPNEXT_COMPANY: 'Acme Supplies',
+    ERPNEXT_VAT_FIELD: 'custom_vat_number',
+    ERPNEXT_PUSH_BACKOFF_MS: '150',
+    ERPNEXT_RETRIES: '1',
+    ERPNEXT_RETRY_BASE_MS: '10',
+    ERPNEXT_TIMEOUT_MS: '3000',
+    ERPNEXT_PAGE_SIZE: '2',
+    ERPNEXT_PULL_OVERLAP_MS: '0',
+    ERPNEXT_REQUESTS_PER_SECOND: '500',
+    ...options.env,
+  };
+  const tw = await startTestWorker(kind, { features: [customersFeature], env });
+  const others: TestWorker[] = [];
   if (options.webhooks !== false)
     sim.webhooks.add({ url: `${tw.url}/api/webhooks/erpnext/customers`, secret: webhookSecret });
   const db = tw.database.db;
@@ -101,7 +102,13 @@ export async function startCustomerHarness(
       const [row] = await db.select({ n: count() }).from(customers);
       return row!.n;
     },
+    async startAnotherWorker() {
+      const other = await startTestWorker(kind, { features: [customersFeature], env, database: tw.database });
+      others.push(other);
+      return other;
+    },
     async stop() {
+      for (const other of others) await other.stop();
       await tw.stop();
       await sim.close();
     },

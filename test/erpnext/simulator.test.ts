@@ -115,6 +115,41 @@ describe('ERPNext simulator', () => {
     expect(received[0]!.headers['x-frappe-webhook-signature']).toBe(sim.webhooks.log[0]!.signature);
   });
 
+  it.each([false, true])(
+    'with webhooksBeforeReply %s, answers a REST insert before or only after its webhook was answered',
+    async (webhooksBeforeReply) => {
+      let answered = 0;
+      let release: () => void = () => undefined;
+      const released = new Promise<void>((r) => (release = r));
+      const receiver = createServer((req, res) => {
+        req.resume().on('end', () => {
+          // Without the knob the receiver holds its answer until the insert's reply is in: the reply cannot wait for it.
+          void (webhooksBeforeReply ? Promise.resolve() : released).then(() => {
+            answered += 1;
+            res.writeHead(200).end();
+          });
+        });
+      });
+      await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+      const port = (receiver.address() as { port: number }).port;
+      sim = await startErpNextSimulator({
+        webhooksBeforeReply,
+        webhooks: [{ url: `http://127.0.0.1:${port}/hook`, secret: 's3cret-s3cret' }],
+      });
+      const res = await fetch(`${sim.url}/api/resource/Customer`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify({ customer_name: 'Early Bird' }),
+      });
+      expect(res.status).toBe(200);
+      expect(answered).toBe(webhooksBeforeReply ? 1 : 0);
+      release();
+      await sim.webhooks.idle();
+      receiver.close();
+      expect(answered).toBe(1);
+    },
+  );
+
   it('sends nothing when a JSON template does not render to JSON, and logs why, as Frappe does', async () => {
     sim = await startErpNextSimulator({
       webhooks: [

@@ -44,6 +44,8 @@ describe('three workers on one PostgreSQL, killed at random', () => {
       followRealTime: true,
       customFields: ['custom_vat_number'],
       webhookRetryDelaysMs: [200, 1_000],
+      // Every Customer our push creates is told of to all three workers before the pusher has its name.
+      webhooksBeforeReply: true,
     });
     const env = {
       DATABASE_URL: database.url,

@@ -62,6 +62,7 @@ const creditLimitRow = z.object({
 });
 const linkRow = z.object({ parent: z.string(), link_name: z.string() });
 const changedRow = z.object({ name: z.string(), modified: frappeTimestamp });
+const nameRow = z.object({ name: z.string() });
 
 /** A customer as ERPNext holds it: the Customer and its primary Address and Contact (when it has them). */
 export interface RemoteCustomer {
@@ -223,6 +224,28 @@ export class ErpNextCustomers {
       if (error instanceof ErpNextError && error.kind === 'not-found') return null;
       throw error;
     }
+  }
+
+  /**
+   * The Customers named `customerName` created at or after `since` (site time), oldest first: what an insert whose
+   * reply never came may have left behind.
+   */
+  async findCreated(customerName: string, since: string, options: CallOptions = {}): Promise<string[]> {
+    const rows = await this.client.list(
+      'Customer',
+      {
+        fields: ['name'],
+        filters: [
+          ['customer_name', '=', customerName],
+          ['creation', '>=', since],
+        ],
+        orderBy: 'creation asc, name asc',
+        limitPageLength: 20,
+      },
+      nameRow,
+      options,
+    );
+    return rows.map((r) => r.name);
   }
 
   /**

@@ -22,7 +22,13 @@ import { customers, customerSyncStates } from '../../models/customers.js';
 import { firstUnstorable } from '../../storable-text.js';
 import { requestPush, type CustomerSync } from './context.js';
 import { fieldsFromRemote } from './mapping.js';
-import { saveSyncState, syncStateByErpNextName, type CustomerSyncState } from './sync-state.js';
+import {
+  linkToCreateClaim,
+  namesBeingCreated,
+  saveSyncState,
+  syncStateByErpNextName,
+  type CustomerSyncState,
+} from './sync-state.js';
 
 export type RemoteOutcome =
   'created' | 'updated' | 'merged' | 'unchanged' | 'stale' | 'deactivated' | 'unknown';
@@ -69,7 +75,12 @@ export async function applyRemoteCustomers(
         tx,
         remotes.map((r) => r.customer.name),
       );
-      const fresh = remotes.filter((r) => !known.has(r.customer.name));
+      // Those a push is creating right now are linked one by one, under their name's lock.
+      const ours = await namesBeingCreated(
+        tx,
+        remotes.map((r) => customerNameOf(r)),
+      );
+      const fresh = remotes.filter((r) => !known.has(r.customer.name) && !ours.has(customerNameOf(r)));
       const created = await insertNewFromRemote(tx, sync, fresh, pending);
       const out: RemoteApplied[] = [];
       for (const remote of remotes)
@@ -130,7 +141,16 @@ async function knownErpNextNames(tx: Queryable, names: string[]): Promise<Set<st
   return new Set(rows.map((r) => r.name!));
 }
 
-/** Customers ERPNext has and we do not: inserted with their agreed state in two statements per chunk, not two per row. */
+/** The customer_name as a push sends it (local names are trimmed), and so as a create claim holds it. */
+function customerNameOf(remote: RemoteCustomer): string {
+  return remote.customer.customer_name.trim();
+}
+
+/**
+ * Customers ERPNext has and we do not: inserted with their agreed state in two statements per chunk, not two per row.
+ * The ERPNext name is unique: one that another transaction brought in meanwhile (a webhook on another worker while
+ * this pull read its page) is not inserted twice but applied to the customer that has it.
+ */
 async function insertNewFromRemote(
   tx: Queryable,
   sync: CustomerSync,
@@ -150,14 +170,31 @@ async function insertNewFromRemote(
         ),
         ...snapshot.remoteFields,
       };
-      return { id: randomUUID(), fields, state: snapshot.agreed(snapshot.remoteFields) };
+      return { id: randomUUID(), remote, fields, state: snapshot.agreed(snapshot.remoteFields) };
     });
     if (chunk.length === 0) continue;
     await tx
       .insert(customers)
       .values(chunk.map((c) => ({ id: c.id, ...c.fields, createdAt: now, updatedAt: now })));
-    await tx.insert(customerSyncStates).values(chunk.map((c) => ({ customerId: c.id, ...c.state })));
+    const inserted = await tx
+      .insert(customerSyncStates)
+      .values(chunk.map((c) => ({ customerId: c.id, ...c.state })))
+      .onConflictDoNothing({ target: customerSyncStates.erpnextName })
+      .returning({ customerId: customerSyncStates.customerId });
+    const kept = new Set(inserted.map((r) => r.customerId));
+    const beaten = chunk.filter((c) => !kept.has(c.id));
+    if (beaten.length > 0)
+      await tx.delete(customers).where(
+        inArray(
+          customers.id,
+          beaten.map((c) => c.id),
+        ),
+      );
     for (const c of chunk) {
+      if (!kept.has(c.id)) {
+        out.set(c.state.erpnextName, await applyRemoteIn(tx, sync, c.remote, pending));
+        continue;
+      }
       pending.events.push({ type: 'customer.created', customerId: c.id, name: c.fields.name });
       out.set(c.state.erpnextName, { outcome: 'created', customerId: c.id, conflicts: 0 });
     }
@@ -176,7 +213,12 @@ async function applyRemoteIn(
   const { remoteFields, remoteSum, modified, linkNames, agreed } = snapshotOf(sync, remote);
 
   const state = await syncStateByErpNextName(tx, remote.customer.name);
-  if (!state) return (await insertNewFromRemote(tx, sync, [remote], pending)).get(remote.customer.name)!;
+  if (!state) {
+    // Our own push's Customer, told of before the push had its name: linked, and the push records the rest.
+    const linked = await linkToCreateClaim(tx, remote.customer.name, customerNameOf(remote));
+    if (linked) return { outcome: 'unchanged', customerId: linked.customerId, conflicts: 0 };
+    return (await insertNewFromRemote(tx, sync, [remote], pending)).get(remote.customer.name)!;
+  }
   if (state.remoteModified && compareFrappeTimestamps(modified, state.remoteModified) < 0)
     return { outcome: 'stale', customerId: state.customerId, conflicts: 0 };
   if (remoteSum === state.syncedChecksum && !state.remoteDeleted) {

@@ -7,13 +7,14 @@
 import { z } from 'zod';
 import type { Exchange } from '../../connectors/erpnext/client.js';
 import { ErpNextError } from '../../connectors/erpnext/errors.js';
-import { normaliseFrappeTimestamp } from '../../connectors/erpnext/timestamps.js';
+import { dateToFrappeTimestamp, normaliseFrappeTimestamp } from '../../connectors/erpnext/timestamps.js';
 import { fieldsChecksum } from '../../customers/fields.js';
 import {
   customersDue,
   markAttemptFailed,
   markDelivered,
   pendingEntries,
+  postponeEntry,
   supersedeOlder,
   type OutboxEntry,
 } from '../../customers/outbox.js';
@@ -23,9 +24,27 @@ import { applyRemoteCustomer } from './apply-remote.js';
 import { pushJobName, requireRemote, type CustomerSync } from './context.js';
 import { customerDocuments, fieldsFromRemote } from './mapping.js';
 import { ErpNextNotConfiguredError } from './settings.js';
-import { saveSyncState, syncStateOf } from './sync-state.js';
+import {
+  claimCreate,
+  customersByErpNextName,
+  recordCreated,
+  releaseCreateClaim,
+  saveSyncState,
+  syncStateOf,
+} from './sync-state.js';
 
 type Delivery = 'created' | 'updated' | 'unchanged';
+
+/** How far ERPNext's clock may be behind the database's when looking for a Customer an earlier attempt created. */
+const clockSkewMs = 60_000;
+
+/** Another push holds the claim on creating this customer's Customer: it waits until the claim runs out. */
+class CreateClaimHeldError extends Error {
+  constructor(readonly until: Date) {
+    super(`another push is creating this customer in ERPNext; it is tried again at ${until.toISOString()}`);
+    this.name = 'CreateClaimHeldError';
+  }
+}
 
 export function pushCustomersJob(sync: CustomerSync): JobDefinition<Record<string, never>> {
   return {
@@ -74,6 +93,16 @@ async function pushCustomer(sync: CustomerSync, ctx: RunContext, customerId: str
         message: `Customer ${delivery} in ERPNext`,
       });
   } catch (error) {
+    if (error instanceof CreateClaimHeldError) {
+      await postponeEntry(sync.db, newest.id, error.until);
+      ctx.count('skipped');
+      await ctx.event({
+        level: 'info',
+        entity: `customer:${customerId}`,
+        message: `Customer not sent to ERPNext yet: ${error.message}`,
+      });
+      return;
+    }
     if (
       error instanceof ErpNextNotConfiguredError ||
       (error instanceof ErpNextError && error.kind === 'auth')
@@ -150,12 +179,20 @@ async function deliver(
       };
   if (known.erpnextName && fieldsChecksum(local, names) === state?.syncedChecksum)
     return { delivery: 'unchanged', covered };
-  const written = await remote.write(
-    customerDocuments(local, sync.settings.mapping),
-    known,
-    (erpnextName) => saveSyncState(sync.db, customerId, { erpnextName, remoteDeleted: false }),
-    { trace },
-  );
+  const creating = !known.erpnextName;
+  if (creating) known.erpnextName = await claimCreation(sync, customerId, local.name, trace);
+  let written: Awaited<ReturnType<typeof remote.write>>;
+  try {
+    written = await remote.write(
+      customerDocuments(local, sync.settings.mapping),
+      known,
+      (erpnextName) => recordOurCustomer(sync, customerId, erpnextName),
+      { trace },
+    );
+  } catch (error) {
+    if (creating && surelyNotCreated(error)) await releaseCreateClaim(sync.db, customerId);
+    throw error;
+  }
   const agreed = fieldsFromRemote(written.remote, sync.settings.mapping);
   await saveSyncState(sync.db, customerId, {
     ...written.names,
@@ -164,8 +201,56 @@ async function deliver(
     remoteModified: normaliseFrappeTimestamp(written.remote.customer.modified),
     remoteDeleted: false,
     syncedAt: new Date(),
+    createClaimName: null,
+    createClaimedAt: null,
+    createClaimUntil: null,
   });
   return { delivery: known.erpnextName ? 'updated' : 'created', covered };
+}
+
+/**
+ * Claims the create (committed before the insert is sent, so ERPNext's webhook for the new Customer finds it on any
+ * worker) and returns the name of a Customer an earlier attempt created without hearing back, when there is one:
+ * then it is updated, not created again.
+ */
+async function claimCreation(
+  sync: CustomerSync,
+  customerId: string,
+  name: string,
+  trace: Exchange[],
+): Promise<string | null> {
+  const customerName = name.trim();
+  const claim = await claimCreate(sync.db, customerId, customerName, sync.settings.createClaimLeaseMs);
+  if (!claim.taken) throw new CreateClaimHeldError(claim.heldUntil);
+  if (!claim.earlierAttemptSince) return null;
+  const since = new Date(claim.earlierAttemptSince.getTime() - clockSkewMs);
+  const found = await requireRemote(sync).findCreated(
+    customerName,
+    dateToFrappeTimestamp(since, sync.settings.timeZone),
+    { trace },
+  );
+  // A namesake another customer of ours already has is that customer's, not what this one left.
+  const holders = await customersByErpNextName(sync.db, found);
+  const left = found.find((name) => (holders.get(name) ?? customerId) === customerId) ?? null;
+  if (left) await recordOurCustomer(sync, customerId, left);
+  return left;
+}
+
+/**
+ * Records the Customer our push created. A namesake a person created in ERPNext in the same moment, linked by the
+ * claim in its place, is then brought in as a customer of its own.
+ */
+async function recordOurCustomer(sync: CustomerSync, customerId: string, erpnextName: string): Promise<void> {
+  const { displaced } = await recordCreated(sync.db, customerId, erpnextName);
+  if (!displaced) return;
+  const theirs = await requireRemote(sync).read(displaced);
+  if (theirs) await applyRemoteCustomer(sync, theirs);
+}
+
+/** ERPNext refused the insert or never received it, so it created nothing a webhook could tell of. */
+function surelyNotCreated(error: unknown): boolean {
+  if (!(error instanceof ErpNextError)) return false;
+  return error.notReached || (error.status !== undefined && error.status < 500 && error.status !== 408);
 }
 
 /** The last request and reply of a delivery, as kept with the outbox entry (the client never records credentials). */

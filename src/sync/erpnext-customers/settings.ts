@@ -13,6 +13,12 @@ export interface CustomerSyncSettings {
   pullOverlapMs: number;
   pushMaxAttempts: number;
   pushBackoffMs: number;
+  /**
+   * How long a push's claim on creating a Customer holds: longer than the insert can take with all its retries, so
+   * the pusher records the name while the claim still links webhooks; short enough that a crashed push's customer
+   * is pushed again soon.
+   */
+  createClaimLeaseMs: number;
   webhookSecret: string | undefined;
   defaultCountry: string;
 }
@@ -31,6 +37,7 @@ export function customerSyncSettings(config: Config): CustomerSyncSettings {
     pullOverlapMs: config.ERPNEXT_PULL_OVERLAP_MS,
     pushMaxAttempts: config.ERPNEXT_PUSH_MAX_ATTEMPTS,
     pushBackoffMs: config.ERPNEXT_PUSH_BACKOFF_MS,
+    createClaimLeaseMs: Math.max(60_000, 2 * (config.ERPNEXT_RETRIES + 1) * config.ERPNEXT_TIMEOUT_MS),
     webhookSecret: config.ERPNEXT_WEBHOOK_SECRET,
     defaultCountry: config.CUSTOMER_DEFAULT_COUNTRY,
   };

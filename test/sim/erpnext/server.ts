@@ -26,6 +26,12 @@ export interface ErpNextSimulatorOptions {
   webhooks?: WebhookConfig[];
   /** Sleeps between webhook attempts; Frappe's are 1 s and 4 s. */
   webhookRetryDelaysMs?: number[];
+  /**
+   * Hold the reply to a REST write until the webhooks it fired have been answered. Frappe queues them to a background
+   * worker that may deliver before the reply reaches the client (a busy client, a buffering proxy), so a receiver can
+   * hear of a new Customer before the client that created it knows its name. Default off: both race, as they do.
+   */
+  webhooksBeforeReply?: boolean;
   /** Requests per second per key before 429; undefined: no limit. */
   rateLimitPerSecond?: number;
   /** System Settings → allow_error_traceback: adds `exception` and `exc` to error bodies. */
@@ -136,7 +142,26 @@ export async function startErpNextSimulator(
     retryDelaysMs: options.webhookRetryDelaysMs ?? [1000, 4000],
     timeoutMs: 5000,
   });
-  site.onEvent((event, doc) => webhooks.send(event, doc));
+  /** The deliveries fired by the write being answered, when its reply waits for them. */
+  let firedByWrite: Promise<void>[] | undefined;
+  site.onEvent((event, doc) => {
+    const started = webhooks.send(event, doc);
+    firedByWrite?.push(...started);
+  });
+  /** Site writes are synchronous, so the deliveries started during one are that write's. */
+  async function write(apply: () => unknown): Promise<unknown> {
+    if (!options.webhooksBeforeReply) return apply();
+    const fired: Promise<void>[] = [];
+    firedByWrite = fired;
+    let result: unknown;
+    try {
+      result = apply();
+    } finally {
+      firedByWrite = undefined;
+    }
+    await Promise.all(fired);
+    return result;
+  }
   const requests: RequestRecord[] = [];
   const window = { second: 0, count: 0 };
 
@@ -198,13 +223,17 @@ export async function startErpNextSimulator(
     }
     if (!site.isDoctype(doctype))
       throw new FrappeException('DoesNotExistError', 404, `DocType ${doctype} not found`);
-    if (name === undefined && req.method === 'POST')
-      return send(res, 200, { data: site.insert(doctype, await readBody(req)) });
+    if (name === undefined && req.method === 'POST') {
+      const body = await readBody(req);
+      return send(res, 200, { data: await write(() => site.insert(doctype, body)) });
+    }
     if (name !== undefined && req.method === 'GET') return send(res, 200, { data: site.get(doctype, name) });
-    if (name !== undefined && req.method === 'PUT')
-      return send(res, 200, { data: site.update(doctype, name, await readBody(req)) });
+    if (name !== undefined && req.method === 'PUT') {
+      const body = await readBody(req);
+      return send(res, 200, { data: await write(() => site.update(doctype, name, body)) });
+    }
     if (name !== undefined && req.method === 'DELETE') {
-      site.delete(doctype, name);
+      await write(() => site.delete(doctype, name));
       return send(res, 202, { data: 'ok' });
     }
     throw new FrappeException('PermissionError', 403, `Not permitted: ${req.method} ${path}`);

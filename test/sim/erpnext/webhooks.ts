@@ -115,8 +115,9 @@ export class WebhookSender {
     this.hooks.length = 0;
   }
 
-  /** Queued like Frappe's background job: the write that caused it does not wait. */
-  send(event: DocEvent, doc: Doc): void {
+  /** Queued like Frappe's background job: the write that caused it does not wait. Returns the deliveries started. */
+  send(event: DocEvent, doc: Doc): Promise<void>[] {
+    const started: Promise<void>[] = [];
     for (const hook of this.hooks) {
       if ((hook.doctype ?? 'Customer') !== doc.doctype) continue;
       if (hook.events && !hook.events.includes(event)) continue;
@@ -136,24 +137,26 @@ export class WebhookSender {
         });
         continue;
       }
-      this.deliver(hook.url, event, doc.name, request);
+      started.push(this.deliver(hook.url, event, doc.name, request));
     }
+    return started;
   }
 
   /** Sends a logged request again, as Frappe does when a person re-runs a Webhook Request Log entry. */
   replay(index: number): void {
     const entry = this.log[index];
     if (!entry) throw new Error(`no webhook attempt #${index}`);
-    this.deliver(entry.url, entry.event, entry.name, entry);
+    void this.deliver(entry.url, entry.event, entry.name, entry);
   }
 
   async idle(): Promise<void> {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
-  private deliver(url: string, event: DocEvent, name: string, request: FrappeWebhookRequest): void {
+  private deliver(url: string, event: DocEvent, name: string, request: FrappeWebhookRequest): Promise<void> {
     const job = this.attempts(url, event, name, request).finally(() => this.inFlight.delete(job));
     this.inFlight.add(job);
+    return job;
   }
 
   private async attempts(
