@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
-import { payamgostarConnectionCheck } from '../../src/connectors/payamgostar/check.js';
+import { checkPayamgostar } from '../../src/connectors/payamgostar/check.js';
+import { configured } from '../../src/config/configured.js';
+import { connectionCheck } from '../../src/connection-check.js';
 import { PayamgostarClient } from '../../src/connectors/payamgostar/client.js';
 import { payamgostarSettings } from '../../src/connectors/payamgostar/settings.js';
 import { startPayamgostarSimulator, type PayamgostarSimulator } from '../sim/payamgostar/server.js';
@@ -25,8 +27,9 @@ describe('Payamgostar settings and connection check', () => {
 
   const checkWith = (variables: Record<string, string | undefined>) => {
     const settings = payamgostarSettings(loadConfig(variables));
-    client = settings.configured ? new PayamgostarClient(settings.settings) : undefined;
-    return payamgostarConnectionCheck(settings, client).check();
+    if (!settings.configured) return connectionCheck('payamgostar', settings, checkPayamgostar).check();
+    client = new PayamgostarClient(settings.settings);
+    return connectionCheck('payamgostar', configured(client), checkPayamgostar).check();
   };
 
   it('is not configured until the URL, user name and password are set, and says which are missing', async () => {
@@ -38,7 +41,8 @@ describe('Payamgostar settings and connection check', () => {
     });
     await expect(checkWith({})).resolves.toEqual({
       ok: false,
-      detail: 'Not configured: set PAYAMGOSTAR_URL, PAYAMGOSTAR_USERNAME, PAYAMGOSTAR_PASSWORD',
+      detail:
+        'Payamgostar is not configured: set PAYAMGOSTAR_URL, PAYAMGOSTAR_USERNAME, PAYAMGOSTAR_PASSWORD',
     });
   });
 

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { siaghPasswordHash } from '../../src/connectors/siagh/auth.js';
-import { checkSiagh, siaghConnectionCheck } from '../../src/connectors/siagh/check.js';
+import { checkSiagh } from '../../src/connectors/siagh/check.js';
+import { connectionCheck } from '../../src/connection-check.js';
 import { siaghSettings } from '../../src/connectors/siagh/settings.js';
 import { loadConfig } from '../../src/config/index.js';
 import { startSiaghSim, type SiaghSim } from '../sim/siagh/server.js';
@@ -44,7 +45,7 @@ describe('Siagh settings and connection check', () => {
       SIAGH_USERNAME: sim.users[0]!.userName,
       SIAGH_PASSWORD: sim.users[0]!.password,
     });
-    const result = await siaghConnectionCheck(siaghSettings(config)).check();
+    const result = await connectionCheck('siagh', siaghSettings(config), checkSiagh).check();
     expect(result.ok).toBe(true);
     expect(result.detail).toMatch(
       /^Logged in to Siagh at http:\/\/127\.0\.0\.1:\d+ as مدیر سیستم \(دفتر مرکزی\)/,
@@ -89,7 +90,7 @@ describe('Siagh settings and connection check', () => {
     expect(down.ok).toBe(false);
     expect(down.detail).toContain('ECONNREFUSED');
 
-    const unconfigured = await siaghConnectionCheck(siaghSettings(loadConfig({}))).check();
+    const unconfigured = await connectionCheck('siagh', siaghSettings(loadConfig({})), checkSiagh).check();
     expect(unconfigured).toEqual({
       ok: false,
       detail: 'Siagh is not configured: set SIAGH_URL, SIAGH_USERNAME, SIAGH_PASSWORD or SIAGH_PASSWORD_MD5',

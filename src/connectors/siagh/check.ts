@@ -1,6 +1,5 @@
 /** `syncworker check siagh` / GET /api/connections/siagh: do the Siagh settings work, before any sync runs? */
-import type { Configured } from '../../config/configured.js';
-import type { ConnectionCheck, ConnectionCheckResult } from '../../connection-check.js';
+import type { ConnectionCheckResult } from '../../connection-check.js';
 import { SiaghClient } from './client.js';
 import { SiaghError } from './errors.js';
 import type { SiaghSettings } from './settings.js';
@@ -42,14 +41,4 @@ export async function checkSiagh(settings: SiaghSettings, now = new Date()): Pro
   } finally {
     await client.stop();
   }
-}
-
-export function siaghConnectionCheck(settings: Configured<SiaghSettings>): ConnectionCheck {
-  return {
-    system: 'siagh',
-    async check() {
-      if (!settings.configured) return { ok: false, detail: settings.reason };
-      return checkSiagh(settings.settings);
-    },
-  };
 }

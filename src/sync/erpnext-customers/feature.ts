@@ -4,7 +4,8 @@
  * outbox; the jobs are then not scheduled and the connection check says what to set.
  */
 import { configured, type Configured } from '../../config/configured.js';
-import { erpnextCheck } from '../../connectors/erpnext/check.js';
+import { checkErpNext } from '../../connectors/erpnext/check.js';
+import { connectionCheck } from '../../connection-check.js';
 import { ErpNextClient } from '../../connectors/erpnext/client.js';
 import { ErpNextCustomers } from '../../connectors/erpnext/customers.js';
 import { erpnextSettings } from '../../connectors/erpnext/settings.js';
@@ -47,7 +48,7 @@ export const customersFeature: FeatureFactory = (app: AppContext): Feature => {
     jobs: [pushCustomersJob(sync), pullCustomersJob(sync)],
     routes: customerRoutes(sync),
     webhooks: customerWebhookRoutes(sync),
-    connections: [erpnextCheck(connection)],
+    connections: [connectionCheck('erpnext', connection, checkErpNext)],
     stop: async () => {
       if (connection.configured) await connection.settings.stop();
     },

@@ -4,7 +4,8 @@
  * point says which variables to set.
  */
 import { z } from 'zod';
-import type { Configured } from '../../config/configured.js';
+import { configured, type Configured } from '../../config/configured.js';
+import { connectionCheck } from '../../connection-check.js';
 import { checkNetSuite } from '../../connectors/netsuite/check.js';
 import { NetSuiteClient } from '../../connectors/netsuite/client.js';
 import { netSuiteSettings } from '../../connectors/netsuite/settings.js';
@@ -44,10 +45,9 @@ function connector<S, C>(
   build: (settings: S) => C,
   check: (client: C) => Promise<ConnectionCheckResult>,
 ): { client?: C; connection: ConnectionCheck } {
-  if (!settings.configured)
-    return { connection: { system, check: async () => ({ ok: false, detail: settings.reason }) } };
+  if (!settings.configured) return { connection: connectionCheck(system, settings, check) };
   const client = build(settings.settings);
-  return { client, connection: { system, check: () => check(client) } };
+  return { client, connection: connectionCheck(system, configured(client), check) };
 }
 
 function priceSyncJobDefinitions(

@@ -4,11 +4,13 @@
  * loads, schedules nothing, and every entry point says which variables to set.
  */
 import { PayamgostarClient } from '../../connectors/payamgostar/client.js';
-import { payamgostarConnectionCheck } from '../../connectors/payamgostar/check.js';
+import { checkPayamgostar } from '../../connectors/payamgostar/check.js';
 import { payamgostarSettings } from '../../connectors/payamgostar/settings.js';
-import { siaghConnectionCheck } from '../../connectors/siagh/check.js';
+import { checkSiagh } from '../../connectors/siagh/check.js';
 import { SiaghClient } from '../../connectors/siagh/client.js';
 import { siaghSettings } from '../../connectors/siagh/settings.js';
+import { configured, type Configured } from '../../config/configured.js';
+import { connectionCheck } from '../../connection-check.js';
 import type { Feature, FeatureFactory } from '../../feature.js';
 import { CreatedRecords, RecordLocks, type FlowDeps } from './context.js';
 import { flowJobDefinitions } from './jobs.js';
@@ -23,7 +25,10 @@ export const payamgostarSiaghFeature: FeatureFactory = (app) => {
   const notConfigured =
     reasons.length > 0 ? `The Payamgostar → Siagh sync is not configured. ${reasons.join('. ')}.` : undefined;
   const created = new CreatedRecords();
-  const crm = crmSettings.configured ? new PayamgostarClient(crmSettings.settings) : undefined;
+  const crmConnection: Configured<PayamgostarClient> = crmSettings.configured
+    ? configured(new PayamgostarClient(crmSettings.settings))
+    : crmSettings;
+  const crm = crmConnection.configured ? crmConnection.settings : undefined;
   const siaghClient = siagh.configured ? new SiaghClient(siagh.settings) : undefined;
   const deps: FlowDeps | undefined =
     crm && siaghClient && crmSettings.configured && siagh.configured
@@ -58,7 +63,10 @@ export const payamgostarSiaghFeature: FeatureFactory = (app) => {
     if (!deps) throw new Error(notConfigured);
     return deps;
   };
-  const connections = [payamgostarConnectionCheck(crmSettings, crm), siaghConnectionCheck(siagh)];
+  const connections = [
+    connectionCheck('payamgostar', crmConnection, checkPayamgostar),
+    connectionCheck('siagh', siagh, (settings) => checkSiagh(settings)),
+  ];
   const schedulesOn = deps !== undefined && config.SCHEDULES_ENABLED;
   const feature: Feature = {
     name: 'payamgostar-siagh',
