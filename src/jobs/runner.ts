@@ -165,6 +165,7 @@ export class JobRunner implements JobQueue {
     }
     await this.agenda.start();
     releaseLockWatchTimers(this.agenda);
+    takeNextAfterEachRun(this.agenda);
     await this.applySchedules();
     this.started = true;
   }
@@ -419,6 +420,40 @@ function releaseLockWatchTimers(agenda: Agenda): void {
     } finally {
       globalThis.setTimeout = original;
       for (const timer of created) timer.unref();
+    }
+  };
+}
+
+/** The parts of Agenda's (6.2.6) job processor that take due jobs: its scan, per job name, and its local queue. */
+interface JobProcessorInternals {
+  isRunning: boolean;
+  processInterval?: NodeJS.Timeout;
+  runOrRetry(job: Job): Promise<void>;
+  jobQueueFilling(name: string): Promise<void>;
+  jobProcessing(): Promise<void>;
+}
+
+/**
+ * Agenda takes due jobs of a name only on its scan (every JOB_PROCESS_EVERY) or when this process queues one, and
+ * never more than the name's lock limit (its concurrency) at a time; a run ending does not take the next. A backlog
+ * of short runs therefore drained at `concurrency` runs per scan: in `npm run demo`, four crm-change runs every 2 s
+ * behind a burst of CRM webhooks, so the salesperson's quote waited over 30 s (agenda issues #1045 and #1459). After
+ * each run this takes the next due jobs of its name at once, as the scan would, unless the runner is stopping.
+ */
+function takeNextAfterEachRun(agenda: Agenda): void {
+  const processor = (agenda as unknown as { jobProcessor?: JobProcessorInternals }).jobProcessor;
+  if (!processor || typeof processor.jobQueueFilling !== 'function')
+    throw new Error('Agenda has no job processor after start(); its internals changed');
+  const runOrRetry = processor.runOrRetry.bind(processor);
+  processor.runOrRetry = async (job) => {
+    await runOrRetry(job);
+    // drain() and stop() clear the scan's interval: a stopping runner takes nothing new.
+    if (!processor.isRunning || processor.processInterval === undefined) return;
+    try {
+      await processor.jobQueueFilling(job.attrs.name);
+      await processor.jobProcessing();
+    } catch (error) {
+      agenda.emit('error', error);
     }
   };
 }
