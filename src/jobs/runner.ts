@@ -428,13 +428,14 @@ function releaseLockWatchTimers(agenda: Agenda): void {
 interface JobProcessorInternals {
   isRunning: boolean;
   processInterval?: NodeJS.Timeout;
+  runningJobs: Job[];
   runOrRetry(job: Job): Promise<void>;
   jobQueueFilling(name: string): Promise<void>;
   jobProcessing(): Promise<void>;
 }
 
 /**
- * Agenda takes due jobs of a name only on its scan (every JOB_PROCESS_EVERY) or when this process queues one, and
+ * Agenda takes due jobs of a name only on its scan (every JOB_PROCESS_EVERY) or when told one was queued, and
  * never more than the name's lock limit (its concurrency) at a time; a run ending does not take the next. A backlog
  * of short runs therefore drained at `concurrency` runs per scan: in `npm run demo`, four crm-change runs every 2 s
  * behind a burst of CRM webhooks, so the salesperson's quote waited over 30 s (agenda issues #1045 and #1459). After
@@ -446,9 +447,12 @@ function takeNextAfterEachRun(agenda: Agenda): void {
     throw new Error('Agenda has no job processor after start(); its internals changed');
   const runOrRetry = processor.runOrRetry.bind(processor);
   processor.runOrRetry = async (job) => {
-    await runOrRetry(job);
+    const done = runOrRetry(job);
+    // A job that found no free slot went back to the queue: it ended nothing, so there is nothing to take.
+    const ran = processor.runningJobs.includes(job);
+    await done;
     // drain() and stop() clear the scan's interval: a stopping runner takes nothing new.
-    if (!processor.isRunning || processor.processInterval === undefined) return;
+    if (!ran || !processor.isRunning || processor.processInterval === undefined) return;
     try {
       await processor.jobQueueFilling(job.attrs.name);
       await processor.jobProcessing();
