@@ -8,7 +8,7 @@ import type { Config } from './config/index.js';
 import type { Database } from './db/database.js';
 import type pg from 'pg';
 import type { ConnectionCheck } from './connection-check.js';
-import type { AnyJobDefinition, JobQueue } from './jobs/types.js';
+import type { AnyJobDefinition, JobQueue, RunStatus } from './jobs/types.js';
 import type { SharedBrowser } from './browser/chromium.js';
 import type { SharedResources } from './shared-resources.js';
 
@@ -32,8 +32,16 @@ export interface Feature {
   /** Mounted under /api before the API-key check: webhooks that authenticate themselves (signature, own secret). */
   webhooks?: Router;
   connections?: ConnectionCheck[];
+  /** Told of each run of this process that ended, whatever its job, to act on it at once (alerts). */
+  onRunFinished?(run: FinishedRun): void;
   /** Releases what the feature holds (browsers, connection pools) at shutdown. */
   stop?(): Promise<void>;
+}
+
+export interface FinishedRun {
+  runId: string;
+  job: string;
+  status: Exclude<RunStatus, 'queued' | 'running'>;
 }
 
 export type { ConnectionCheck, ConnectionCheckResult } from './connection-check.js';

@@ -89,6 +89,10 @@ export async function startWorker(config: Config, options: StartOptions): Promis
     ],
   );
   pending.runner = runner;
+  const stopTellingFeatures = runner.onRunChange(({ runId, job, status }) => {
+    if (status === 'queued' || status === 'running') return;
+    for (const feature of features) feature.onRunFinished?.({ runId, job, status });
+  });
   const metrics = createMetrics({ db: database.db, pool: database.pool, runner });
   // A run still "running" past the lock lifetime belongs to a process that died: no worker holds it any more.
   const orphans = await failOrphanedRuns(
@@ -144,6 +148,7 @@ export async function startWorker(config: Config, options: StartOptions): Promis
         : Promise.resolve();
       server?.closeIdleConnections();
       const result = await runner.stop(config.SHUTDOWN_TIMEOUT_MS);
+      stopTellingFeatures();
       server?.closeAllConnections();
       await closed;
       metrics.stop();

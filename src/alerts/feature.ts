@@ -1,7 +1,7 @@
 /**
- * Alerts in the worker: alerts.evaluate checks the rules and sends what is due, alerts.digest sends the daily
- * summary, circuit changes of the resilience kit open and resolve alerts as they happen, and GET /api/alerts lists
- * them.
+ * Alerts in the worker: alerts.evaluate checks the rules and sends what is due (the same check also runs seconds
+ * after runs end, so a failure is announced at once), alerts.digest sends the daily summary, circuit changes of the
+ * resilience kit open and resolve alerts as they happen, and GET /api/alerts lists them.
  */
 import { z } from 'zod';
 import type { Config } from '../config/index.js';
@@ -12,6 +12,7 @@ import { channelSettings, channelsFrom, type AlertChannel } from './channels.js'
 import { deliverDue, type DeliveryOptions } from './delivery.js';
 import { queueDigest } from './digest.js';
 import { evaluateAlerts } from './evaluate.js';
+import { promptEvaluation } from './prompt-evaluation.js';
 import { redactor } from './messages.js';
 import { alertRoutes } from './routes.js';
 import { alertSecrets } from './secrets.js';
@@ -88,6 +89,28 @@ export const alertsFeature: FeatureFactory = (app) => {
   if (config.ALERT_SMTP_URL && !settings.email.configured)
     app.log.warn({ missing: settings.email.missing }, `alert e-mail is off: ${settings.email.reason}`);
   const circuits = circuitAlerts(config, app, announce);
+  const evaluate = () =>
+    evaluateAlerts(app.db, {
+      rules: config.ALERT_RULES,
+      settings: {
+        maxAttempts: config.JOB_MAX_ATTEMPTS,
+        staleFactor: config.ALERT_STALE_FACTOR,
+        quarantineMin: config.ALERT_QUARANTINE_MIN,
+      },
+      announce,
+    });
+  const afterRuns = promptEvaluation({
+    quietMs: config.ALERT_EVALUATE_AFTER_RUN_MS,
+    log: app.log,
+    async check() {
+      const result = await evaluate();
+      if (result.opened.length + result.resolved.length > 0)
+        app.log.info({ ...result }, 'alert rules checked after runs ended');
+      const delivered = await deliverDue(app.db, channels, deliveryOptions);
+      if (delivered.failed > 0)
+        app.log.warn({ ...delivered }, 'alert messages given up after their last attempt');
+    },
+  });
 
   const evaluateJob: JobDefinition<Record<string, never>> = {
     name: EVALUATE_JOB,
@@ -96,15 +119,7 @@ export const alertsFeature: FeatureFactory = (app) => {
     data: z.object({}).strict(),
     schedule: (c) => c.ALERT_EVALUATE_SCHEDULE,
     async run(ctx) {
-      const result = await evaluateAlerts(app.db, {
-        rules: config.ALERT_RULES,
-        settings: {
-          maxAttempts: config.JOB_MAX_ATTEMPTS,
-          staleFactor: config.ALERT_STALE_FACTOR,
-          quarantineMin: config.ALERT_QUARANTINE_MIN,
-        },
-        announce,
-      });
+      const result = await evaluate();
       ctx.count('created', result.opened.length);
       ctx.count('updated', result.resolved.length);
       ctx.count('unchanged', result.stillOpen);
@@ -146,7 +161,12 @@ export const alertsFeature: FeatureFactory = (app) => {
     name: 'alerts',
     jobs: [evaluateJob, digestJob],
     routes: alertRoutes(app.db),
+    onRunFinished(run) {
+      // A run of alerts.evaluate has just checked the rules itself.
+      if (config.ALERT_EVALUATE_AFTER_RUN_MS > 0 && run.job !== EVALUATE_JOB) afterRuns.runEnded();
+    },
     async stop() {
+      await afterRuns.stop();
       await circuits.stop();
       for (const channel of channels) channel.close?.();
     },

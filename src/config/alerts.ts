@@ -51,6 +51,11 @@ export const alertVariables = {
     description:
       'How often alerts.evaluate checks the rules and sends what is due (cron or Agenda interval).',
   }),
+  ALERT_EVALUATE_AFTER_RUN_MS: variable(durationMs.default(1_000), {
+    example: '1000',
+    description:
+      'The rules are also checked this long after runs stop ending (at most five times it after the first), so a failed run is announced within seconds; 0: only on ALERT_EVALUATE_SCHEDULE.',
+  }),
   ALERT_STALE_FACTOR: variable(z.coerce.number().min(1).default(3), {
     example: '3',
     description:

@@ -60,7 +60,7 @@ export const coreVariables = {
   JOB_LOCK_LIFETIME_MS: variable(durationMs.default(2 * 60 * 60 * 1000), {
     example: '7200000',
     description:
-      'How long a running job keeps its lock; longer than the longest job, so it is never run twice.',
+      'How long a job stays locked to a worker that stopped renewing its lock (it died) before another worker takes it over; a running job renews its lock, so it may run longer than this.',
   }),
   JOB_PROCESS_EVERY: variable(
     z

@@ -165,6 +165,7 @@ export class JobRunner implements JobQueue {
     }
     await this.agenda.start();
     releaseLockWatchTimers(this.agenda);
+    takeNextAfterEachRun(this.agenda);
     await this.applySchedules();
     this.started = true;
   }
@@ -210,25 +211,28 @@ export class JobRunner implements JobQueue {
 
   private async process(def: AnyJobDefinition, job: Job<QueuedJobData>): Promise<void> {
     const queued = job.attrs.data ?? {};
-    const status = await this.execute(
+    const { status, lockLost } = await this.execute(
       def,
       { runId: queued.runId, trigger: queued.trigger ?? 'schedule', data: queued.data ?? {} },
-      job.attrs._id === undefined ? undefined : String(job.attrs._id),
+      job,
     );
-    // Throwing hands the failure to Agenda's backoff, which retries the job later.
-    if (status === 'failed') throw new Error(`Run of ${def.name} failed`);
+    // Throwing hands the failure to Agenda's backoff, which retries the job later; not when another worker holds the
+    // job now: a retry would queue it again while that worker runs it.
+    if (status === 'failed' && !lockLost) throw new Error(`Run of ${def.name} failed`);
   }
 
   private async execute(
     def: AnyJobDefinition,
     input: { runId?: string; trigger: Trigger; data: unknown },
-    agendaJobId?: string,
-  ): Promise<RunStatus> {
+    agendaJob?: Job<QueuedJobData>,
+  ): Promise<{ status: RunStatus; lockLost: boolean }> {
     const { db, log } = this.deps;
     const controller = new AbortController();
     const recorder = await beginRun(db, log, { ...input, job: def.name, signal: controller.signal });
     const startedAt = Date.now();
     this.announce({ runId: recorder.runId, job: def.name, status: 'running' });
+    const lock =
+      agendaJob && this.renewAgendaLock(agendaJob, () => controller.abort(new LeaseLostError(def.name)));
     const work = (async () => {
       let error: unknown;
       let lease: HeldLease | undefined;
@@ -255,6 +259,7 @@ export class JobRunner implements JobQueue {
       } catch (caught) {
         error = controller.signal.aborted ? controller.signal.reason : caught;
       } finally {
+        await lock?.stop();
         await lease
           ?.release()
           .catch((releaseError: unknown) =>
@@ -272,14 +277,71 @@ export class JobRunner implements JobQueue {
         counters: { ...recorder.counters },
         durationMs: Date.now() - startedAt,
       });
-      return status;
+      return { status, lockLost: lock?.lost ?? false };
     })();
-    this.active.set(recorder.runId, { controller, done: work, agendaJobId });
+    this.active.set(recorder.runId, {
+      controller,
+      done: work,
+      agendaJobId: agendaJob?.attrs._id === undefined ? undefined : String(agendaJob.attrs._id),
+    });
     try {
       return await work;
     } finally {
       this.active.delete(recorder.runId);
     }
+  }
+
+  /**
+   * Keeps a queued run's Agenda lock fresh while it works. A lock older than JOB_LOCK_LIFETIME_MS counts as a crashed
+   * worker's, so without this a run longer than the lifetime was taken by another worker and started a second time
+   * (and Agenda's own watch in this process gave up on it). A renewal succeeds only while the lock is still the one
+   * this run holds: when it is not (it expired during a database outage and another worker took the job), the run is
+   * told to stop. The lock's time is kept on the job too, where Agenda's watch reads it.
+   */
+  private renewAgendaLock(
+    job: Job<QueuedJobData>,
+    onLost: () => void,
+  ): { readonly lost: boolean; stop(): Promise<void> } {
+    const id = job.attrs._id;
+    if (id === undefined) return { lost: false, stop: async () => undefined };
+    let renewing: Promise<void> = Promise.resolve();
+    let stopped = false;
+    let lost = false;
+    const renew = async () => {
+      if (stopped) return;
+      const held = job.attrs.lockedAt;
+      const renewed = new Date();
+      try {
+        const result = await this.deps.pool.query(
+          'UPDATE agenda_jobs SET locked_at = $2 WHERE id = $1 AND locked_at = $3',
+          [String(id), renewed, held ?? null],
+        );
+        if (stopped) return;
+        if (result.rowCount === 1) job.attrs.lockedAt = renewed;
+        else {
+          lost = true;
+          stopped = true;
+          onLost();
+        }
+      } catch (error) {
+        // A database outage: the next renewal tries again, and the lifetime leaves room for a few misses.
+        this.deps.log.warn({ err: error, job: job.attrs.name }, 'could not renew a job lock; trying again');
+      }
+    };
+    const timer = setInterval(() => {
+      renewing = renewing.then(renew);
+    }, this.deps.config.JOB_LOCK_LIFETIME_MS / 4);
+    timer.unref();
+    return {
+      get lost() {
+        return lost;
+      },
+      async stop() {
+        stopped = true;
+        clearInterval(timer);
+        await renewing;
+      },
+    };
   }
 
   runningRunIds(): string[] {
@@ -338,7 +400,7 @@ export class JobRunner implements JobQueue {
  * private `delay` in JobProcessor.runOrRetry that neither stop() nor drain() clears: a process that ran a job and
  * stopped its worker stayed alive until it fired. The timer is created synchronously when runOrRetry starts the job,
  * so it is caught there and unref'd: it still fires while the process lives, but no longer keeps a stopped one alive.
- * (A job still running at that check gets one more such timer; jobs are meant to end well within the lifetime.)
+ * (A job still running at that check gets one more such timer; its lock is renewed, so the check finds it alive.)
  */
 function releaseLockWatchTimers(agenda: Agenda): void {
   const processor = (agenda as unknown as { jobProcessor?: { runOrRetry(job: Job): Promise<void> } })
@@ -358,6 +420,44 @@ function releaseLockWatchTimers(agenda: Agenda): void {
     } finally {
       globalThis.setTimeout = original;
       for (const timer of created) timer.unref();
+    }
+  };
+}
+
+/** The parts of Agenda's (6.2.6) job processor that take due jobs: its scan, per job name, and its local queue. */
+interface JobProcessorInternals {
+  isRunning: boolean;
+  processInterval?: NodeJS.Timeout;
+  runningJobs: Job[];
+  runOrRetry(job: Job): Promise<void>;
+  jobQueueFilling(name: string): Promise<void>;
+  jobProcessing(): Promise<void>;
+}
+
+/**
+ * Agenda takes due jobs of a name only on its scan (every JOB_PROCESS_EVERY) or when told one was queued, and
+ * never more than the name's lock limit (its concurrency) at a time; a run ending does not take the next. A backlog
+ * of short runs therefore drained at `concurrency` runs per scan: in `npm run demo`, four crm-change runs every 2 s
+ * behind a burst of CRM webhooks, so the salesperson's quote waited over 30 s (agenda issues #1045 and #1459). After
+ * each run this takes the next due jobs of its name at once, as the scan would, unless the runner is stopping.
+ */
+function takeNextAfterEachRun(agenda: Agenda): void {
+  const processor = (agenda as unknown as { jobProcessor?: JobProcessorInternals }).jobProcessor;
+  if (!processor || typeof processor.jobQueueFilling !== 'function')
+    throw new Error('Agenda has no job processor after start(); its internals changed');
+  const runOrRetry = processor.runOrRetry.bind(processor);
+  processor.runOrRetry = async (job) => {
+    const done = runOrRetry(job);
+    // A job that found no free slot went back to the queue: it ended nothing, so there is nothing to take.
+    const ran = processor.runningJobs.includes(job);
+    await done;
+    // drain() and stop() clear the scan's interval: a stopping runner takes nothing new.
+    if (!ran || !processor.isRunning || processor.processInterval === undefined) return;
+    try {
+      await processor.jobQueueFilling(job.attrs.name);
+      await processor.jobProcessing();
+    } catch (error) {
+      agenda.emit('error', error);
     }
   };
 }

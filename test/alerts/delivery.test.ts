@@ -80,6 +80,8 @@ describe.each(databaseKinds)('alert delivery (%s)', (kind: DatabaseKind) => {
         // Generous: a send cut off after the server took it would be sent again, and this machine is shared.
         ALERT_SEND_TIMEOUT_MS: '20000',
         ALERT_RETRY_BASE_MS: '0',
+        // These tests check the rules when they choose to; the check after each run is tested in after-runs.test.ts.
+        ALERT_EVALUATE_AFTER_RUN_MS: '0',
         ...env,
       },
     });

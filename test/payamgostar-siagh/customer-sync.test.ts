@@ -1,6 +1,12 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mappingByCrmId, mappingBySiaghId } from '../../src/sync/payamgostar-siagh/store.js';
+import {
+  attachQueueSlot,
+  claimQueueSlot,
+  mappingByCrmId,
+  mappingBySiaghId,
+  releaseQueueSlot,
+} from '../../src/sync/payamgostar-siagh/store.js';
 import { databaseKinds } from '../helpers/databases.js';
 import { contactSaves, until, webhookToken } from './harness.js';
 import { base, startFlowWorker, type FlowWorker } from './worker.js';
@@ -45,6 +51,26 @@ describe.each(databaseKinds)('CRM → Siagh customers in a running worker on %s'
     expect(bad.status).toBe(400);
     expect((await bad.json()).detail).toMatch(/event is neither Insert nor Update; id is not a GUID/);
     expect(await flowRuns()).toBe(runs);
+  });
+
+  it('answers a notification for a record whose run is queued but not started "already queued", without a run', async () => {
+    const person = w.crmSim.crm.listIdentities()[1]!;
+    const key = `identity:${person.crmId as string}`;
+    expect(await claimQueueSlot(db(), key)).toBeUndefined();
+    // Claimed, its run not known yet: a notification a moment later is the same one.
+    expect(await claimQueueSlot(db(), key)).toEqual({ runId: null });
+    const runId = '00000000-0000-4000-8000-000000000001';
+    await attachQueueSlot(db(), key, runId);
+    const runs = await flowRuns();
+    const query = `event=Update&id=${person.crmId as string}&type=Identity&subtype=${encodeURIComponent('مخاطب حقیقی')}`;
+    const res = await fetch(`${w.tw.url}${base}/webhook?token=${webhookToken}&${query}`);
+    expect(await res.json()).toEqual({ accepted: true, runId, duplicate: true });
+    expect(await flowRuns()).toBe(runs);
+    // The run starting frees the slot, counting what it answered; the next notification queues a run of its own.
+    expect(await releaseQueueSlot(db(), key)).toBe(3);
+    const fresh = await (await fetch(`${w.tw.url}${base}/webhook?token=${webhookToken}&${query}`)).json();
+    expect(fresh).toMatchObject({ accepted: true, duplicate: false, runId: expect.any(String) });
+    await w.settled();
   });
 
   it('creates a new CRM customer in Siagh within one webhook and gives it its customer number', async () => {
