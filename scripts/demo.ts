@@ -6,7 +6,7 @@
  * and API can be explored. `--once` exits after the summary.
  */
 import { generateKeyPairSync } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { loadConfig, secretValues } from '../src/config/index.js';
@@ -25,6 +25,12 @@ import { startRouteStarSimulator } from '../test/sim/routestar/server.js';
 const once = process.argv.includes('--once');
 const dataDir = process.env.DATA_DIR ?? join('data', 'demo');
 const say = (line = '') => process.stdout.write(`${line}\n`);
+// The simulated systems start afresh each time, so what a previous demo stored (mappings to their records, cursors)
+// would point at records that no longer exist. A folder the user named is theirs: it is never wiped.
+if (process.env.DATA_DIR === undefined) {
+  rmSync(dataDir, { recursive: true, force: true });
+  say(`Starting from an empty ${dataDir} (the simulators start afresh too).`);
+}
 const closers: (() => Promise<unknown>)[] = [];
 
 say('Starting the simulated systems…');
