@@ -4,7 +4,7 @@
  * beside them; or read again the detail pages of stored invoices whose lines were never read. Then flag the pending
  * invoices that vanished, and post stock. The crawl driver does the browser work, retries, artefacts and reporting.
  */
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, count, eq, isNotNull, isNull } from 'drizzle-orm';
 import type { Browser } from 'playwright';
 import type { PortalSettings } from '../../config/portals.js';
 import type { Database } from '../../db/database.js';
@@ -91,6 +91,9 @@ export async function syncRouteStar(
   }
   const details = { fetched: 0, failed: 0 };
   const walks = listsToRead(request, deps);
+  // An invoice flagged missing that comes back can be anywhere on a list: only reading to the end finds it.
+  const flagged = walks.length > 0 && (await flaggedMissingCount(db)) > 0;
+  for (const walk of walks) walk.readToEnd = flagged;
   const itemWalk =
     request.mode === 'items' || request.mode === 'full'
       ? newItemWalk(deps.profile, deps.now?.() ?? new Date())
@@ -228,4 +231,12 @@ async function flagUnlisted(ctx: RunContext, db: Database, walk: ItemWalk): Prom
     });
   }
   return unlisted;
+}
+
+async function flaggedMissingCount(db: Database): Promise<number> {
+  const [row] = await db
+    .select({ n: count() })
+    .from(salesInvoices)
+    .where(and(eq(salesInvoices.source, SOURCE), isNotNull(salesInvoices.missingSince)));
+  return row?.n ?? 0;
 }
