@@ -4,9 +4,10 @@
  * or created, and given the portal's description, type, category, cost and price. The portal's on-hand is kept beside
  * it for the drift report; the ledger's own on-hand is never touched here.
  *
- * Name and unit stay a person's (PUT /api/items/:sku): the list sets them only on the items it creates.
+ * Name and unit stay a person's (PUT /api/items/:sku): the list sets them only on items it creates or that are still
+ * unmapped guesses from a document line, which it then confirms.
  */
-import { and, eq, isNull, notInArray, sql } from 'drizzle-orm';
+import { and, eq, isNull, notInArray } from 'drizzle-orm';
 import { z } from 'zod';
 import type { Queryable } from '../db/database.js';
 import { items, portalItemCounts } from '../models/index.js';
@@ -61,26 +62,31 @@ export async function upsertCatalogueItem(
     const resolved = await resolveItems(tx, item.source, [{ code, name: item.name }]);
     const id = resolved.itemIdByCode.get(code)!;
     const created = resolved.createdUnmapped.includes(code);
-    // The portal's own list vouches for an item it lists: one created from it is not waiting to be mapped.
-    const itemChanged = await tx
-      .update(items)
-      .set({
-        ...described,
-        ...(created ? { name: item.name, unit: item.unit ?? 'each', unmapped: false } : {}),
-        updatedAt: new Date(),
-      })
-      .where(
-        and(
-          eq(items.id, id),
-          sql`((${items.description}, ${items.type}, ${items.category}, ${items.cost}, ${items.price}, ${items.describedBy})
-              IS DISTINCT FROM (${described.description}::text, ${described.type}::text, ${described.category}::text,
-                                ${described.cost}::numeric, ${described.price}::numeric, ${described.describedBy}::text)
-              OR ${created})`,
-        ),
-      )
-      .returning({ id: items.id });
+    const [stored] = await tx.select().from(items).where(eq(items.id, id)).for('update');
+    // The portal's own list vouches for an item it lists. One that is still only a guess from a document line (or
+    // was just created) takes its name and unit from the list; one a person has described keeps them.
+    const guessed = created || stored!.unmapped;
+    const wanted = {
+      ...described,
+      ...(guessed ? { name: item.name, unit: item.unit ?? stored!.unit, unmapped: false } : {}),
+    };
+    const same = (a: string | null, b: string | null) =>
+      a === b || (a !== null && b !== null && Number(a) === Number(b));
+    const itemChanged =
+      guessed ||
+      stored!.description !== wanted.description ||
+      stored!.type !== wanted.type ||
+      stored!.category !== wanted.category ||
+      !same(stored!.cost, wanted.cost) ||
+      !same(stored!.price, wanted.price) ||
+      stored!.describedBy !== wanted.describedBy;
+    if (itemChanged)
+      await tx
+        .update(items)
+        .set({ ...wanted, updatedAt: new Date() })
+        .where(eq(items.id, id));
     const countChanged = await storeCount(tx, { ...item, code }, id, countedAt);
-    const outcome = created ? 'created' : itemChanged.length > 0 || countChanged ? 'updated' : 'unchanged';
+    const outcome = created ? 'created' : itemChanged || countChanged ? 'updated' : 'unchanged';
     return { id, outcome, unmappedItemsCreated: [] };
   });
 }

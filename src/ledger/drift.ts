@@ -1,9 +1,9 @@
 /**
  * The drift report: per item, what a portal says it has on hand (its own item list, read by the portal's sync) beside
  * the ledger's on-hand, the difference, and the reasons a person can act on — documents the ledger has not posted
- * (pending, quarantined or awaiting invoices; purchase orders waiting to be counted), manual adjustments the portal
- * does not know of, an unmapped item — with what is left unexplained named as the likely missing purchase orders or
- * unrecorded sales and counts.
+ * (pending, quarantined or awaiting invoices; purchase orders waiting to be counted) and manual adjustments the portal
+ * does not know of — with what is left unexplained named as the likely missing purchase orders (pointing at the codes
+ * still unmapped, which hold purchases of their own) or unrecorded sales and counts.
  *
  * Signs: `difference` is ledger minus portal, and each reason's `explains` is the part of it the reason accounts for,
  * so a difference whose reasons add up to it is fully explained.
@@ -17,7 +17,6 @@ export type DriftReasonKind =
   | 'unposted-sales-invoices'
   | 'unposted-purchase-orders'
   | 'manual-adjustments'
-  | 'unmapped-item'
   | 'missing-purchase-orders'
   | 'unrecorded-stock-out';
 
@@ -70,7 +69,6 @@ interface CountRow extends Record<string, unknown> {
   sku: string;
   name: string;
   unit: string;
-  unmapped: boolean;
   codes: string[];
   portal: string;
   counted_at: Date | string;
@@ -113,7 +111,7 @@ export async function driftReport(
         FROM portal_item_counts c
        WHERE c.source = ${options.source} AND c.missing_since IS NULL
        GROUP BY c.item_id)
-    SELECT i.id AS item_id, i.sku, i.name, i.unit, i.unmapped, c.codes, c.portal::text AS portal, c.counted_at,
+    SELECT i.id AS item_id, i.sku, i.name, i.unit, c.codes, c.portal::text AS portal, c.counted_at,
            coalesce(b.on_hand, 0)::text AS ledger
       FROM counted c
       JOIN items i ON i.id = c.item_id
@@ -124,7 +122,7 @@ export async function driftReport(
      LIMIT ${options.limit}`);
   if (counts.length === 0) return [];
   const ids = JSON.stringify(counts.map((c) => c.item_id));
-  const [invoices, orders, adjustments] = await Promise.all([
+  const [invoices, orders, adjustments, unmapped] = await Promise.all([
     documentsOf(db, 'sales', ids),
     documentsOf(db, 'purchases', ids),
     db.execute<AdjustmentRow>(sql`
@@ -132,7 +130,9 @@ export async function driftReport(
         FROM stock_movements m
        WHERE m.type = 'ADJUST' AND m.item_id IN (SELECT jsonb_array_elements_text(${ids}::jsonb)::uuid)
        GROUP BY m.item_id`),
+    db.execute<{ n: number }>(sql`SELECT count(*)::int AS n FROM items WHERE unmapped`),
   ]);
+  const unmappedCodes = unmapped.rows[0]?.n ?? 0;
   return counts.map((count) => {
     const portalOnHand = Number(count.portal);
     const ledgerOnHand = Number(count.ledger);
@@ -152,16 +152,9 @@ export async function driftReport(
         adjustments.rows.find((a) => a.item_id === count.item_id),
         count.unit,
       ),
-      count.unmapped
-        ? {
-            kind: 'unmapped-item' as const,
-            explains: 0,
-            message: `The item was created from a document line nobody has mapped yet: if it is another code for an existing item, map it (PUT /api/items/aliases/${options.source}/<code>) and its stock moves there.`,
-          }
-        : undefined,
     ].filter((r): r is DriftReason => r !== undefined);
     const unexplained = round(difference - reasons.reduce((sum, r) => sum + r.explains, 0));
-    const rest = residualReason(unexplained, options.tolerance, count.unit, count.sku);
+    const rest = residualReason(unexplained, options.tolerance, count.unit, count.sku, unmappedCodes);
     if (rest) reasons.push(rest);
     return {
       sku: count.sku,
@@ -283,13 +276,18 @@ function residualReason(
   tolerance: number,
   unit: string,
   sku: string,
+  unmappedCodes: number,
 ): DriftReason | undefined {
   if (Math.abs(unexplained) <= tolerance) return undefined;
   if (unexplained < 0) {
+    const unmapped =
+      unmappedCodes > 0
+        ? ` ${unmappedCodes} code${unmappedCodes === 1 ? ' is' : 's are'} still unmapped (GET /api/inventory?filter=unmapped): if one is this item, map it (PUT /api/items/aliases/<source>/<code>) and its purchases count here.`
+        : '';
     return {
       kind: 'missing-purchase-orders',
       explains: unexplained,
-      message: `The portal has ${units(unexplained, unit)} more than any document in the ledger brings in: most likely a purchase order the ledger lacks — one not read yet from CustomerConnect (run its sync), one still pending there, or one whose Model is mapped to another item (GET /api/items/aliases). A count made in the portal has the same effect: record it with POST /api/inventory/${encodeURIComponent(sku)}/adjustments once checked.`,
+      message: `The portal has ${units(unexplained, unit)} more than any document in the ledger brings in: most likely a purchase order the ledger lacks — one not read yet from CustomerConnect (run its sync), one still pending there, or one whose Model is mapped to another item (GET /api/items/aliases).${unmapped} Stock the portal held before the ledger started, or a count made in the portal, has the same effect: record it with POST /api/inventory/${encodeURIComponent(sku)}/adjustments once checked.`,
     };
   }
   return {
