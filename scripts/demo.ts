@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import { loadConfig, secretValues } from '../src/config/index.js';
 import { getRun, runEvents, type SyncRun } from '../src/jobs/runs.js';
+import { driftReport, postingRulesFrom } from '../src/ledger/index.js';
 import { createLogger } from '../src/log.js';
 import { startWorker, stopOnSignals, type Worker } from '../src/worker.js';
 import { startCustomerConnectSimulator } from '../test/sim/customerconnect/server.js';
@@ -183,6 +184,7 @@ for (const [job, data] of jobs) {
 
 await salesQuoteToPreInvoice(worker);
 await printSummary(worker);
+await printDrift(worker);
 
 if (once) {
   await shutdown(0);
@@ -278,6 +280,30 @@ async function printSummary(w: Worker): Promise<void> {
     say(
       `    ${row.month} ${row.currency} ${(row.subscription ?? 0).toFixed(2)} / ${(row.one_off ?? 0).toFixed(2)}`,
     );
+}
+
+/** RouteStar's own on-hand beside the ledger's: the items that disagree most, and the likeliest reason for each. */
+async function printDrift(w: Worker): Promise<void> {
+  const rows = await driftReport(w.database.db, postingRulesFrom(w.config), {
+    source: 'routestar',
+    tolerance: 0,
+    includeMatching: false,
+    limit: 500,
+  });
+  say(
+    `\nDrift, RouteStar on-hand against the ledger's (${rows.length} items differ; GET /api/inventory/drift):`,
+  );
+  say(
+    `    ${'item'.padEnd(30)} ${'portal'.padStart(7)} ${'ledger'.padStart(7)} ${'diff'.padStart(7)}  likeliest reason`,
+  );
+  const worst = [...rows].sort((a, b) => Math.abs(b.difference) - Math.abs(a.difference)).slice(0, 8);
+  for (const row of worst) {
+    const reason = [...row.reasons].sort((a, b) => Math.abs(b.explains) - Math.abs(a.explains))[0];
+    say(
+      `    ${row.sku.slice(0, 30).padEnd(30)} ${String(row.portalOnHand).padStart(7)} ${String(row.ledgerOnHand).padStart(7)} ` +
+        `${String(row.difference).padStart(7)}  ${reason ? `${reason.kind} (${reason.explains})` : '—'}`,
+    );
+  }
 }
 
 async function shutdown(code: number, stopWorker = true): Promise<never> {

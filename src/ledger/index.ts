@@ -19,3 +19,10 @@ export {
 export { postStock, type PostStockOptions, type PostStockResult } from './posting.js';
 export { defaultPostingRules, postingRulesFrom, type PostingRules } from './posting-rules.js';
 export { listInventory, type InventoryFilter, type InventoryRow } from './inventory-queries.js';
+export {
+  flagUnlistedCounts,
+  upsertCatalogueItem,
+  catalogueItemInputSchema,
+  type CatalogueItemInput,
+} from './catalogue.js';
+export { driftReport, type DriftOptions, type DriftReason, type DriftRow } from './drift.js';

@@ -23,6 +23,7 @@ import {
   type DateRange,
 } from './analytics.js';
 import { adjustStock } from './balances.js';
+import { addDriftRoute } from './drift-routes.js';
 import { ItemNotFoundError } from './errors.js';
 import {
   documentDetail,
@@ -179,6 +180,8 @@ export function ledgerRoutes({ db, jobs, rules, lowStockThreshold }: LedgerRoute
     const { runId } = await jobs.enqueue(POST_STOCK_JOB, body, 'manual');
     res.status(202).location(`/api/runs/${runId}`).json({ runId });
   });
+
+  addDriftRoute(router, { db, rules });
 
   documentRoute({
     method: 'get',

@@ -10,3 +10,4 @@ export * from './job-leases.js';
 export * from './alerts.js';
 export * from './netsuite-records.js';
 export * from './payamgostar-siagh.js';
+export * from './portal-item-counts.js';

@@ -31,6 +31,15 @@ export const items = pgTable(
     reorderPoint: numeric('reorder_point', { precision: 18, scale: 4 }),
     /** Created because a document named a code nobody has mapped yet: a person should map or confirm it. */
     unmapped: boolean('unmapped').notNull().default(false),
+    /** What a portal's own item list says of the item (RouteStar's /web/items/); null until one has described it. */
+    description: text('description'),
+    /** The portal's item type, e.g. Inventory or Service. */
+    type: text('type'),
+    category: text('category'),
+    cost: numeric('cost', { precision: 18, scale: 4 }),
+    price: numeric('price', { precision: 18, scale: 4 }),
+    /** The source whose item list last described it. */
+    describedBy: text('described_by'),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   },

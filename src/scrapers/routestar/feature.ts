@@ -61,7 +61,7 @@ export const routeStarFeature: FeatureFactory = (app: AppContext): Feature => {
   const job: JobDefinition<z.infer<typeof routeStarSyncData>> = {
     name: JOB_NAME,
     description:
-      'Reads RouteStar sales invoices (pending and closed lists, details) and takes their lines out of stock.',
+      "Reads RouteStar sales invoices (pending and closed lists, details) and takes their lines out of stock; reads its item list into the item catalogue with the portal's on-hand.",
     data: routeStarSyncData,
     schedule: () => (configured ? settings.schedule : undefined),
     concurrency: 1,
@@ -93,7 +93,13 @@ export const routeStarFeature: FeatureFactory = (app: AppContext): Feature => {
     if (!configured) throw new HttpProblem(409, 'Not Configured', notConfiguredMessage(settings));
     return app.jobs.enqueue(JOB_NAME, data, 'manual');
   };
-  addSyncModeRoutes(routes, portal, ['pending', 'closed', 'stock', 'full'] as const, syncOptions, enqueue);
+  addSyncModeRoutes(
+    routes,
+    portal,
+    ['pending', 'closed', 'stock', 'full', 'items'] as const,
+    syncOptions,
+    enqueue,
+  );
   addSyncDetailsRoute(routes, portal, 'invoice', invoiceNumber, (number) =>
     enqueue({ mode: 'details', invoiceNumber: number }),
   );

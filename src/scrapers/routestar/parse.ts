@@ -21,7 +21,7 @@ export interface RowKey {
   key: string;
 }
 
-interface GridRow {
+export interface GridRow {
   /** Handsontable's row header (the row's number on the page): identical in every scroll snapshot. */
   rowHeader: string;
   /** Serialised only for a row that is quarantined: most rows never need it. */
@@ -29,14 +29,18 @@ interface GridRow {
   cells: Map<string, cheerio.Cheerio<Element>>;
 }
 
-interface Grid {
+export interface Grid {
   headers: string[];
   rows: GridRow[];
 }
 
 const whitespace = /\s+/g;
 
-function cellText($: cheerio.CheerioAPI, cell: cheerio.Cheerio<Element> | undefined, glyph: string): string {
+export function cellText(
+  $: cheerio.CheerioAPI,
+  cell: cheerio.Cheerio<Element> | undefined,
+  glyph: string,
+): string {
   if (!cell || cell.length === 0) return '';
   const copy = cell.clone();
   copy.find('.htAutocompleteArrow').remove();
@@ -44,7 +48,7 @@ function cellText($: cheerio.CheerioAPI, cell: cheerio.Cheerio<Element> | undefi
 }
 
 /** Reads one Handsontable (its master table only: the clone overlays repeat the same cells). */
-function readGrid($: cheerio.CheerioAPI, table: cheerio.Cheerio<AnyNode>): Grid {
+export function readGrid($: cheerio.CheerioAPI, table: cheerio.Cheerio<AnyNode>): Grid {
   const headerRow = table.find('thead tr').last();
   const headerCells = headerRow.children('th').toArray();
   const bodyRows = table.find('tbody tr').toArray();
@@ -71,7 +75,7 @@ function readGrid($: cheerio.CheerioAPI, table: cheerio.Cheerio<AnyNode>): Grid 
 }
 
 /** Column lookup by caption; the missing required ones are reported together, in the profile's words. */
-function locateColumns<F extends string>(
+export function locateColumns<F extends string>(
   headers: string[],
   captions: Record<F, string[]>,
   required: F[],
@@ -118,7 +122,7 @@ export function normaliseStatus(text: string): string {
   return knownStatuses.find(([pattern]) => pattern.test(trimmed))?.[1] ?? trimmed;
 }
 
-function custom(ctx: z.RefinementCtx, message: string): never {
+export function custom(ctx: z.RefinementCtx, message: string): never {
   ctx.addIssue({ code: 'custom', message });
   return z.NEVER;
 }
@@ -268,11 +272,11 @@ function checkbox(cell: cheerio.Cheerio<Element> | undefined, text: string): boo
   return /^(true|yes|x|✓|✔)$/i.test(text);
 }
 
-function zodReason(error: z.ZodError): string {
+export function zodReason(error: z.ZodError): string {
   return error.issues.map((i) => `${i.path.join('.') || 'row'}: ${i.message}`).join('; ');
 }
 
-function gridTable($: cheerio.CheerioAPI, selector: string): cheerio.Cheerio<AnyNode> | null {
+export function gridTable($: cheerio.CheerioAPI, selector: string): cheerio.Cheerio<AnyNode> | null {
   const table = $(selector).first();
   return table.length > 0 ? table : null;
 }

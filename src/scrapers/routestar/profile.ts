@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { ProfileError } from '../errors.js';
 import { profileProblems, readProfileOverride } from '../profile-file.js';
+import { defaultItemListProfile, itemListProfileSchema } from './items-profile.js';
 
 /** Captions a column may carry; the first one found in the grid's header row wins. */
 const captions = z.array(z.string().min(1)).min(1);
@@ -188,6 +189,7 @@ export const routeStarProfileSchema = z.object({
     /** After a pager click, how long the first row may take to change. */
     pageChangeMs: z.number().int().positive(),
   }),
+  items: itemListProfileSchema,
 });
 
 export type RouteStarProfile = z.infer<typeof routeStarProfileSchema>;
@@ -332,6 +334,7 @@ export const defaultRouteStarProfile: RouteStarProfile = {
     timeZone: 'America/New_York',
   },
   waits: { gridMs: 300_000, pollMs: 250, pageChangeMs: 15_000 },
+  items: defaultItemListProfile,
 };
 
 type DeepPartial<T> = T extends unknown[] ? T : T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;

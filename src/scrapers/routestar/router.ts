@@ -48,6 +48,8 @@ export interface ListWalk extends ListInTab {
   followedBy?: ListWalk;
   seen: Set<string>;
   knownInARow: number;
+  /** Read to the last page past any run of known invoices: an invoice flagged missing may be back further down. */
+  readToEnd?: boolean;
   summary: ListSummary;
   /** The format the list's earlier pages were read in this run. */
   dateFormat?: string;
@@ -209,7 +211,8 @@ async function takePage(
       await crawl.enqueue('detail', { from: 'list', row, isNew: !state });
     }
     walk.knownInARow = known ? walk.knownInARow + 1 : 0;
-    if (!settings.full && walk.knownInARow >= settings.stopAfterKnown) return 'known-unchanged';
+    if (!settings.full && !walk.readToEnd && walk.knownInARow >= settings.stopAfterKnown)
+      return 'known-unchanged';
   }
   if (newRows === 0 && page.rows.length > 0) {
     // Every row was read on an earlier page: the pager is stuck on a page we have seen.

@@ -4,13 +4,14 @@
  * beside them; or read again the detail pages of stored invoices whose lines were never read. Then flag the pending
  * invoices that vanished, and post stock. The crawl driver does the browser work, retries, artefacts and reporting.
  */
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, count, eq, isNotNull, isNull } from 'drizzle-orm';
 import type { Browser } from 'playwright';
 import type { PortalSettings } from '../../config/portals.js';
 import type { Database } from '../../db/database.js';
 import type { RunContext } from '../../jobs/types.js';
 import {
   flagMissingPendingInvoices,
+  flagUnlistedCounts,
   postStock,
   type PostingRules,
   type PostStockResult,
@@ -22,16 +23,26 @@ import type { Labelled } from '../crawl/router.js';
 import { postStockAfterSync } from '../post-stock.js';
 import { closedWindow } from './dates.js';
 import { invoiceEntity, SOURCE } from './documents.js';
+import {
+  itemListRoute,
+  newItemWalk,
+  type ItemListSummary,
+  type ItemWalk,
+  type RouteStarCrawlRequests,
+} from './items-route.js';
 import type { ListType } from './parse.js';
 import type { RouteStarProfile } from './profile.js';
-import { routeStarRouter, type ListSummary, type ListWalk, type RouteStarRequests } from './router.js';
+import { routeStarRouter, type ListSummary, type ListWalk } from './router.js';
 import { routeStarSite } from './session.js';
 
-export const routeStarSyncModes = ['pending', 'closed', 'details', 'stock', 'full'] as const;
+export const routeStarSyncModes = ['pending', 'closed', 'details', 'stock', 'full', 'items'] as const;
 export type RouteStarSyncMode = (typeof routeStarSyncModes)[number];
 
 export interface RouteStarSyncRequest {
-  /** pending / closed: that list; details: stored invoices whose lines were never read; stock: posting only; full: both lists. */
+  /**
+   * pending / closed: that list; details: stored invoices whose lines were never read; stock: posting only; items: the
+   * item list into the item catalogue; full: both lists, then the item list.
+   */
   mode: RouteStarSyncMode;
   /** details: only this invoice. */
   invoiceNumber?: string;
@@ -57,6 +68,8 @@ export interface RouteStarSyncSummary {
   detailsFetched: number;
   detailsFailed: number;
   flaggedMissing: string[];
+  /** The item list, when it was read. */
+  items?: ItemListSummary;
   stock?: PostStockResult;
   navigation?: CrawlStats;
 }
@@ -87,20 +100,31 @@ export async function syncRouteStar(
       list: walk.historyKey,
     });
   }
+  // An invoice flagged missing that comes back can be anywhere on a list: only reading to the end finds it.
+  const flagged = walks.length > 0 && (await flaggedMissingCount(db)) > 0;
+  for (const walk of walks) walk.readToEnd = flagged;
+  const itemWalk =
+    request.mode === 'items' || request.mode === 'full'
+      ? newItemWalk(deps.profile, deps.now?.() ?? new Date())
+      : undefined;
   const crawler = routeStarCrawler(ctx, deps, request, details);
   try {
     const [firstList] = walks;
-    await crawler.run(
-      request.mode === 'details'
-        ? await invoicesWithoutLines(db, request)
-        : [{ label: 'list', request: { walk: firstList!, pageNo: 1 } }],
-    );
+    if (request.mode === 'details') await crawler.run(await invoicesWithoutLines(db, request));
+    else if (firstList) await crawler.run([{ label: 'list', request: { walk: firstList, pageNo: 1 } }]);
+    // After the invoices, so the portal's counts are read as close as possible to the sales they reflect.
+    if (itemWalk) await crawler.run([{ label: 'items', request: { walk: itemWalk, pageNo: 1 } }]);
   } finally {
     summary.navigation = await crawler.close();
     summary.detailsFetched = details.fetched;
     summary.detailsFailed = details.failed;
     for (const walk of walks) summary.lists[walk.listType] = walk.summary;
+    if (itemWalk) summary.items = itemWalk.summary;
   }
+  if (itemWalk?.summary.stoppedBy === 'last-page' && request.limit === undefined) {
+    itemWalk.summary.unlisted = await flagUnlisted(ctx, db, itemWalk);
+  }
+  if (request.mode === 'items') return summary;
   const pending = walks.find((walk) => walk.listType === 'pending');
   // Only a read of the whole list proves an invoice is gone.
   if (pending?.summary.stoppedBy === 'last-page' && request.limit === undefined) {
@@ -116,22 +140,30 @@ function routeStarCrawler(
   deps: RouteStarSyncDeps,
   request: RouteStarSyncRequest,
   details: { fetched: number; failed: number },
-): Crawler<RouteStarRequests> {
-  return new Crawler<RouteStarRequests>({
+): Crawler<RouteStarCrawlRequests> {
+  return new Crawler<RouteStarCrawlRequests>({
     ctx,
     site: routeStarSite(deps.profile, deps.settings),
     settings: deps.settings,
     browser: deps.browser,
     lanes: { list: 1, detail: deps.settings.concurrency },
-    routes: routeStarRouter({
-      db: deps.db,
-      profile: deps.profile,
-      baseUrl: deps.settings.baseUrl ?? '',
-      stopAfterKnown: deps.settings.stopAfterKnown,
-      full: request.full ?? false,
-      limit: request.limit,
-      details,
-    }),
+    routes: {
+      ...routeStarRouter({
+        db: deps.db,
+        profile: deps.profile,
+        baseUrl: deps.settings.baseUrl ?? '',
+        stopAfterKnown: deps.settings.stopAfterKnown,
+        full: request.full ?? false,
+        limit: request.limit,
+        details,
+      }),
+      items: itemListRoute({
+        db: deps.db,
+        profile: deps.profile,
+        baseUrl: deps.settings.baseUrl ?? '',
+        limit: request.limit,
+      }),
+    },
   });
 }
 
@@ -165,7 +197,7 @@ function listsToRead(request: RouteStarSyncRequest, deps: RouteStarSyncDeps): Li
 async function invoicesWithoutLines(
   db: Database,
   request: RouteStarSyncRequest,
-): Promise<Labelled<RouteStarRequests>[]> {
+): Promise<Labelled<RouteStarCrawlRequests>[]> {
   const wanted = request.invoiceNumber
     ? await db
         .select()
@@ -198,4 +230,24 @@ async function flagVanished(ctx: RunContext, db: Database, seen: Set<string>): P
     });
   }
   return flagged;
+}
+
+async function flagUnlisted(ctx: RunContext, db: Database, walk: ItemWalk): Promise<string[]> {
+  const unlisted = await flagUnlistedCounts(db, SOURCE, [...walk.seen.keys()], walk.countedAt);
+  if (unlisted.length > 0) {
+    await ctx.event({
+      level: 'warn',
+      message: `RouteStar's item list no longer shows ${unlisted.join(', ')}; their counts are left out of the drift report. If an item was renamed, map its new name (PUT /api/items/aliases/${SOURCE}/<name>).`,
+      details: { unlisted },
+    });
+  }
+  return unlisted;
+}
+
+async function flaggedMissingCount(db: Database): Promise<number> {
+  const [row] = await db
+    .select({ n: count() })
+    .from(salesInvoices)
+    .where(and(eq(salesInvoices.source, SOURCE), isNotNull(salesInvoices.missingSince)));
+  return row?.n ?? 0;
 }

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SharedResources } from '../../../src/shared-resources.js';
 import { SharedBrowser } from '../../../src/browser/chromium.js';
 import { loadConfig } from '../../../src/config/index.js';
+import { ledgerFeature } from '../../../src/ledger/feature.js';
 import { createLogger } from '../../../src/log.js';
 import { routeStarFeature } from '../../../src/scrapers/routestar/feature.js';
 import { databaseKinds } from '../../helpers/databases.js';
@@ -33,7 +34,7 @@ describe.each(databaseKinds)('RouteStar feature on %s', (kind) => {
     const profileFile = join(profileDir, 'routestar.json');
     writeFileSync(profileFile, JSON.stringify({ waits: { gridMs: 8000, pollMs: 40, pageChangeMs: 4000 } }));
     worker = await startTestWorker(kind, {
-      features: [routeStarFeature],
+      features: [routeStarFeature, ledgerFeature],
       env: {
         ROUTESTAR_BASE_URL: sim.url,
         ROUTESTAR_USERNAME: sim.username,
@@ -86,6 +87,36 @@ describe.each(databaseKinds)('RouteStar feature on %s', (kind) => {
     };
     expect(detail.lines.map((l) => l.itemName)).toEqual(newest.lines.map((l) => l.item));
     expect((await worker.api('/api/routestar/invoices/NRV1')).status).toBe(404);
+  });
+
+  it('serves the detail page’s other fields with the invoice', async () => {
+    // The most recently closed invoice: inside the closed window the sync reads.
+    const closed = sim.data.closedBetween('2000-01-01', '2999-12-31')[0]!;
+    const res = await worker.api(`/api/routestar/invoices/${closed.number}`);
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { details: unknown }).details).toEqual({
+      signedBy: closed.signedBy,
+      memo: closed.memo || null,
+      serviceNotes: closed.serviceNotes || null,
+      salesTaxRate: 'VA 5.3%',
+      email: expect.stringMatching(/@example\.com$/),
+      phone: expect.stringMatching(/^\(540\) 555-\d{4}$/),
+    });
+  });
+
+  it('reads the item list in the full sync and reports the drift of each item', async () => {
+    const res = await worker.api('/api/inventory/drift?all=true&limit=500');
+    expect(res.status).toBe(200);
+    const drift = (await res.json()) as {
+      items: { sku: string; portalOnHand: number; reasons: { kind: string }[] }[];
+    };
+    expect(drift.items.map((r) => r.sku)).toEqual(sim.data.items.map((i) => i.name.toUpperCase()).sort());
+    expect(drift.items.every((r) => r.reasons.length > 0)).toBe(true);
+    const queued = await worker.api('/api/routestar/sync/items', { method: 'POST', json: {} });
+    expect(queued.status).toBe(202);
+    const { runId } = (await queued.json()) as { runId: string };
+    const run = await waitForRun(worker, runId, 90_000);
+    expect(run).toMatchObject({ status: 'succeeded', unchanged: sim.data.items.length });
   });
 
   it('rejects bad requests without queuing anything', async () => {

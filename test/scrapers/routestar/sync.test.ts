@@ -28,6 +28,8 @@ import {
 
 const silent = createLogger({ level: 'silent', destination: process.stderr });
 const profile = buildRouteStarProfile({ waits: { gridMs: 8_000, pollMs: 40, pageChangeMs: 4_000 } });
+// Tests that run several full syncs get 180 s: each full sync reads the item list after the invoices, and on a
+// loaded machine (load average 15 on 2 cores) they have taken 80 and 110 s.
 const simDefaults: RouteStarSimOptions = {
   seed: 3,
   pendingInvoices: 9,
@@ -196,7 +198,7 @@ describe.each(databaseKinds)('RouteStar sync against the simulator on %s', (kind
     expect(second.summary!.lists.pending!.stoppedBy).toBe('known-unchanged');
     expect(second.summary!.stock!.movements).toBe(0);
     expect(await movementCount()).toBe(movements);
-  });
+  }, 180_000);
 
   it('picks up edits between runs and flags a pending invoice that vanished without closing', async () => {
     sim = await startRouteStarSimulator(simDefaults);
@@ -244,7 +246,7 @@ describe.each(databaseKinds)('RouteStar sync against the simulator on %s', (kind
     expect(
       back.events.some((e) => e.message.includes(`Invoice ${fifth!.number} is on the pending list again`)),
     ).toBe(true);
-  });
+  }, 180_000);
 
   it('logs in again when the session expires while paging and while reading details', async () => {
     sim = await startRouteStarSimulator(simDefaults);

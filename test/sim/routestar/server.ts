@@ -12,6 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Request, type Response, type NextFunction } from 'express';
 import { addDays, invoiceTotals, newYorkToday, RouteStarDataset, type SimInvoice } from './data.js';
+import { addItemList } from './items.js';
 import { detailPage, errorPage, escapeHtml, listPage, loginPage, type ListPageOptions } from './pages.js';
 
 export interface RouteStarSimOptions {
@@ -45,6 +46,8 @@ export interface RouteStarSimOptions {
   drawDelayMs?: number;
   /** How the lists print dates (the tenant's locale); default M/D/YYYY. */
   dateFormat?: SimDateFormat;
+  /** Items per page of the item list (the portal's default is 20). */
+  itemsPerPage?: number;
 }
 
 export type SimDateFormat = 'M/D/YYYY' | 'D/M/YYYY' | 'YYYY-MM-DD';
@@ -452,55 +455,14 @@ export async function startRouteStarSimulator(options: RouteStarSimOptions = {})
     const to = typeof req.query.to === 'string' && iso.test(req.query.to) ? req.query.to : today;
     return sendPage(req, res, data.closedBetween(from, to), closedColumns);
   });
-  app.get('/web/api/items', async (req, res) => {
-    stats.dataRequests += 1;
-    await sleep(gridDelayMs);
-    const perPage = 20;
-    const page = Math.max(1, Number(req.query.page) || 1);
-    const headers: [string, string, ColumnKind][] = [
-      ['Parent', 'parent', 'text'],
-      ['Item', 'name', 'html'],
-      ['Description', 'description', 'text'],
-      ['Purchase Cost', 'cost', 'text'],
-      ['Sales Price', 'price', 'text'],
-      ['Type', 'type', 'text'],
-      ['Qty On Order', 'onOrder', 'text'],
-      ['Qty On Hand', 'onHand', 'text'],
-      ['Qty On Warehouse', 'onWarehouse', 'html'],
-      ['Mfg Part #', 'mfg', 'text'],
-      ['UOM', 'uom', 'text'],
-      ['Category', 'category', 'text'],
-      ['Department', 'department', 'text'],
-      ['Allocated', 'allocated', 'text'],
-      ['Grouping', 'grouping', 'text'],
-      ['Tax Code', 'taxCode', 'text'],
-    ];
-    const rows = data.items.slice((page - 1) * perPage, page * perPage).map((item, index) => ({
-      parent: item.parent,
-      name: `<a href="/web/itemdetail/${index + 1}">${escapeHtml(item.name)}</a>`,
-      description: item.description,
-      cost: money(item.cost),
-      price: money(item.price),
-      type: item.type,
-      onOrder: '0',
-      onHand: String(item.qtyOnHand),
-      onWarehouse: `<a href="/web/warehousedetail/1">${item.qtyOnHand}</a>`,
-      mfg: '',
-      uom: item.uom,
-      category: item.category,
-      department: '',
-      allocated: '0',
-      grouping: '',
-      taxCode: 'Tax',
-    }));
-    res.json({
-      page,
-      pages: Math.ceil(data.items.length / perPage),
-      total: data.items.length,
-      columns: headers.map(([header, key, kind]) => ({ header, key, kind })),
-      hidden: [],
-      rows,
-    });
+  addItemList(app, {
+    data,
+    gridDelayMs,
+    perPage: options.itemsPerPage ?? 20,
+    onDataRequest: () => {
+      stats.dataRequests += 1;
+    },
+    money,
   });
 
   const detailIds = () =>

@@ -1,0 +1,225 @@
+/**
+ * RouteStar's item list end to end: real Chromium against the simulator, into a real database. Every item reaches the
+ * item catalogue with the portal's own on-hand over several bootpag pages of a virtualised grid; a second read changes
+ * nothing; a changed count and an item the portal stopped listing are picked up; after a full sync the drift report
+ * sets each count beside the ledger's. And a pending invoice flagged missing that comes back further down the list
+ * than an incremental read would go loses its flag.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'drizzle-orm';
+import type { Browser } from 'playwright';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { launchBrowser } from '../../../src/browser/chromium.js';
+import { loadConfig } from '../../../src/config/index.js';
+import { portalSettings } from '../../../src/config/portals.js';
+import { beginRun, runEvents } from '../../../src/jobs/runs.js';
+import { defaultPostingRules, driftReport } from '../../../src/ledger/index.js';
+import { createLogger } from '../../../src/log.js';
+import { closedWindow } from '../../../src/scrapers/routestar/dates.js';
+import { buildRouteStarProfile } from '../../../src/scrapers/routestar/profile.js';
+import { syncRouteStar, type RouteStarSyncRequest } from '../../../src/scrapers/routestar/sync.js';
+import { createTestDatabase, databaseKinds, type TestDatabase } from '../../helpers/databases.js';
+import { portalOnHand } from '../../sim/routestar/items.js';
+import {
+  startRouteStarSimulator,
+  type RouteStarSim,
+  type RouteStarSimOptions,
+} from '../../sim/routestar/server.js';
+
+const silent = createLogger({ level: 'silent', destination: process.stderr });
+const profile = buildRouteStarProfile({ waits: { gridMs: 8_000, pollMs: 40, pageChangeMs: 4_000 } });
+const simDefaults: RouteStarSimOptions = {
+  seed: 11,
+  pendingInvoices: 9,
+  closedInvoices: 8,
+  items: 18,
+  itemsPerPage: 7,
+  rowsPerPage: 4,
+  maxVisiblePages: 2,
+  gridDelayMs: 60,
+};
+
+let browser: Browser;
+beforeAll(async () => {
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+describe.each(databaseKinds)('RouteStar items against the simulator on %s', (kind) => {
+  let database: TestDatabase;
+  let sim: RouteStarSim;
+  let dataDir: string;
+
+  beforeAll(async () => {
+    database = await createTestDatabase(kind);
+  });
+  afterAll(async () => {
+    await database?.close();
+  });
+  beforeEach(async () => {
+    const { rows } = await database.db.execute<{ tablename: string }>(
+      sql`SELECT tablename FROM pg_tables WHERE schemaname = 'public'`,
+    );
+    await database.db.execute(
+      sql.raw(`TRUNCATE ${rows.map((r) => `"${r.tablename}"`).join(', ')} RESTART IDENTITY CASCADE`),
+    );
+    dataDir = mkdtempSync(join(tmpdir(), 'routestar-items-test-'));
+  });
+  afterEach(async () => {
+    await sim?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  async function run(request: RouteStarSyncRequest, stopAfterKnown = 3) {
+    const ctx = await beginRun(database.db, silent, {
+      job: 'routestar.sync',
+      trigger: 'manual',
+      signal: new AbortController().signal,
+    });
+    const settings = portalSettings(
+      loadConfig({
+        DATA_DIR: dataDir,
+        ROUTESTAR_BASE_URL: sim.url,
+        ROUTESTAR_USERNAME: sim.username,
+        ROUTESTAR_PASSWORD: sim.password,
+        ROUTESTAR_CONCURRENCY: '1',
+        ROUTESTAR_MIN_SPACING_MS: '0',
+        ROUTESTAR_STOP_AFTER_KNOWN: String(stopAfterKnown),
+        PORTAL_NAVIGATION_TIMEOUT_MS: '10000',
+        PORTAL_RETRY_ATTEMPTS: '3',
+        PORTAL_RETRY_BASE_MS: '50',
+        PORTAL_TRACE: 'false',
+      }),
+      'routestar',
+    );
+    let error: unknown;
+    let summary;
+    try {
+      summary = await syncRouteStar(
+        ctx,
+        { db: database.db, settings, profile, browser: async () => browser, closedWindowDays: 30 },
+        request,
+      );
+    } catch (e) {
+      error = e;
+    }
+    const status = await ctx.finish(error);
+    const events = await runEvents(database.db, ctx.runId);
+    return { summary, status, error, events, counters: { ...ctx.counters } };
+  }
+
+  async function catalogue() {
+    const { rows } = await database.db.execute<{
+      sku: string;
+      description: string | null;
+      category: string | null;
+      price: number;
+      on_hand: number | null;
+      missing: boolean | null;
+    }>(sql`
+      SELECT i.sku, i.description, i.category, i.price::float AS price, c.on_hand::float AS on_hand,
+             c.missing_since IS NOT NULL AS missing
+        FROM items i LEFT JOIN portal_item_counts c ON c.item_id = i.id ORDER BY i.sku`);
+    return new Map(rows.map((r) => [r.sku, r]));
+  }
+
+  it('reads every item over several pages into the catalogue with the portal’s count, and again changes nothing', async () => {
+    sim = await startRouteStarSimulator(simDefaults);
+    const first = await run({ mode: 'items' });
+    expect(first.error).toBeUndefined();
+    expect(first.status).toBe('succeeded');
+    expect(first.summary!.items).toEqual({ read: 18, pages: 3, stoppedBy: 'last-page', unlisted: [] });
+    expect(first.counters).toMatchObject({ created: 18, failed: 0 });
+    const stored = await catalogue();
+    expect(stored.size).toBe(18);
+    for (const item of sim.data.items) {
+      expect(stored.get(item.name.toUpperCase()), item.name).toEqual({
+        sku: item.name.toUpperCase(),
+        description: item.description,
+        category: item.category,
+        price: item.price,
+        on_hand: portalOnHand(sim.data, item),
+        missing: false,
+      });
+    }
+
+    const again = await run({ mode: 'items' });
+    expect(again.status).toBe('succeeded');
+    expect(again.counters).toMatchObject({ created: 0, updated: 0, unchanged: 18, failed: 0 });
+
+    const recounted = sim.data.items[2]!;
+    recounted.qtyOnHand += 5;
+    const dropped = sim.data.items.pop()!;
+    const third = await run({ mode: 'items' });
+    expect(third.status).toBe('succeeded');
+    expect(third.counters).toMatchObject({ created: 0, updated: 1, unchanged: 16 });
+    expect(third.summary!.items!.unlisted).toEqual([dropped.name.toUpperCase()]);
+    const after = await catalogue();
+    expect(after.get(recounted.name.toUpperCase())!.on_hand).toBe(portalOnHand(sim.data, recounted));
+    expect(after.get(dropped.name.toUpperCase())!.missing).toBe(true);
+    expect(third.events.some((e) => e.message.includes('no longer shows'))).toBe(true);
+  });
+
+  it('reads the items after the invoices in a full sync, so the drift report compares both', async () => {
+    sim = await startRouteStarSimulator(simDefaults);
+    const result = await run({ mode: 'full' });
+    expect(result.error).toBeUndefined();
+    expect(result.status).toBe('succeeded');
+    expect(result.summary!.items).toMatchObject({ read: 18, stoppedBy: 'last-page' });
+
+    const report = await driftReport(database.db, defaultPostingRules, {
+      source: 'routestar',
+      tolerance: 0,
+      includeMatching: true,
+      limit: 100,
+    });
+    expect(report).toHaveLength(18);
+    const window = closedWindow(30, 'America/New_York');
+    const closed = sim.data.closedBetween(window.from, window.to);
+    const pending = sim.data.pending();
+    const bySku = new Map(report.map((r) => [r.sku, r]));
+    for (const item of sim.data.items) {
+      const row = bySku.get(item.name.toUpperCase())!;
+      const sold = closed.flatMap((i) => i.lines).filter((l) => l.item === item.name);
+      expect(row.portalOnHand, item.name).toBe(portalOnHand(sim.data, item));
+      expect(row.ledgerOnHand, item.name).toBe(0 - sold.reduce((n, l) => n + l.qty, 0));
+      const onPending = pending.filter((i) => i.lines.some((l) => l.item === item.name)).map((i) => i.number);
+      const unposted = row.reasons.find((r) => r.kind === 'unposted-sales-invoices');
+      expect(unposted?.documents?.map((d) => d.number).sort(), item.name).toEqual(
+        onPending.length > 0 ? onPending.sort() : undefined,
+      );
+      // The portal's opening stock reached no document in the ledger: named as what it most likely is.
+      expect(row.reasons.at(-1)!.kind, item.name).toBe('missing-purchase-orders');
+    }
+  });
+
+  it('clears the flag of a pending invoice that comes back further down the list than an incremental read goes', async () => {
+    sim = await startRouteStarSimulator(simDefaults);
+    expect((await run({ mode: 'pending' })).status).toBe('succeeded');
+    // The oldest pending invoice: on the last page, far past three known invoices in a row.
+    const oldest = sim.data.pending().at(-1)!;
+    const removed = sim.data.remove(oldest.number);
+    const gone = await run({ mode: 'pending', full: true });
+    expect(gone.summary!.flaggedMissing).toEqual([oldest.number]);
+
+    sim.data.restore(removed);
+    const back = await run({ mode: 'pending' });
+    expect(back.status).toBe('succeeded');
+    expect(back.summary!.lists.pending).toMatchObject({ read: 9, stoppedBy: 'last-page' });
+    const { rows } = await database.db.execute<{ missing: boolean }>(
+      sql`SELECT missing_since IS NOT NULL AS missing FROM sales_invoices WHERE invoice_number = ${oldest.number}`,
+    );
+    expect(rows[0]!.missing).toBe(false);
+    expect(
+      back.events.some((e) => e.message.includes(`Invoice ${oldest.number} is on the pending list again`)),
+    ).toBe(true);
+
+    // With nothing flagged any more, the next read stops after three known invoices again.
+    const quiet = await run({ mode: 'pending' });
+    expect(quiet.summary!.lists.pending!.stoppedBy).toBe('known-unchanged');
+  });
+});
