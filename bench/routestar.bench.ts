@@ -53,6 +53,8 @@ const scenarios: Scenario[] = [
 ];
 const tabs = Number(process.env.BENCH_ROUTESTAR_TABS ?? 4);
 const rowsPerPage = 10;
+/** The portal's own default for its item list. */
+const itemsPerPage = 20;
 const cores = availableParallelism();
 
 /** CPU of the worker (this process, with the simulator) and of Chromium, per invoice. */
@@ -136,6 +138,7 @@ async function measure(scenario: Scenario): Promise<BenchRow[]> {
     closedInvoices: closed,
     closedWithinDays: 25,
     rowsPerPage,
+    itemsPerPage,
     pageDelayMs,
     gridDelayMs,
   });
@@ -164,9 +167,15 @@ async function measure(scenario: Scenario): Promise<BenchRow[]> {
     const { run, seconds, workerCpuSeconds: workerCpu, childCpuSeconds: chromiumCpu } = sync;
 
     const listPages = Math.ceil(pending / rowsPerPage) + Math.ceil(closed / rowsPerPage);
-    // Each list: its HTML page and first data load; the closed list loads again for each of the two date inputs.
+    const itemPages = Math.ceil(sim.data.items.length / itemsPerPage);
+    // Each list (the two invoice lists, then the item list a full sync reads after them): its HTML page and first data
+    // load, then a data load a page; the closed list loads again for each of the two date inputs.
     const listFloor =
-      (2 * (pageDelayMs + gridDelayMs) + 2 * gridDelayMs + (listPages - 2) * gridDelayMs) / 1000;
+      (3 * (pageDelayMs + gridDelayMs) +
+        2 * gridDelayMs +
+        (listPages - 2) * gridDelayMs +
+        (itemPages - 1) * gridDelayMs) /
+      1000;
     const detailFloor = ((pending + closed) * (pageDelayMs + gridDelayMs)) / tabs / 1000;
     const floor = listFloor + detailFloor;
     const cpuFloor = (workerCpu + chromiumCpu) / cores;
