@@ -23,7 +23,12 @@ import {
   syncCustomerConnect,
   type CustomerConnectSyncOptions,
 } from '../../../src/scrapers/customerconnect/sync.js';
-import { createTestDatabase, databaseKinds, type TestDatabase } from '../../helpers/databases.js';
+import {
+  createTestDatabase,
+  databaseKinds,
+  emptyAllTables,
+  type TestDatabase,
+} from '../../helpers/databases.js';
 import {
   startCustomerConnectSimulator,
   type CustomerConnectSimOptions,
@@ -57,12 +62,7 @@ describe.each(databaseKinds)('CustomerConnect lists that tell the truth, on %s',
     await db?.close();
   });
   beforeEach(async () => {
-    const { rows } = await db.db.execute<{ tablename: string }>(
-      sql`SELECT tablename FROM pg_tables WHERE schemaname = 'public'`,
-    );
-    await db.db.execute(
-      sql.raw(`TRUNCATE ${rows.map((r) => `"${r.tablename}"`).join(', ')} RESTART IDENTITY CASCADE`),
-    );
+    await emptyAllTables(db.db);
     dataDir = mkdtempSync(join(tmpdir(), 'cc-truth-'));
   });
   afterEach(async () => {

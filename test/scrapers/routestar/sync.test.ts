@@ -18,7 +18,12 @@ import { createLogger } from '../../../src/log.js';
 import { closedWindow } from '../../../src/scrapers/routestar/dates.js';
 import { buildRouteStarProfile } from '../../../src/scrapers/routestar/profile.js';
 import { syncRouteStar, type RouteStarSyncRequest } from '../../../src/scrapers/routestar/sync.js';
-import { createTestDatabase, databaseKinds, type TestDatabase } from '../../helpers/databases.js';
+import {
+  createTestDatabase,
+  databaseKinds,
+  emptyAllTables,
+  type TestDatabase,
+} from '../../helpers/databases.js';
 import { invoiceTotals } from '../../sim/routestar/data.js';
 import {
   startRouteStarSimulator,
@@ -60,12 +65,7 @@ describe.each(databaseKinds)('RouteStar sync against the simulator on %s', (kind
     await database?.close();
   });
   beforeEach(async () => {
-    const { rows } = await database.db.execute<{ tablename: string }>(
-      sql`SELECT tablename FROM pg_tables WHERE schemaname = 'public'`,
-    );
-    await database.db.execute(
-      sql.raw(`TRUNCATE ${rows.map((r) => `"${r.tablename}"`).join(', ')} RESTART IDENTITY CASCADE`),
-    );
+    await emptyAllTables(database.db);
     dataDir = mkdtempSync(join(tmpdir(), 'routestar-test-'));
   });
   afterEach(async () => {

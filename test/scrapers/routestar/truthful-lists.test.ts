@@ -21,7 +21,12 @@ import {
   type RouteStarProfile,
 } from '../../../src/scrapers/routestar/profile.js';
 import { syncRouteStar, type RouteStarSyncRequest } from '../../../src/scrapers/routestar/sync.js';
-import { createTestDatabase, databaseKinds, type TestDatabase } from '../../helpers/databases.js';
+import {
+  createTestDatabase,
+  databaseKinds,
+  emptyAllTables,
+  type TestDatabase,
+} from '../../helpers/databases.js';
 import {
   startRouteStarSimulator,
   type RouteStarSim,
@@ -55,12 +60,7 @@ describe.each(databaseKinds)('RouteStar lists that tell the truth, on %s', (kind
     await database?.close();
   });
   beforeEach(async () => {
-    const { rows } = await database.db.execute<{ tablename: string }>(
-      sql`SELECT tablename FROM pg_tables WHERE schemaname = 'public'`,
-    );
-    await database.db.execute(
-      sql.raw(`TRUNCATE ${rows.map((r) => `"${r.tablename}"`).join(', ')} RESTART IDENTITY CASCADE`),
-    );
+    await emptyAllTables(database.db);
     dataDir = mkdtempSync(join(tmpdir(), 'routestar-truth-'));
   });
   afterEach(async () => {
