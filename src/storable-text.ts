@@ -58,11 +58,16 @@ function escapeUnstorable(text: string): string {
  * it can still be kept, as it came, in a quarantine or an event that says why.
  */
 export function storableCopy<T>(value: T): T {
+  // Untouched when there is nothing to escape: a copy would lose what JSON keeps of class instances (a URL's toJSON).
+  return firstUnstorable(value) ? copyEscaped(value) : value;
+}
+
+function copyEscaped<T>(value: T): T {
   if (typeof value === 'string') return escapeUnstorable(value) as T;
-  if (Array.isArray(value)) return value.map((item: unknown) => storableCopy(item)) as T;
+  if (Array.isArray(value)) return value.map((item: unknown) => copyEscaped(item)) as T;
   if (value && typeof value === 'object' && !(value instanceof Date))
     return Object.fromEntries(
-      Object.entries(value).map(([key, item]) => [storableCopy(key), storableCopy(item)]),
+      Object.entries(value).map(([key, item]) => [copyEscaped(key), copyEscaped(item)]),
     ) as T;
   return value;
 }

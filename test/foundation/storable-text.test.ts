@@ -24,5 +24,7 @@ describe('text PostgreSQL cannot store', () => {
     expect(copy).toEqual({ memo: 'a\\u0000b', 'k\\ud800': ['x\\udc00'], n: 5, at });
     expect(firstUnstorable(copy)).toBeUndefined();
     expect(storableCopy('😀')).toBe('😀');
+    const clean = { at: new URL('https://example.com/a') };
+    expect(storableCopy(clean)).toBe(clean);
   });
 });
