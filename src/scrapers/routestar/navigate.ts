@@ -278,6 +278,7 @@ async function clickPast(
   page: Page,
   profile: RouteStarProfile,
   target: ReturnType<Page['locator']>,
+  landed: () => Promise<boolean>,
 ): Promise<void> {
   // Short attempts: a pop-up that opens (or is still fading out) intercepts the click, and waiting the whole click
   // timeout for it to go away by itself would be waiting for nothing. The last attempt gets the full timeout.
@@ -289,6 +290,8 @@ async function clickPast(
       return;
     } catch (error) {
       if (attempt >= attempts) throw error;
+      // A page busy handling the click answers it after our attempt gave up: clicking "next" again would skip pages.
+      if (await landed()) return;
     }
   }
 }
@@ -333,6 +336,8 @@ export async function goToNextPage(page: Page, profile: RouteStarProfile, step: 
     before.nextNumberShown
       ? pager.locator(`li[data-lp="${target}"]${args.numberedLink}`).first()
       : pager.locator(profile.pager.next).locator('a').first(),
+    async () =>
+      (await inPage(page, profile, step, () => page.evaluate(pagerInPage, args))).active !== current,
   );
   const deadline = Date.now() + profile.waits.pageChangeMs;
   for (;;) {

@@ -274,6 +274,20 @@ describe.each(databaseKinds)('RouteStar sync against the simulator on %s', (kind
     expect(sim.stats.pages.invoicedetails).toBe(10);
   });
 
+  it('turns each page once when the portal answers a pager click late', { timeout: 180_000 }, async () => {
+    // Longer than one short click attempt: the click lands, then times out on our side while the page is busy.
+    sim = await startRouteStarSimulator({
+      ...simDefaults,
+      pendingInvoices: 14,
+      rowsPerPage: 2,
+      pageTurnBusyMs: 900,
+    });
+    const result = await run({ mode: 'pending' });
+    expect(result.error).toBeUndefined();
+    expect(result.summary!.lists.pending).toMatchObject({ read: 14, pages: 7, stoppedBy: 'last-page' });
+    expect((await stored()).size).toBe(14);
+  });
+
   it('dismisses pop-ups that block the pager and the detail tabs', async () => {
     sim = await startRouteStarSimulator(simDefaults);
     sim.setPopups({ listOnLoad: true, listAfterPage: 2, detailOnLoad: true });

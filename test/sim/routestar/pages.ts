@@ -48,6 +48,8 @@ export interface ListPageOptions {
   gridHeight: number;
   /** The grid is drawn this long after its data arrives. */
   drawDelayMs?: number;
+  /** A page turn blocks the page this long before loading the new page. */
+  pageTurnBusyMs?: number;
   popupOnLoad: boolean;
   popupAfterPage: number | null;
   itemsPerPage?: boolean;
@@ -68,6 +70,7 @@ export function listPage(o: ListPageOptions): string {
     maxVisible: o.maxVisible,
     height: o.gridHeight,
     drawDelayMs: o.drawDelayMs ?? 0,
+    pageTurnBusyMs: o.pageTurnBusyMs ?? 0,
     popupOnLoad: o.popupOnLoad,
     popupAfterPage: o.popupAfterPage,
   };

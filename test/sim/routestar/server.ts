@@ -44,6 +44,11 @@ export interface RouteStarSimOptions {
    * load, a page turn and a date-window change: the real portal's grids draw seconds after their data. Default 0.
    */
   drawDelayMs?: number;
+  /**
+   * A page turn keeps the list page's main thread busy this long before it asks for the new rows, as a heavy portal
+   * page does while it tears down and rebuilds its grid: a click on the pager is answered late. Default 0.
+   */
+  pageTurnBusyMs?: number;
   /** How the lists print dates (the tenant's locale); default M/D/YYYY. */
   dateFormat?: SimDateFormat;
   /** Items per page of the item list (the portal's default is 20). */
@@ -288,6 +293,7 @@ export async function startRouteStarSimulator(options: RouteStarSimOptions = {})
   const closedDefaultDays = options.closedDefaultWindowDays ?? 2;
   const gridHeight = options.gridHeight ?? 200;
   const drawDelayMs = options.drawDelayMs ?? 0;
+  const pageTurnBusyMs = options.pageTurnBusyMs ?? 0;
   let rowsLost: 'rows' | 'everything' | false = false;
   const dates = dateWriter(options.dateFormat ?? 'M/D/YYYY');
   const sessions = new Map<string, number>();
@@ -397,6 +403,7 @@ export async function startRouteStarSimulator(options: RouteStarSimOptions = {})
           maxVisible,
           gridHeight: options.gridHeight,
           drawDelayMs,
+          pageTurnBusyMs,
           popupOnLoad: options.popups ? (popups.listOnLoad ?? false) : false,
           popupAfterPage: options.popups ? (popups.listAfterPage ?? null) : null,
         }),

@@ -111,6 +111,10 @@
               })
               .off('page')
               .on('page', function (event, num) {
+                var busyUntil = Date.now() + options.pageTurnBusyMs;
+                while (Date.now() < busyUntil) {
+                  // A portal page rebuilding its grid holds the thread; the click that turned the page waits for it.
+                }
                 load(num, false);
               });
           }
