@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { coreVariables } from './core.js';
+import { configured, notConfigured, type Configured } from './configured.js';
 import { booleanString, durationMs, variable } from './env.js';
 
 const portalUrl = z.url({ protocol: /^https?$/, message: 'expected an http(s):// URL' });
@@ -164,8 +165,6 @@ export interface PortalSettings {
   trace: boolean;
   chromiumPath: string | undefined;
   dataDir: string;
-  /** Variables still to set before the portal can be scraped; empty when configured. */
-  missing: string[];
 }
 
 // Typed from the sections themselves, not from Config: index.ts assembles this file, so importing it back is a cycle.
@@ -182,8 +181,6 @@ export function portalSettings(config: PortalConfig, portal: PortalName): Portal
     chromiumPath: config.CHROMIUM_PATH,
     dataDir: config.DATA_DIR,
   };
-  const missingOf = (entries: [string, string | undefined][]) =>
-    entries.filter(([, v]) => !v).map(([k]) => k);
   if (portal === 'customerconnect') {
     return {
       portal,
@@ -196,11 +193,6 @@ export function portalSettings(config: PortalConfig, portal: PortalName): Portal
       stopAfterKnown: config.CUSTOMERCONNECT_STOP_AFTER_KNOWN,
       profileFile: config.CUSTOMERCONNECT_PROFILE_FILE,
       ...shared,
-      missing: missingOf([
-        ['CUSTOMERCONNECT_BASE_URL', config.CUSTOMERCONNECT_BASE_URL],
-        ['CUSTOMERCONNECT_EMAIL', config.CUSTOMERCONNECT_EMAIL],
-        ['CUSTOMERCONNECT_PASSWORD', config.CUSTOMERCONNECT_PASSWORD],
-      ]),
     };
   }
   return {
@@ -214,10 +206,18 @@ export function portalSettings(config: PortalConfig, portal: PortalName): Portal
     stopAfterKnown: config.ROUTESTAR_STOP_AFTER_KNOWN,
     profileFile: config.ROUTESTAR_PROFILE_FILE,
     ...shared,
-    missing: missingOf([
-      ['ROUTESTAR_BASE_URL', config.ROUTESTAR_BASE_URL],
-      ['ROUTESTAR_USERNAME', config.ROUTESTAR_USERNAME],
-      ['ROUTESTAR_PASSWORD', config.ROUTESTAR_PASSWORD],
-    ]),
   };
+}
+
+/** Whether the portal can be scraped: its settings, or the variables a person still has to set. */
+export function portalConfigured(settings: PortalSettings): Configured<PortalSettings> {
+  const { label, credentialVariables } = portalDescriptions[settings.portal];
+  const given: [string, string | undefined][] = [
+    [`${settings.portal.toUpperCase()}_BASE_URL`, settings.baseUrl],
+    [credentialVariables[0], settings.username],
+    [credentialVariables[1], settings.password],
+  ];
+  const missing = given.filter(([, value]) => !value).map(([variable]) => variable);
+  if (missing.length === 0) return configured(settings);
+  return notConfigured(missing, `${label} is not configured: set ${missing.join(', ')} to scrape it.`);
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, secretValues } from '../../src/config/index.js';
+import { portalConfigured, portalSettings } from '../../src/config/portals.js';
 
 describe('configuration', () => {
   it('starts with defaults when nothing is set', () => {
@@ -8,6 +9,26 @@ describe('configuration', () => {
     expect(config.DATA_DIR).toBe('./data');
     expect(config.DATABASE_URL).toBeUndefined();
     expect(config.API_KEYS).toEqual([]);
+  });
+
+  it('says of each portal which variables are still to set, in the shape every connector uses', () => {
+    const given = { ROUTESTAR_BASE_URL: 'https://rs.example', ROUTESTAR_USERNAME: 'dispatch' };
+    const config = loadConfig(given);
+    expect(portalConfigured(portalSettings(config, 'routestar'))).toEqual({
+      configured: false,
+      missing: ['ROUTESTAR_PASSWORD'],
+      reason: 'RouteStar is not configured: set ROUTESTAR_PASSWORD to scrape it.',
+    });
+    const customerConnect = portalConfigured(portalSettings(config, 'customerconnect'));
+    expect(customerConnect.configured ? [] : customerConnect.missing).toEqual([
+      'CUSTOMERCONNECT_BASE_URL',
+      'CUSTOMERCONNECT_EMAIL',
+      'CUSTOMERCONNECT_PASSWORD',
+    ]);
+    const ready = portalConfigured(
+      portalSettings(loadConfig({ ...given, ROUTESTAR_PASSWORD: 'secret' }), 'routestar'),
+    );
+    expect(ready).toMatchObject({ configured: true, settings: { baseUrl: 'https://rs.example' } });
   });
 
   it('names every bad variable, says what is wrong and gives an example', () => {

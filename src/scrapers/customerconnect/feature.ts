@@ -15,7 +15,8 @@ import {
 import { addSyncDetailsRoute, addSyncModeRoutes } from '../sync-routes.js';
 import { decodeCursor, pageQuery, toPage } from '../../api/pagination.js';
 import { HttpProblem } from '../../api/problem.js';
-import { portalSettings, type PortalSettings } from '../../config/portals.js';
+import type { Configured } from '../../config/configured.js';
+import { portalConfigured, portalSettings, type PortalSettings } from '../../config/portals.js';
 import type { AppContext, Feature, FeatureFactory } from '../../feature.js';
 import type { JobDefinition } from '../../jobs/types.js';
 import { postingRulesFrom } from '../../ledger/index.js';
@@ -48,22 +49,18 @@ const syncOptions = z
   .object({ full: z.boolean().optional(), limit: z.number().int().min(1).max(100_000).optional() })
   .strict();
 
-function notConfiguredMessage(settings: PortalSettings): string {
-  return `CustomerConnect is not configured: set ${settings.missing.join(', ')} to scrape it.`;
-}
-
 const portal = { path: 'customerconnect', label: 'CustomerConnect' };
 
 export const customerConnectFeature: FeatureFactory = (app: AppContext): Feature => {
   const settings = portalSettings(app.config, 'customerconnect');
   const log = app.log.child({ portal: 'customerconnect' });
-  const configured = settings.missing.length === 0;
+  const connection = portalConfigured(settings);
   const job: JobDefinition<CustomerConnectSyncData> = {
     name: JOB_NAME,
     description:
       'Reads CustomerConnect purchase orders (list newest first, details of new or changed orders) and adds their lines to stock.',
     data: customerConnectSyncData,
-    schedule: () => (configured ? settings.schedule : undefined),
+    schedule: () => (connection.configured ? settings.schedule : undefined),
     concurrency: 1,
     async run(ctx, data) {
       // Read at every run, so a profile fixed after a site change applies without a restart.
@@ -82,8 +79,8 @@ export const customerConnectFeature: FeatureFactory = (app: AppContext): Feature
   const routes = Router();
   const enqueue = async (data: z.input<typeof customerConnectSyncData>) => {
     // Posting stock needs only the database, so it is allowed without the portal.
-    if (!configured && data.mode !== 'stock')
-      throw new HttpProblem(409, 'Not Configured', notConfiguredMessage(settings));
+    if (!connection.configured && data.mode !== 'stock')
+      throw new HttpProblem(409, 'Not Configured', connection.reason);
     return app.jobs.enqueue(JOB_NAME, data, 'manual');
   };
 
@@ -99,7 +96,7 @@ export const customerConnectFeature: FeatureFactory = (app: AppContext): Feature
     enqueue({ mode: 'details', orderNumber: number }),
   );
 
-  addStoredDocumentRoutes(routes, storedOrderReads(app, settings));
+  addStoredDocumentRoutes(routes, storedOrderReads(app, connection));
 
   return {
     name: 'customerconnect',
@@ -109,7 +106,7 @@ export const customerConnectFeature: FeatureFactory = (app: AppContext): Feature
       {
         system: 'customerconnect',
         async check() {
-          if (!configured) return { ok: false, detail: notConfiguredMessage(settings) };
+          if (!connection.configured) return { ok: false, detail: connection.reason };
           const site = customerConnectSite(await loadCustomerConnectProfile(settings.profileFile), settings);
           return checkPortalLogin(app.browser, site, settings, log);
         },
@@ -126,9 +123,8 @@ const orderListQuery = pageQuery.extend({
 /** The read routes over the purchase orders stored from CustomerConnect. */
 function storedOrderReads(
   app: AppContext,
-  settings: PortalSettings,
+  connection: Configured<PortalSettings>,
 ): StoredDocumentReads<z.infer<typeof orderListQuery>> {
-  const configured = settings.missing.length === 0;
   return {
     portal,
     noun: 'order',
@@ -215,8 +211,8 @@ function storedOrderReads(
         .from(purchaseOrders)
         .where(eq(purchaseOrders.source, customerConnectSource));
       return {
-        configured,
-        ...(configured ? {} : { detail: notConfiguredMessage(settings) }),
+        configured: connection.configured,
+        ...(connection.configured ? {} : { detail: connection.reason }),
         ...totals,
         byStatus,
         lastRun: await lastSyncRun(app.db, JOB_NAME),

@@ -7,7 +7,7 @@
  */
 import { and, eq } from 'drizzle-orm';
 import type { Browser } from 'playwright';
-import type { PortalSettings } from '../../config/portals.js';
+import { portalConfigured, type PortalSettings } from '../../config/portals.js';
 import type { Database } from '../../db/database.js';
 import type { RunContext } from '../../jobs/types.js';
 import { postStock, type PostingRules, type PostStockResult } from '../../ledger/index.js';
@@ -79,9 +79,8 @@ export async function syncCustomerConnect(
     summary.posting = await postStock(db, ctx, { source: customerConnectSource, rules });
     return summary;
   }
-  if (settings.missing.length > 0) {
-    throw new Error(`CustomerConnect is not configured: set ${settings.missing.join(', ')}.`);
-  }
+  const connection = portalConfigured(settings);
+  if (!connection.configured) throw new Error(connection.reason);
   const crawler = new Crawler<CustomerConnectRequests>({
     ctx,
     site: customerConnectSite(profile, settings),

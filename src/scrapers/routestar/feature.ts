@@ -5,7 +5,8 @@
 import { and, count, desc, eq, isNotNull, isNull, sql } from 'drizzle-orm';
 import { Router } from 'express';
 import { z } from 'zod';
-import { portalSettings, type PortalSettings } from '../../config/portals.js';
+import type { Configured } from '../../config/configured.js';
+import { portalConfigured, portalSettings, type PortalSettings } from '../../config/portals.js';
 import type { AppContext, Feature, FeatureFactory } from '../../feature.js';
 import {
   addStoredDocumentRoutes,
@@ -47,27 +48,23 @@ const syncOptions = z
   .object({ full: z.boolean().optional(), limit: z.number().int().min(1).max(100_000).optional() })
   .strict();
 
-function notConfiguredMessage(settings: PortalSettings): string {
-  return `RouteStar is not configured: set ${settings.missing.join(', ')} to scrape it.`;
-}
-
 const portal = { path: 'routestar', label: 'RouteStar' };
 
 export const routeStarFeature: FeatureFactory = (app: AppContext): Feature => {
   const settings = portalSettings(app.config, 'routestar');
   const log = app.log.child({ portal: 'routestar' });
-  const configured = settings.missing.length === 0;
+  const connection = portalConfigured(settings);
 
   const job: JobDefinition<z.infer<typeof routeStarSyncData>> = {
     name: JOB_NAME,
     description:
       "Reads RouteStar sales invoices (pending and closed lists, details) and takes their lines out of stock; reads its item list into the item catalogue with the portal's on-hand.",
     data: routeStarSyncData,
-    schedule: () => (configured ? settings.schedule : undefined),
+    schedule: () => (connection.configured ? settings.schedule : undefined),
     concurrency: 1,
     async run(ctx, data) {
       const request = data;
-      if (!configured && request.mode !== 'stock') throw new Error(notConfiguredMessage(settings));
+      if (!connection.configured && request.mode !== 'stock') throw new Error(connection.reason);
       // Read at every run, so a profile fixed after a site change applies without a restart.
       const profile = await loadRouteStarProfile(settings.profileFile);
       const summary = await app.browser.lend((browser) =>
@@ -90,7 +87,7 @@ export const routeStarFeature: FeatureFactory = (app: AppContext): Feature => {
 
   const routes = Router();
   const enqueue = async (data: z.input<typeof routeStarSyncData>) => {
-    if (!configured) throw new HttpProblem(409, 'Not Configured', notConfiguredMessage(settings));
+    if (!connection.configured) throw new HttpProblem(409, 'Not Configured', connection.reason);
     return app.jobs.enqueue(JOB_NAME, data, 'manual');
   };
   addSyncModeRoutes(
@@ -104,7 +101,7 @@ export const routeStarFeature: FeatureFactory = (app: AppContext): Feature => {
     enqueue({ mode: 'details', invoiceNumber: number }),
   );
 
-  addStoredDocumentRoutes(routes, storedInvoiceReads(app, configured));
+  addStoredDocumentRoutes(routes, storedInvoiceReads(app, connection));
 
   return {
     name: 'routestar',
@@ -114,7 +111,7 @@ export const routeStarFeature: FeatureFactory = (app: AppContext): Feature => {
       {
         system: 'routestar',
         async check() {
-          if (!configured) return { ok: false, detail: notConfiguredMessage(settings) };
+          if (!connection.configured) return { ok: false, detail: connection.reason };
           const site = routeStarSite(await loadRouteStarProfile(settings.profileFile), settings);
           return checkPortalLogin(app.browser, site, settings, log);
         },
@@ -132,7 +129,7 @@ const invoiceListQuery = pageQuery.extend({
 /** The read routes over the invoices stored from RouteStar. */
 function storedInvoiceReads(
   app: AppContext,
-  configured: boolean,
+  connection: Configured<PortalSettings>,
 ): StoredDocumentReads<z.infer<typeof invoiceListQuery>> {
   return {
     portal,
@@ -221,7 +218,13 @@ function storedInvoiceReads(
         })
         .from(salesInvoices)
         .where(eq(salesInvoices.source, SOURCE));
-      return { configured, ...totals, byList, lastRun: await lastSyncRun(app.db, JOB_NAME) };
+      return {
+        configured: connection.configured,
+        ...(connection.configured ? {} : { detail: connection.reason }),
+        ...totals,
+        byList,
+        lastRun: await lastSyncRun(app.db, JOB_NAME),
+      };
     },
   };
 }
