@@ -220,6 +220,40 @@ describe.each(databaseKinds)('RouteStar lists that tell the truth, on %s', (kind
     },
   );
 
+  // From 12 December the pending invoices are dated the 10th to the 12th: as D/M/YYYY they all fit M/D/YYYY too.
+  const ambiguousMonth = { today: '2026-12-12', dateFormat: 'D/M/YYYY' } as const;
+
+  it(
+    'stores nothing of a D/M/YYYY first page whose days all fit M/D once page 2 shows the format',
+    slow,
+    async () => {
+      await start({ ...ambiguousMonth, pendingInvoices: 14 });
+      sim.data.backdate(sim.data.pending().at(-1)!.number, '2026-11-28');
+      const result = await run({ mode: 'pending' });
+      expect(result.status).toBe('failed');
+      expect((result.error as Error).name).toBe('MarkupChangedError');
+      expect((result.error as Error).message).toContain('written D/M/YYYY, not M/D/YYYY (e.g. "28/11/2026")');
+      expect((await stored()).size).toBe(0);
+    },
+  );
+
+  it(
+    'quarantines every invoice of a D/M/YYYY list none of whose dates tells the format, and ends partial',
+    slow,
+    async () => {
+      await start({ ...ambiguousMonth, pendingInvoices: 5 });
+      const result = await run({ mode: 'pending' });
+      expect(result.error).toBeUndefined();
+      expect(result.status).toBe('partial');
+      expect((await stored()).size).toBe(0);
+      const quarantined = result.events.filter((e) => e.message.startsWith('Quarantined invoice'));
+      expect(quarantined).toHaveLength(5);
+      expect(quarantined[0]!.message).toMatch(
+        /from the pending invoices list, page 1: its date "1[0-2]\/12\/2026" reads as M\/D\/YYYY or D\/M\/YYYY, and no date read this run tells which.*\(ROUTESTAR_PROFILE_FILE\)/,
+      );
+    },
+  );
+
   it('with "auto" reads a D/M/YYYY portal and a YYYY-MM-DD one, every date right', slow, async () => {
     const auto = buildRouteStarProfile({ formats: { date: 'auto' } });
     for (const dateFormat of ['D/M/YYYY', 'YYYY-MM-DD'] as const) {
