@@ -37,9 +37,9 @@ export interface DateEvidenceSettings {
   format: string;
   /**
    * What vouches for the fixed format without a page of this run proving it, in words for an event ("the profile
-   * file names it"); null when nothing does. See dateFormatVouchedBy.
+   * file names it"); null when nothing does. See dateFormatVouchedBy. Asked only when a list ends with pages held.
    */
-  vouchedBy: string | null;
+  vouchedBy: () => Promise<string | null>;
 }
 
 /** The event that notes a run's list pages proved the date format, so later runs of the job can trust it. */
@@ -119,7 +119,8 @@ export class DateFormatEvidence<Q, L extends keyof Q & string> {
    */
   async listEnded(crawl: Crawl<Q>): Promise<void> {
     if (this.held.length === 0) return;
-    const { portal, format, vouchedBy } = this.settings;
+    const { portal, format } = this.settings;
+    const vouchedBy = await crawl.record.write(this.settings.vouchedBy);
     if (vouchedBy !== null) {
       await crawl.record.event({
         level: 'info',

@@ -101,10 +101,11 @@ export async function syncCustomerConnect(
       dateEvidence: new DateFormatEvidence('detail', {
         portal: 'customerconnect',
         format: profile.formats.date,
-        vouchedBy: await dateFormatVouchedBy(db, ctx, {
-          format: profile.formats.date,
-          namedInProfileFile: isDateFormatNamedInFile(profile),
-        }),
+        vouchedBy: () =>
+          dateFormatVouchedBy(db, ctx, {
+            format: profile.formats.date,
+            namedInProfileFile: isDateFormatNamedInFile(profile),
+          }),
       }),
     }),
   });

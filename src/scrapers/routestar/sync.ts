@@ -112,10 +112,11 @@ export async function syncRouteStar(
   const dateEvidence = new DateFormatEvidence<RouteStarRequests, 'detail'>('detail', {
     portal: 'routestar',
     format: deps.profile.formats.date,
-    vouchedBy: await dateFormatVouchedBy(db, ctx, {
-      format: deps.profile.formats.date,
-      namedInProfileFile: isDateFormatNamedInFile(deps.profile),
-    }),
+    vouchedBy: () =>
+      dateFormatVouchedBy(db, ctx, {
+        format: deps.profile.formats.date,
+        namedInProfileFile: isDateFormatNamedInFile(deps.profile),
+      }),
   });
   const crawler = routeStarCrawler(ctx, deps, request, details, dateEvidence);
   try {
