@@ -3,7 +3,7 @@
  * grids drawn seconds after their data, a list whose data has lost its rows, dates printed day first — read with the
  * default profile's waits. A run never reports a list it did not read as complete, and never stores a swapped date.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
@@ -18,6 +18,7 @@ import { closedWindow } from '../../../src/scrapers/routestar/dates.js';
 import {
   buildRouteStarProfile,
   defaultRouteStarProfile,
+  loadRouteStarProfile,
   type RouteStarProfile,
 } from '../../../src/scrapers/routestar/profile.js';
 import { syncRouteStar, type RouteStarSyncRequest } from '../../../src/scrapers/routestar/sync.js';
@@ -251,6 +252,31 @@ describe.each(databaseKinds)('RouteStar lists that tell the truth, on %s', (kind
       expect(quarantined[0]!.message).toMatch(
         /from the pending invoices list, page 1: its date "1[0-2]\/12\/2026" reads as M\/D\/YYYY or D\/M\/YYYY, and no date read this run tells which.*\(ROUTESTAR_PROFILE_FILE\)/,
       );
+    },
+  );
+
+  const pendingAsListed = () => new Map(sim.data.pending().map((i) => [i.number, [i.invoiceDate, null]]));
+
+  it('reads such a list in the format the profile file names', slow, async () => {
+    await start({ ...ambiguousMonth, pendingInvoices: 5 });
+    const file = join(dataDir, 'profile.json');
+    writeFileSync(file, JSON.stringify({ formats: { date: 'D/M/YYYY' } }));
+    const result = await run({ mode: 'pending' }, { profile: await loadRouteStarProfile(file) });
+    expect(result.error).toBeUndefined();
+    expect(result.status).toBe('succeeded');
+    expect(await stored()).toEqual(pendingAsListed());
+  });
+
+  it(
+    'stores a M/D/YYYY portal whose first page does not tell the format once page 2 does, every date right',
+    slow,
+    async () => {
+      await start({ today: '2026-12-12', pendingInvoices: 14 });
+      sim.data.backdate(sim.data.pending().at(-1)!.number, '2026-11-28');
+      const result = await run({ mode: 'pending' });
+      expect(result.error).toBeUndefined();
+      expect(result.status).toBe('succeeded');
+      expect(await stored()).toEqual(pendingAsListed());
     },
   );
 
