@@ -3,7 +3,9 @@
  * the wrong format would read 7 December (07/12) as 12 July and store it without a word; only a date that fits one
  * format alone (13/11 cannot be month/day) shows which one the page uses. So a page is checked before anything of it
  * is read: a date that fits only another format stops the list, and "auto" takes the format the unambiguous dates
- * agree on, refusing to guess when the page has none. Pure: strings in, a format or a MarkupChangedError out.
+ * agree on, refusing to guess when the page has none. A page whose dates all fit a fixed format and another one too
+ * does not refute the format, but does not confirm it either (see confirmsDateFormat): what it says is held until a
+ * page does. Pure: strings in, a format, a verdict or a MarkupChangedError out.
  */
 import type { PortalName } from '../config/portals.js';
 import { MarkupChangedError } from './errors.js';
@@ -31,11 +33,6 @@ export interface DateFormatQuestion<F extends string> {
   known?: F;
 }
 
-/** The formats among `candidates` that `text` fits. */
-function fitting<F extends string>(q: DateFormatQuestion<F>, text: string): F[] {
-  return q.candidates.filter((format) => q.fits(text, format));
-}
-
 /**
  * The format to read the page with. Throws MarkupChangedError (nothing of the page is to be read) when a date fits
  * only a format other than the profile's, or, with "auto", when the unambiguous dates disagree or there are none. A
@@ -47,7 +44,7 @@ export function settleDateFormat<F extends string>(q: DateFormatQuestion<F>): F 
   if (setting !== AUTO_DATE_FORMAT) {
     for (const text of q.samples) {
       if (q.fits(text, setting)) continue;
-      const other = fitting(q, text)[0];
+      const other = formatsFitting(q, text)[0];
       if (other !== undefined) {
         throw new MarkupChangedError(q.portal, q.where, [
           `its dates are written ${other}, not ${setting} (e.g. "${text}"), so every date of it would be misread; ` +
@@ -60,7 +57,7 @@ export function settleDateFormat<F extends string>(q: DateFormatQuestion<F>): F 
   const telling = new Map<F, string>();
   if (q.known !== undefined) telling.set(q.known, 'the earlier pages');
   for (const text of q.samples) {
-    const formats = fitting(q, text);
+    const formats = formatsFitting(q, text);
     if (formats.length === 1 && !telling.has(formats[0]!)) telling.set(formats[0]!, text);
   }
   if (telling.size > 1) {
@@ -79,4 +76,23 @@ export function settleDateFormat<F extends string>(q: DateFormatQuestion<F>): F 
       `cannot be inferred; set ${q.profileKey} to the portal's format (one of ${q.candidates.join(', ')}) instead of ` +
       `"${AUTO_DATE_FORMAT}"`,
   ]);
+}
+
+/**
+ * Whether the page's dates prove `format` is the one the page is written in: some date fits it and no other candidate
+ * (13/11 can only be day/month). At most one candidate may fit, rather than exactly `format`, because a fixed setting
+ * need not be a candidate itself: MM/DD/YYYY is read by the candidate M/D/YYYY the same way. Under "auto" a page read
+ * is always confirmed: settleDateFormat refuses every page whose dates do not tell.
+ */
+export function confirmsDateFormat<F extends string>(q: DateFormatQuestion<F>, format: F): boolean {
+  if (q.setting === AUTO_DATE_FORMAT) return true;
+  return q.samples.some((text) => q.fits(text, format) && formatsFitting(q, text).length <= 1);
+}
+
+/** The candidate formats a date fits: "07/12/2026" fits MM/DD/YYYY and DD/MM/YYYY. */
+export function formatsFitting<F extends string>(
+  q: Pick<DateFormatQuestion<F>, 'candidates' | 'fits'>,
+  text: string,
+): F[] {
+  return q.candidates.filter((format) => q.fits(text, format));
 }

@@ -29,3 +29,24 @@ export async function readProfileOverride(portal: PortalName, file: string): Pro
 export function profileProblems(error: z.ZodError): string {
   return error.issues.map((i) => `${i.path.join('.') || '(file)'}: ${i.message}`).join('; ');
 }
+
+/**
+ * Profiles whose file names the date format (`formats.date`). The built-in default is a guess until a list page
+ * proves it; a format a person wrote in the file is their word for it, so a list whose dates never tell day from
+ * month is read in it (see crawl/date-evidence.ts). Kept beside the profile rather than in it, so the profile stays
+ * exactly what its schema says; a copy of the profile is not vouched for, which errs on the safe side.
+ */
+const dateFormatNamedInFile = new WeakSet<object>();
+
+/** Notes that the profile just built from a file's `override` has its date format named by the file. */
+export function noteDateFormatNamedInFile(profile: object, override: unknown): void {
+  const formats = (override as { formats?: { date?: unknown } } | null)?.formats;
+  if (typeof formats === 'object' && formats !== null && formats.date !== undefined) {
+    dateFormatNamedInFile.add(profile);
+  }
+}
+
+/** Whether the profile was loaded from a file that names its date format. */
+export function isDateFormatNamedInFile(profile: object): boolean {
+  return dateFormatNamedInFile.has(profile);
+}

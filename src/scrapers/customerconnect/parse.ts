@@ -6,7 +6,12 @@
 import * as cheerio from 'cheerio';
 import type { AnyNode } from 'domhandler';
 import { z } from 'zod';
-import { settleDateFormat } from '../date-format.js';
+import {
+  confirmsDateFormat,
+  formatsFitting,
+  settleDateFormat,
+  type DateFormatQuestion,
+} from '../date-format.js';
 import { DocumentNotFoundError, ListIncompleteError, MarkupChangedError } from '../errors.js';
 import type { Quarantined } from '../quarantined.js';
 import type { CanonicalStatus, CustomerConnectProfile, PortalDateFormat } from './profile.js';
@@ -68,6 +73,11 @@ export interface OrderListPage {
   paging: Paging;
   /** The format the page's dates were read in: the profile's, or the one its dates showed under "auto". */
   dateFormat: PortalDateFormat;
+  /**
+   * A date on the page proves that format (one past the 12th); always under "auto". A page without proof of a fixed
+   * format may still be in another one whose dates all fit it too (7 December as 07/12 fits MM/DD as 12 July).
+   */
+  dateFormatConfirmed: boolean;
 }
 
 export const orderLineSchema = z.object({
@@ -240,13 +250,16 @@ function printedRow(
   return { html, raw, detailUrl };
 }
 
-/** The format a list page's dates are written in (see settleDateFormat); throws MarkupChangedError. */
+/**
+ * The format a list page's dates are written in (see settleDateFormat; throws MarkupChangedError), and whether they
+ * prove it (see confirmsDateFormat).
+ */
 export function listDateFormat(
   dates: readonly string[],
   profile: CustomerConnectProfile,
   known?: PortalDateFormat,
-): PortalDateFormat {
-  return settleDateFormat({
+): Pick<OrderListPage, 'dateFormat' | 'dateFormatConfirmed'> {
+  const question: DateFormatQuestion<PortalDateFormat> = {
     known,
     portal: 'customerconnect',
     where: 'order list page',
@@ -255,7 +268,17 @@ export function listDateFormat(
     candidates: portalDateFormats,
     fits: (text, format) => parsePortalDate(text, format) !== undefined,
     samples: dates.filter((d) => d !== ''),
-  });
+  };
+  const dateFormat = settleDateFormat(question);
+  return { dateFormat, dateFormatConfirmed: confirmsDateFormat(question, dateFormat) };
+}
+
+/** The formats a printed date fits, for a message a person reads. */
+export function dateReadings(text: string): PortalDateFormat[] {
+  return formatsFitting(
+    { candidates: portalDateFormats, fits: (t, format) => parsePortalDate(t, format) !== undefined },
+    text,
+  );
 }
 
 /**
@@ -347,7 +370,7 @@ export function parseOrderListPage(
         rows: [],
         quarantined: [],
         paging: { page: 1, pages: 0, totalOrders: 0, from: 0, to: 0, nextUrl: null },
-        dateFormat: listDateFormat([], profile, knownDateFormat),
+        ...listDateFormat([], profile, knownDateFormat),
       };
     }
     throw new MarkupChangedError('customerconnect', 'order list page', [
@@ -380,7 +403,7 @@ export function parseOrderListPage(
   };
   const printed = rowElements.map((el) => printedRow($, el, profile, pageUrl));
   // Judged before any row is read: a page in another format must give nothing, not its unambiguous half.
-  const dateFormat = listDateFormat(
+  const { dateFormat, dateFormatConfirmed } = listDateFormat(
     printed.map((p) => p.raw?.dateAdded ?? ''),
     profile,
     knownDateFormat,
@@ -398,7 +421,7 @@ export function parseOrderListPage(
     if ('row' in result) rows.push(result.row);
     else quarantine(result.reason);
   }
-  return { rows, quarantined, paging, dateFormat };
+  return { rows, quarantined, paging, dateFormat, dateFormatConfirmed };
 }
 
 function headingsOf($: cheerio.CheerioAPI, table: AnyNode): string[] {

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { AUTO_DATE_FORMAT } from '../date-format.js';
 import { ProfileError } from '../errors.js';
-import { profileProblems, readProfileOverride } from '../profile-file.js';
+import { noteDateFormatNamedInFile, profileProblems, readProfileOverride } from '../profile-file.js';
 
 /** The date formats CustomerConnect portals print. */
 export const portalDateFormats = ['MM/DD/YYYY', 'DD/MM/YYYY', 'YYYY-MM-DD'] as const;
@@ -246,7 +246,9 @@ export async function loadCustomerConnectProfile(file: string | undefined): Prom
   if (!file) return defaultCustomerConnectProfile;
   const parsed = overrideSchema.safeParse(await readProfileOverride('customerconnect', file));
   if (!parsed.success) throw new ProfileError('customerconnect', profileProblems(parsed.error), file);
-  return applyProfileOverride(defaultCustomerConnectProfile, parsed.data);
+  const profile = applyProfileOverride(defaultCustomerConnectProfile, parsed.data);
+  noteDateFormatNamedInFile(profile, parsed.data);
+  return profile;
 }
 
 export function orderInfoPath(profile: CustomerConnectProfile, orderNumber: string): string {

@@ -1,13 +1,14 @@
 /**
  * CustomerConnect's routes for the crawl driver. An order list page: its rows are planned against what is stored —
  * known and unchanged, or to be read — the next list page is queued ahead of everything else, then the detail page of
- * each order that is new, changed on the list, or still without lines. An order detail page: the order is stored
- * with its lines. Both kinds of page share the portal's tabs.
+ * each order that is new, changed on the list, or still without lines — held until a list page proves the date
+ * format (see date-evidence.ts). An order detail page: the order is stored with its lines. Both kinds of page share the portal's tabs.
  */
 import type { Database } from '../../db/database.js';
 import { listChecksum, purchaseOrderStates, upsertPurchaseOrder } from '../../ledger/index.js';
 import type { Crawl, Route, Routes } from '../crawl/router.js';
 import type { Visit } from '../crawl/visit.js';
+import type { DateFormatEvidence, HeldDetail } from '../crawl/date-evidence.js';
 import { listReadEvent } from '../crawl/list-history.js';
 import { ListIncompleteError, MarkupChangedError, SessionExpiredError } from '../errors.js';
 import {
@@ -18,6 +19,7 @@ import {
   purchaseOrderInput,
 } from './documents.js';
 import {
+  dateReadings,
   isLoginPage,
   loadPage,
   parseOrderDetailPage,
@@ -74,6 +76,8 @@ export interface CustomerConnectRouteSettings {
   /** The latest order date that is not a misread date. */
   latestPlausibleDate: string;
   reading: OrderReading;
+  /** Holds the detail pages of list pages that did not prove the date format (see date-evidence.ts). */
+  dateEvidence: DateFormatEvidence<CustomerConnectRequests, 'detail'>;
 }
 
 type CustomerConnectCrawl = Crawl<CustomerConnectRequests>;
@@ -131,6 +135,7 @@ function listRoute(
       // Dates seen on this page settle the format for the pages after it; a page without rows settles nothing.
       if (page.rows.length > 0) walk.dateFormat = page.dateFormat;
       const needDetail = await planRows(page, walk, crawl, settings);
+      let next: CustomerConnectRequests['list'] | undefined;
       if (!walk.readAll && walk.knownInARow >= settings.stopAfterKnown) {
         reading.stoppedEarly = `${walk.knownInARow} known, unchanged orders in a row`;
       } else if (settings.limit !== undefined && reading.rowsRead >= settings.limit) {
@@ -138,15 +143,29 @@ function listRoute(
       } else if (page.paging.nextUrl) {
         // Queued ahead of this page's details, so it takes the first tab that frees up and the list keeps ahead of
         // the detail tabs instead of waiting behind the orders it has just queued.
-        const next = { walk, url: page.paging.nextUrl, pageNo: page.paging.page + 1 };
+        next = { walk, url: page.paging.nextUrl, pageNo: page.paging.page + 1 };
         await crawl.enqueue('list', next, { first: true });
       }
-      for (const row of needDetail) await crawl.enqueue('detail', { row, dateFormat: page.dateFormat });
+      const details = needDetail.map((row) => heldDetail(row, page));
+      await settings.dateEvidence.pageRead(page.dateFormatConfirmed, details, crawl);
+      if (!next) await settings.dateEvidence.listEnded(crawl);
       await crawl.record.progress(
         `order list page ${page.paging.page} of ${page.paging.pages}`,
         walk.readAll ? page.paging.totalOrders : undefined,
       );
     },
+  };
+}
+
+/** An order's detail page, to be queued once the list's dates have proven their format. */
+function heldDetail(row: OrderListRow, page: OrderListPage): HeldDetail<CustomerConnectRequests['detail']> {
+  return {
+    request: { row, dateFormat: page.dateFormat },
+    entity: orderEntity(row.orderNumber),
+    what: `order ${row.orderNumber}`,
+    where: `order list page ${page.paging.page}`,
+    date: row.raw.dateAdded,
+    readings: dateReadings(row.raw.dateAdded),
   };
 }
 

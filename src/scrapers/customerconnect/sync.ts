@@ -14,10 +14,12 @@ import { postStock, type PostingRules, type PostStockResult } from '../../ledger
 import { purchaseOrders } from '../../models/index.js';
 import { dayIn } from '../../time-zone.js';
 import { Crawler, type CrawlStats } from '../crawl/crawler.js';
+import { DateFormatEvidence, dateFormatVouchedBy } from '../crawl/date-evidence.js';
 import { earlierRunFoundRows } from '../crawl/list-history.js';
 import { AUTO_DATE_FORMAT } from '../date-format.js';
 import type { Labelled } from '../crawl/router.js';
 import { postStockAfterSync } from '../post-stock.js';
+import { isDateFormatNamedInFile } from '../profile-file.js';
 import { customerConnectSource } from './documents.js';
 import { listRowFromRaw, parsePortalDate, type OrderListRow } from './parse.js';
 import { portalDateFormats, type CustomerConnectProfile, type PortalDateFormat } from './profile.js';
@@ -95,6 +97,15 @@ export async function syncCustomerConnect(
       // The portal prints business days in its own time zone; a date past tomorrow there is a misread date format.
       latestPlausibleDate: dayIn(profile.formats.timeZone, new Date(Date.now() + 24 * 60 * 60 * 1000)),
       reading,
+      dateEvidence: new DateFormatEvidence('detail', {
+        portal: 'customerconnect',
+        format: profile.formats.date,
+        vouchedBy: () =>
+          dateFormatVouchedBy(db, ctx, {
+            format: profile.formats.date,
+            namedInProfileFile: isDateFormatNamedInFile(profile),
+          }),
+      }),
     }),
   });
   try {

@@ -8,7 +8,12 @@ import * as cheerio from 'cheerio';
 import type { AnyNode, Element } from 'domhandler';
 import { z } from 'zod';
 import type { SalesInvoiceDetails } from '../../ledger/index.js';
-import { settleDateFormat } from '../date-format.js';
+import {
+  confirmsDateFormat,
+  formatsFitting,
+  settleDateFormat,
+  type DateFormatQuestion,
+} from '../date-format.js';
 import { MarkupChangedError } from '../errors.js';
 import type { Quarantined } from '../quarantined.js';
 import { isoDate, parseWithFormat, zonedToIso } from './dates.js';
@@ -196,6 +201,11 @@ export interface InvoiceListPage {
   quarantined: Quarantined<RowKey>[];
   /** The format the page's dates were read in: the profile's, or the one its dates showed under "auto". */
   dateFormat: string;
+  /**
+   * A date on the page proves that format (one past the 12th); always under "auto". A page without proof of a fixed
+   * format may still be in another one whose dates all fit it too (7 December as 7/12 fits M/D as 12 July).
+   */
+  dateFormatConfirmed: boolean;
 }
 
 /** What a list page says of its size, besides its rows: the evidence that an empty grid is not an empty list. */
@@ -247,23 +257,44 @@ function datesOf(values: Record<string, unknown>): string[] {
   );
 }
 
-/** The format a list page's dates are written in (see settleDateFormat); throws MarkupChangedError. */
+const fitsDateFormat = (text: string, format: string) => parseWithFormat(text, format) !== null;
+
+/**
+ * The format a list page's dates are written in (see settleDateFormat; throws MarkupChangedError), and whether they
+ * prove it (see confirmsDateFormat).
+ */
 export function listDateFormat(
   dates: readonly string[],
   profile: RouteStarProfile,
   where: string,
   known?: string,
-): string {
-  return settleDateFormat<string>({
+): Pick<InvoiceListPage, 'dateFormat' | 'dateFormatConfirmed'> {
+  const question: DateFormatQuestion<string> = {
     known,
     portal: 'routestar',
     where,
     profileKey: 'formats.date',
     setting: profile.formats.date,
     candidates: routeStarDateFormats,
-    fits: (text, format) => parseWithFormat(text, format) !== null,
+    fits: fitsDateFormat,
     samples: dates,
+  };
+  const dateFormat = settleDateFormat(question);
+  return { dateFormat, dateFormatConfirmed: confirmsDateFormat(question, dateFormat) };
+}
+
+/** The formats a printed date fits, for a message a person reads. */
+export function dateReadings(text: string): string[] {
+  return formatsFitting({ candidates: routeStarDateFormats, fits: fitsDateFormat }, text);
+}
+
+/** A row's invoice date as the list printed it, for a message: the first cell that reads as that date. */
+export function printedInvoiceDate(row: InvoiceListRow, dateFormat: string): string {
+  const printed = Object.values(row.cells).find((text) => {
+    const parts = parseWithFormat(text, dateFormat);
+    return parts !== null && isoDate(parts) === row.invoiceDate;
   });
+  return printed ?? row.invoiceDate;
 }
 
 function checkbox(cell: cheerio.Cheerio<Element> | undefined, text: string): boolean {
@@ -368,7 +399,7 @@ export function parseInvoiceList(
     }
   }
   // Judged before any row is read: a page in another format must give nothing, not its unambiguous half.
-  const dateFormat = listDateFormat(
+  const { dateFormat, dateFormatConfirmed } = listDateFormat(
     printed.flatMap((p) => datesOf(p.values)),
     profile,
     where,
@@ -382,7 +413,7 @@ export function parseInvoiceList(
     if (parsed.success) rows.push(parsed.data);
     else quarantined.push({ key, reason: zodReason(parsed.error), html: html() });
   }
-  return { listType, headers: headers ?? [], rows, quarantined, dateFormat };
+  return { listType, headers: headers ?? [], rows, quarantined, dateFormat, dateFormatConfirmed };
 }
 
 function lineSchema(profile: RouteStarProfile) {

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { ProfileError } from '../errors.js';
-import { profileProblems, readProfileOverride } from '../profile-file.js';
+import { noteDateFormatNamedInFile, profileProblems, readProfileOverride } from '../profile-file.js';
 import { defaultItemListProfile, itemListProfileSchema } from './items-profile.js';
 
 /** Captions a column may carry; the first one found in the grid's header row wins. */
@@ -368,7 +368,10 @@ export function buildRouteStarProfile(override: unknown = {}, file?: string): Ro
 /** The default profile, with the JSON file's keys laid over it when a file is named. */
 export async function loadRouteStarProfile(file: string | undefined): Promise<RouteStarProfile> {
   if (!file) return defaultRouteStarProfile;
-  return buildRouteStarProfile(await readProfileOverride('routestar', file), file);
+  const override = await readProfileOverride('routestar', file);
+  const profile = buildRouteStarProfile(override, file);
+  noteDateFormatNamedInFile(profile, override);
+  return profile;
 }
 
 export function detailPath(profile: RouteStarProfile, invoiceNumber: string): string {

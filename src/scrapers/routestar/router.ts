@@ -1,7 +1,7 @@
 /**
  * RouteStar's routes for the crawl driver. A list page (pending or closed, read page after page in one tab): its rows
  * are planned against what is stored — known and unchanged, back on the list, or to be read — and the detail page of
- * each new or changed invoice is queued. A detail page (read in the detail tabs): its invoice is stored with its lines.
+ * each new or changed invoice is queued, or held until a list page proves the date format (see date-evidence.ts). A detail page (read in the detail tabs): its invoice is stored with its lines.
  */
 import type { Database } from '../../db/database.js';
 import {
@@ -10,6 +10,7 @@ import {
   salesInvoiceStates,
   upsertSalesInvoice,
 } from '../../ledger/index.js';
+import type { DateFormatEvidence, HeldDetail } from '../crawl/date-evidence.js';
 import { listReadEvent } from '../crawl/list-history.js';
 import type { Crawl, Route, Routes } from '../crawl/router.js';
 import { ListIncompleteError } from '../errors.js';
@@ -24,8 +25,10 @@ import {
 } from './documents.js';
 import { captureGrid, readInvoiceDetail, readListSize, showListPage, type ListInTab } from './navigate.js';
 import {
+  dateReadings,
   parseInvoiceDetail,
   parseInvoiceList,
+  printedInvoiceDate,
   rowsPromisedBy,
   type InvoiceDetail,
   type InvoiceListPage,
@@ -85,6 +88,11 @@ export interface RouteStarRouteSettings {
   /** At most this many invoices read from each list. */
   limit?: number;
   details: { fetched: number; failed: number };
+  /**
+   * Holds the detail pages of list pages that did not prove the date format (see date-evidence.ts); one for the
+   * run's lists together, since the format is the portal's.
+   */
+  dateEvidence: DateFormatEvidence<RouteStarRequests, 'detail'>;
 }
 
 type ListRead = { turn: 'last-page' } | { turn: 'shown'; page: InvoiceListPage };
@@ -142,6 +150,7 @@ function listRoute(
       if (stop === null) await crawl.enqueue('list', { walk, pageNo: pageNo + 1 }, { first: true });
       else if (walk.followedBy)
         await crawl.enqueue('list', { walk: walk.followedBy, pageNo: 1 }, { first: true });
+      else await settings.dateEvidence.listEnded(crawl);
     },
   };
 }
@@ -171,9 +180,10 @@ async function quarantineRows(
 }
 
 /**
- * Takes a page of the list: quarantines the rows that could not be read, then plans each row not seen before: known and unchanged (counted), back on the list unchanged after an earlier run
- * flagged it missing (the flag goes, without reading its page), or new or changed (its detail page is queued).
- * Returns why the list should stop here, if it should.
+ * Takes a page of the list: quarantines the rows that could not be read, then plans each row not seen before: known
+ * and unchanged (counted), back on the list unchanged after an earlier run flagged it missing (the flag goes, without
+ * reading its page), or new or changed (its detail page is queued, or held while the lists' dates have not proven
+ * their format). Returns why the list should stop here, if it should.
  */
 async function takePage(
   page: InvoiceListPage,
@@ -182,9 +192,24 @@ async function takePage(
   crawl: RouteStarCrawl,
   settings: RouteStarRouteSettings,
 ): Promise<ListSummary['stoppedBy'] | null> {
-  const { db } = settings;
   walk.summary.pages += 1;
   await quarantineRows(page, walk, pageNo, crawl, settings.profile);
+  const toRead: HeldDetail<InvoiceToRead>[] = [];
+  const stop = await planRows(page, walk, pageNo, crawl, settings, toRead);
+  await settings.dateEvidence.pageRead(page.dateFormatConfirmed, toRead, crawl);
+  return stop;
+}
+
+/** Plans the page's rows (see takePage), adding those whose detail page is to be read to `toRead`. */
+async function planRows(
+  page: InvoiceListPage,
+  walk: ListWalk,
+  pageNo: number,
+  crawl: RouteStarCrawl,
+  settings: RouteStarRouteSettings,
+  toRead: HeldDetail<InvoiceToRead>[],
+): Promise<ListSummary['stoppedBy'] | null> {
+  const { db } = settings;
   const numbers = page.rows.map((row) => row.invoiceNumber);
   const states = await crawl.record.write(() => salesInvoiceStates(db, SOURCE, numbers), { first: true });
   let newRows = 0;
@@ -208,7 +233,7 @@ async function takePage(
     } else if (known) {
       crawl.record.count('unchanged');
     } else {
-      await crawl.enqueue('detail', { from: 'list', row, isNew: !state });
+      toRead.push(heldDetail({ from: 'list', row, isNew: !state }, page, walk, pageNo));
     }
     walk.knownInARow = known ? walk.knownInARow + 1 : 0;
     if (!settings.full && !walk.readToEnd && walk.knownInARow >= settings.stopAfterKnown)
@@ -223,6 +248,24 @@ async function takePage(
     return 'no-new-rows';
   }
   return null;
+}
+
+/** An invoice's detail page, to be queued once the lists' dates have proven their format. */
+function heldDetail(
+  request: InvoiceToRead & { from: 'list' },
+  page: InvoiceListPage,
+  walk: ListWalk,
+  pageNo: number,
+): HeldDetail<InvoiceToRead> {
+  const date = printedInvoiceDate(request.row, page.dateFormat);
+  return {
+    request,
+    entity: invoiceEntity(request.row.invoiceNumber),
+    what: `invoice ${request.row.invoiceNumber}`,
+    where: `${walk.listType} invoices list, page ${pageNo}`,
+    date,
+    readings: dateReadings(date),
+  };
 }
 
 const numberOf = (r: InvoiceToRead) => (r.from === 'list' ? r.row.invoiceNumber : r.stored.invoiceNumber);

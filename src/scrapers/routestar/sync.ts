@@ -18,9 +18,11 @@ import {
 } from '../../ledger/index.js';
 import { salesInvoices } from '../../models/index.js';
 import { Crawler, type CrawlStats } from '../crawl/crawler.js';
+import { DateFormatEvidence, dateFormatVouchedBy } from '../crawl/date-evidence.js';
 import { earlierRunFoundRows } from '../crawl/list-history.js';
 import type { Labelled } from '../crawl/router.js';
 import { postStockAfterSync } from '../post-stock.js';
+import { isDateFormatNamedInFile } from '../profile-file.js';
 import { closedWindow } from './dates.js';
 import { invoiceEntity, SOURCE } from './documents.js';
 import {
@@ -32,7 +34,7 @@ import {
 } from './items-route.js';
 import type { ListType } from './parse.js';
 import type { RouteStarProfile } from './profile.js';
-import { routeStarRouter, type ListSummary, type ListWalk } from './router.js';
+import { routeStarRouter, type ListSummary, type ListWalk, type RouteStarRequests } from './router.js';
 import { routeStarSite } from './session.js';
 
 export const routeStarSyncModes = ['pending', 'closed', 'details', 'stock', 'full', 'items'] as const;
@@ -107,7 +109,16 @@ export async function syncRouteStar(
     request.mode === 'items' || request.mode === 'full'
       ? newItemWalk(deps.profile, deps.now?.() ?? new Date())
       : undefined;
-  const crawler = routeStarCrawler(ctx, deps, request, details);
+  const dateEvidence = new DateFormatEvidence<RouteStarRequests, 'detail'>('detail', {
+    portal: 'routestar',
+    format: deps.profile.formats.date,
+    vouchedBy: () =>
+      dateFormatVouchedBy(db, ctx, {
+        format: deps.profile.formats.date,
+        namedInProfileFile: isDateFormatNamedInFile(deps.profile),
+      }),
+  });
+  const crawler = routeStarCrawler(ctx, deps, request, details, dateEvidence);
   try {
     const [firstList] = walks;
     if (request.mode === 'details') await crawler.run(await invoicesWithoutLines(db, request));
@@ -140,6 +151,7 @@ function routeStarCrawler(
   deps: RouteStarSyncDeps,
   request: RouteStarSyncRequest,
   details: { fetched: number; failed: number },
+  dateEvidence: DateFormatEvidence<RouteStarRequests, 'detail'>,
 ): Crawler<RouteStarCrawlRequests> {
   return new Crawler<RouteStarCrawlRequests>({
     ctx,
@@ -156,6 +168,7 @@ function routeStarCrawler(
         full: request.full ?? false,
         limit: request.limit,
         details,
+        dateEvidence,
       }),
       items: itemListRoute({
         db: deps.db,

@@ -3,7 +3,7 @@
  * (a store printing DD/MM/YYYY dates) or that fail to show their orders. A run never stores a date read in the wrong
  * format, and never reports an empty order list as complete when the page or an earlier run says there are orders.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
@@ -17,6 +17,7 @@ import { beginRun, runEvents } from '../../../src/jobs/runs.js';
 import {
   applyProfileOverride,
   defaultCustomerConnectProfile,
+  loadCustomerConnectProfile,
   type CustomerConnectProfile,
 } from '../../../src/scrapers/customerconnect/profile.js';
 import {
@@ -152,6 +153,76 @@ describe.each(databaseKinds)('CustomerConnect lists that tell the truth, on %s',
     expect(result.status).toBe('failed');
     expect((result.error as Error).message).toMatch(/tells the day from the month.*formats\.date/);
     expect((await storedDates()).size).toBe(0);
+  });
+
+  // Seed 11 from 12 December: page 1 holds orders of the 6th to the 12th, page 2 reaches back to the 29th of November.
+  const ambiguousFirstPage = { orders: 24, newestDate: '2025-12-12' };
+  const quarantinedDates = (events: { message: string }[]) =>
+    events.filter((e) => e.message.startsWith('Quarantined order')).map((e) => e.message);
+
+  it('stores nothing of a DD/MM/YYYY first page whose days all fit MM/DD once page 2 shows the format', async () => {
+    await start({ dateFormat: 'DD/MM/YYYY', ...ambiguousFirstPage });
+    const result = await run({ mode: 'full' }, defaultCustomerConnectProfile);
+    expect(result.status).toBe('failed');
+    expect((result.error as Error).name).toBe('MarkupChangedError');
+    // Page 1 passed (none of its dates is past the 12th); the first date only DD/MM fits is on page 2.
+    expect((result.error as Error).message).toContain(
+      'written DD/MM/YYYY, not MM/DD/YYYY (e.g. "29/11/2025")',
+    );
+    expect((result.error as Error).message).toContain('formats.date');
+    expect((await storedDates()).size).toBe(0);
+  });
+
+  it('quarantines every order of a DD/MM/YYYY list none of whose dates tells the format, and ends partial', async () => {
+    await start({ dateFormat: 'DD/MM/YYYY', orders: 10, newestDate: '2025-12-12' });
+    const result = await run({ mode: 'full' }, defaultCustomerConnectProfile);
+    expect(result.error).toBeUndefined();
+    expect(result.status).toBe('partial');
+    expect((await storedDates()).size).toBe(0);
+    const quarantined = quarantinedDates(result.events);
+    expect(quarantined).toHaveLength(10);
+    expect(quarantined).toContainEqual(
+      expect.stringMatching(
+        /order \d+ from the order list page 1: its date "06\/12\/2025" reads as MM\/DD\/YYYY or DD\/MM\/YYYY, and no date read this run tells which.*formats\.date is set in the profile file \(CUSTOMERCONNECT_PROFILE_FILE\)/,
+      ),
+    );
+    expect(sim.stats().requests['order-info']).toBe(0);
+  });
+
+  it('reads such a list in the format the profile file names', async () => {
+    await start({ dateFormat: 'DD/MM/YYYY', orders: 10, newestDate: '2025-12-12' });
+    const file = join(dataDir, 'profile.json');
+    writeFileSync(file, JSON.stringify({ formats: { date: 'DD/MM/YYYY' } }));
+    const result = await run({ mode: 'full' }, await loadCustomerConnectProfile(file));
+    expect(result.error).toBeUndefined();
+    expect(result.status).toBe('succeeded');
+    expect(await storedDates()).toEqual(expectedDates());
+    expect(
+      result.events.some((e) => e.message.includes('read as DD/MM/YYYY: the profile file names it')),
+    ).toBe(true);
+  });
+
+  it('reads a list whose dates do not tell in the format an earlier run saw proven', async () => {
+    await start(ambiguousFirstPage);
+    expect((await run({ mode: 'orders' }, defaultCustomerConnectProfile)).status).toBe('succeeded');
+    const added = sim.addOrders(2, '2025-12-12');
+    // Stops on page 1, whose dates are the 6th to the 12th: nothing of this run proves MM/DD/YYYY.
+    const result = await run({ mode: 'orders', limit: 5 }, defaultCustomerConnectProfile);
+    expect(result.error).toBeUndefined();
+    expect(result.status).toBe('succeeded');
+    const stored = await storedDates();
+    for (const orderId of added) expect(stored.get(String(orderId))).toBe('2025-12-12');
+    expect(
+      result.events.some((e) => e.message.includes("read as MM/DD/YYYY: an earlier run's lists proved it")),
+    ).toBe(true);
+  });
+
+  it('stores a MM/DD/YYYY portal whose first page does not tell the format once page 2 does, every date right', async () => {
+    await start(ambiguousFirstPage);
+    const result = await run({ mode: 'full' }, defaultCustomerConnectProfile);
+    expect(result.error).toBeUndefined();
+    expect(result.status).toBe('succeeded');
+    expect(await storedDates()).toEqual(expectedDates());
   });
 
   it('fails a list that shows the "no orders" message above a pager counting orders', async () => {

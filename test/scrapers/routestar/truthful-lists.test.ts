@@ -3,7 +3,7 @@
  * grids drawn seconds after their data, a list whose data has lost its rows, dates printed day first — read with the
  * default profile's waits. A run never reports a list it did not read as complete, and never stores a swapped date.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
@@ -18,6 +18,7 @@ import { closedWindow } from '../../../src/scrapers/routestar/dates.js';
 import {
   buildRouteStarProfile,
   defaultRouteStarProfile,
+  loadRouteStarProfile,
   type RouteStarProfile,
 } from '../../../src/scrapers/routestar/profile.js';
 import { syncRouteStar, type RouteStarSyncRequest } from '../../../src/scrapers/routestar/sync.js';
@@ -217,6 +218,65 @@ describe.each(databaseKinds)('RouteStar lists that tell the truth, on %s', (kind
       );
       expect((await stored()).size).toBe(0);
       expect(artefactsOf(result.events)).toBeDefined();
+    },
+  );
+
+  // From 12 December the pending invoices are dated the 10th to the 12th: as D/M/YYYY they all fit M/D/YYYY too.
+  const ambiguousMonth = { today: '2026-12-12', dateFormat: 'D/M/YYYY' } as const;
+
+  it(
+    'stores nothing of a D/M/YYYY first page whose days all fit M/D once page 2 shows the format',
+    slow,
+    async () => {
+      await start({ ...ambiguousMonth, pendingInvoices: 14 });
+      sim.data.backdate(sim.data.pending().at(-1)!.number, '2026-11-28');
+      const result = await run({ mode: 'pending' });
+      expect(result.status).toBe('failed');
+      expect((result.error as Error).name).toBe('MarkupChangedError');
+      expect((result.error as Error).message).toContain('written D/M/YYYY, not M/D/YYYY (e.g. "28/11/2026")');
+      expect((await stored()).size).toBe(0);
+    },
+  );
+
+  it(
+    'quarantines every invoice of a D/M/YYYY list none of whose dates tells the format, and ends partial',
+    slow,
+    async () => {
+      await start({ ...ambiguousMonth, pendingInvoices: 5 });
+      const result = await run({ mode: 'pending' });
+      expect(result.error).toBeUndefined();
+      expect(result.status).toBe('partial');
+      expect((await stored()).size).toBe(0);
+      const quarantined = result.events.filter((e) => e.message.startsWith('Quarantined invoice'));
+      expect(quarantined).toHaveLength(5);
+      expect(quarantined[0]!.message).toMatch(
+        /from the pending invoices list, page 1: its date "1[0-2]\/12\/2026" reads as M\/D\/YYYY or D\/M\/YYYY, and no date read this run tells which.*\(ROUTESTAR_PROFILE_FILE\)/,
+      );
+    },
+  );
+
+  const pendingAsListed = () => new Map(sim.data.pending().map((i) => [i.number, [i.invoiceDate, null]]));
+
+  it('reads such a list in the format the profile file names', slow, async () => {
+    await start({ ...ambiguousMonth, pendingInvoices: 5 });
+    const file = join(dataDir, 'profile.json');
+    writeFileSync(file, JSON.stringify({ formats: { date: 'D/M/YYYY' } }));
+    const result = await run({ mode: 'pending' }, { profile: await loadRouteStarProfile(file) });
+    expect(result.error).toBeUndefined();
+    expect(result.status).toBe('succeeded');
+    expect(await stored()).toEqual(pendingAsListed());
+  });
+
+  it(
+    'stores a M/D/YYYY portal whose first page does not tell the format once page 2 does, every date right',
+    slow,
+    async () => {
+      await start({ today: '2026-12-12', pendingInvoices: 14 });
+      sim.data.backdate(sim.data.pending().at(-1)!.number, '2026-11-28');
+      const result = await run({ mode: 'pending' });
+      expect(result.error).toBeUndefined();
+      expect(result.status).toBe('succeeded');
+      expect(await stored()).toEqual(pendingAsListed());
     },
   );
 

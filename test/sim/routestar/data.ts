@@ -291,6 +291,13 @@ export class RouteStarDataset {
     return this.makeInvoice(this.options.today).number;
   }
 
+  /** The invoice was entered with an earlier date (a ticket written on the road, keyed in later). */
+  backdate(number: string, invoiceDate: string): void {
+    const invoice = this.get(number);
+    invoice.invoiceDate = invoiceDate;
+    invoice.lastModified = this.stamp(invoiceDate);
+  }
+
   /** A pending invoice deleted upstream: it vanishes without ever being closed. Returns it, for `restore`. */
   remove(number: string): SimInvoice {
     const invoice = this.get(number);
