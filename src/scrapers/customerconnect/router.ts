@@ -2,7 +2,8 @@
  * CustomerConnect's routes for the crawl driver. An order list page: its rows are planned against what is stored —
  * known and unchanged, or to be read — the next list page is queued ahead of everything else, then the detail page of
  * each order that is new, changed on the list, or still without lines — held until a list page proves the date
- * format (see date-evidence.ts). An order detail page: the order is stored with its lines. Both kinds of page share the portal's tabs.
+ * format (see date-evidence.ts). An order detail page: the order is stored with its lines. Both kinds of page share
+ * the portal's tabs.
  */
 import type { Database } from '../../db/database.js';
 import { listChecksum, purchaseOrderStates, upsertPurchaseOrder } from '../../ledger/index.js';

@@ -1,7 +1,8 @@
 /**
  * RouteStar's routes for the crawl driver. A list page (pending or closed, read page after page in one tab): its rows
  * are planned against what is stored — known and unchanged, back on the list, or to be read — and the detail page of
- * each new or changed invoice is queued, or held until a list page proves the date format (see date-evidence.ts). A detail page (read in the detail tabs): its invoice is stored with its lines.
+ * each new or changed invoice is queued, or held until a list page proves the date format (see date-evidence.ts).
+ * A detail page (read in the detail tabs): its invoice is stored with its lines.
  */
 import type { Database } from '../../db/database.js';
 import {
