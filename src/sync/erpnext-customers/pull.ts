@@ -58,6 +58,14 @@ export async function pullCustomers(sync: CustomerSync, ctx: RunContext, data: P
       }
     : undefined;
 
+  // A customer can come twice in one run, through its own stream and through its Address's or Contact's: the run's
+  // counters say how many customers ended each way, so only the first time counts.
+  const counted = new Set<string>();
+  const countOnce = (name: string, outcome: 'created' | 'updated' | 'unchanged' | 'failed') => {
+    if (counted.has(name)) return;
+    counted.add(name);
+    ctx.count(outcome);
+  };
   const applyCustomers = async (customers: RemoteCustomer[]): Promise<PageResult> => {
     const results = await applyRemoteCustomers(sync, customers);
     let failed = false;
@@ -65,7 +73,7 @@ export async function pullCustomers(sync: CustomerSync, ctx: RunContext, data: P
       const name = customers[i]!.customer.name;
       if (applied instanceof Error) {
         failed = true;
-        ctx.count('failed');
+        countOnce(name, 'failed');
         await ctx.event({
           level: 'error',
           entity: `erpnext-customer:${name}`,
@@ -80,7 +88,7 @@ export async function pullCustomers(sync: CustomerSync, ctx: RunContext, data: P
           : applied.outcome === 'unchanged' || applied.outcome === 'stale'
             ? 'unchanged'
             : 'updated';
-      ctx.count(counter);
+      countOnce(name, counter);
       if (applied.conflicts > 0)
         await ctx.event({
           level: 'warn',
