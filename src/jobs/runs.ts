@@ -2,12 +2,12 @@
  * The run recorder: every job run is a row in sync_runs with its counters, progress and per-record events. Jobs only
  * see the RunContext; this module owns how a run is stored and how its final status is decided.
  */
-import { and, desc, eq, inArray, lt, sql, type SQL } from 'drizzle-orm';
+import { and, desc, eq, gt, inArray, lt, notExists, sql, type SQL } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { AttemptEvent } from '../resilience/index.js';
 import type { Database } from '../db/database.js';
 import { storableCopy } from '../storable-text.js';
-import { syncRunEvents, syncRuns } from '../models/index.js';
+import { jobLeases, syncRunEvents, syncRuns } from '../models/index.js';
 import type {
   CounterName,
   Counters,
@@ -85,7 +85,8 @@ export async function lastRuns(db: Database): Promise<Map<string, SyncRun>> {
 
 /**
  * Marks runs that can no longer finish as failed, so history never shows a ghost: either the given runs (this process
- * is giving up on them), or runs started before a time after which no live worker can still hold their lock.
+ * is giving up on them), or runs started before a time after which no live worker can still hold their lock — unless
+ * a live worker still renews the run's job lease, as one does through a run longer than the lock's lifetime.
  */
 export async function failOrphanedRuns(
   db: Database,
@@ -96,7 +97,16 @@ export async function failOrphanedRuns(
   const which =
     'runIds' in scope
       ? inArray(syncRuns.id, scope.runIds)
-      : and(eq(syncRuns.status, 'running'), lt(syncRuns.startedAt, scope.startedBefore));
+      : and(
+          eq(syncRuns.status, 'running'),
+          lt(syncRuns.startedAt, scope.startedBefore),
+          notExists(
+            db
+              .select({ runId: jobLeases.runId })
+              .from(jobLeases)
+              .where(and(eq(jobLeases.runId, syncRuns.id), gt(jobLeases.expiresAt, sql`now()`))),
+          ),
+        );
   const rows = await db
     .update(syncRuns)
     .set({ status: 'failed', error: reason, finishedAt: new Date() })

@@ -1,9 +1,10 @@
-import { eq, sql } from 'drizzle-orm';
+import { eq, inArray, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FeatureFactory } from '../../src/feature.js';
 import { holdJobLease } from '../../src/jobs/leases.js';
-import { jobLeases } from '../../src/models/index.js';
+import { createRun, getRun } from '../../src/jobs/runs.js';
+import { jobLeases, syncRuns } from '../../src/models/index.js';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../helpers/databases.js';
 import { startTestWorker, type TestWorker } from '../helpers/worker.js';
 
@@ -138,5 +139,32 @@ describe.each(databaseKinds)('job leases on %s', (kind) => {
     expect(await database.db.select({ runId: jobLeases.runId }).from(jobLeases)).toEqual([
       { runId: '00000000-0000-4000-8000-000000000003' },
     ]);
+  });
+
+  it('leaves a long run alone at start-up while its worker still renews its lease, and fails one nobody holds', async () => {
+    database = await createTestDatabase(kind);
+    const db = database.db;
+    const twoHoursAgo = new Date(Date.now() - 2 * 60 * 60 * 1000);
+    const held = await createRun(db, { job: 'test.exclusive', trigger: 'schedule', status: 'running' });
+    const dead = await createRun(db, { job: 'test.parallel', trigger: 'schedule', status: 'running' });
+    await db
+      .update(syncRuns)
+      .set({ startedAt: twoHoursAgo })
+      .where(inArray(syncRuns.id, [held, dead]));
+    const lease = await holdJobLease(db, 'test.exclusive', held, {
+      signal: new AbortController().signal,
+      ttlMs: 60_000,
+      onLost: () => undefined,
+    });
+    try {
+      workers.push(await startTestWorker(kind, { database, features: [gatedJobs().feature] }));
+      expect((await getRun(db, held))!.status).toBe('running');
+      expect(await getRun(db, dead)).toMatchObject({
+        status: 'failed',
+        error: expect.stringContaining('Interrupted'),
+      });
+    } finally {
+      await lease.release();
+    }
   });
 });
