@@ -265,8 +265,9 @@ describe.each(databaseKinds)('RouteStar sync against the simulator on %s', (kind
     sim = await startRouteStarSimulator(simDefaults);
     sim.failNext(/^\/web\/invoicedetails\//, 1);
     sim.failNext(/^\/web\/api\/invoices$/, 1);
-    sim.slowNext(/^\/web\/invoicedetails\//, 4_500, 1);
-    const result = await run({ mode: 'pending' }, { navigationTimeoutMs: 3_000 });
+    // Far apart, so that on a loaded machine only the slowed page outlasts the timeout.
+    sim.slowNext(/^\/web\/invoicedetails\//, 12_000, 1);
+    const result = await run({ mode: 'pending' }, { navigationTimeoutMs: 6_000 });
     expect(result.error).toBeUndefined();
     expect(result.status).toBe('succeeded');
     expect((await stored()).size).toBe(9);
