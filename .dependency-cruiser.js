@@ -10,7 +10,7 @@
  *   connectors   src/connectors/<system>: pure clients, on base only
  *   domain       src/ledger, src/customers
  *   flows        src/scrapers, src/sync: each flow folder stands alone; src/alerts (reads domain and run state)
- *   composition  src/features.ts, src/worker.ts, src/cli.ts
+ *   composition  src/features.ts, src/worker.ts, src/cli.ts and its commands (src/cli/)
  */
 
 const base =
@@ -20,7 +20,7 @@ const runtime = '^src/(jobs/|api/|browser/|status/|metrics/|feature\\.ts$|shared
 const connectors = '^src/connectors/';
 const domain = '^src/(ledger|customers)/';
 const flows = '^src/(scrapers|sync|alerts)/';
-const composition = '^src/(features|worker|cli)\\.ts$';
+const composition = '^src/((features|worker|cli)\\.ts$|cli/)';
 const layered = [base, data, runtime, connectors, domain, flows, composition];
 
 /**

@@ -8,7 +8,8 @@ import type { JobDefinition } from '../jobs/types.js';
 import { reconcileBalances } from './balances.js';
 import { postStock } from './posting.js';
 import { postingRulesFrom } from './posting-rules.js';
-import { ledgerRoutes, POST_STOCK_JOB, RECONCILE_JOB } from './routes.js';
+import { POST_STOCK_JOB, RECONCILE_JOB } from './job-names.js';
+import { ledgerRoutes } from './routes.js';
 
 const postStockData = z
   .object({

@@ -239,6 +239,106 @@ async function invoicesToQuarantine(
   return quarantined;
 }
 
+type Movement = {
+  item_id: string;
+  qty: string;
+  document_id: string;
+  document_number: string;
+  line_no: number;
+  seq: number;
+  reason: string;
+  occurred_on: string;
+};
+
+/**
+ * Writes a batch's movements and adds them to the balances in one statement, and names the items it took below zero
+ * (with the last document that took from each), which the run reports as oversold.
+ */
+async function applyMovements(
+  tx: Transaction,
+  kind: DocumentKind,
+  ctx: RunContext,
+  movements: Movement[],
+  posted: LineDifference[],
+  docById: Map<string, SelectedDocument>,
+): Promise<BatchOutcome['oversold']> {
+  const restocks = kind.movementType === 'IN';
+  const { rows: balances } = await tx.execute<{ item_id: string; on_hand: string }>(sql`
+    WITH m AS (
+      SELECT * FROM jsonb_to_recordset(${JSON.stringify(movements)}::jsonb)
+        AS r(item_id uuid, qty numeric, document_id uuid, document_number text, line_no int, seq int, reason text, occurred_on date)
+    ), ins AS (
+      INSERT INTO stock_movements (item_id, qty, type, document_type, document_id, document_number, line_no, seq, reason, run_id, occurred_on)
+      SELECT item_id, qty, ${kind.movementType}, ${kind.type}, document_id, document_number, line_no, seq, reason, ${ctx.runId}::uuid, occurred_on
+        FROM m
+      RETURNING item_id, qty, occurred_on
+    ), per_item AS (
+      SELECT item_id, sum(qty) AS qty,
+             CASE WHEN ${restocks} THEN max(occurred_on) FILTER (WHERE qty > 0) END AS restock_on
+        FROM ins GROUP BY item_id
+    )
+    INSERT INTO stock_balances AS b (item_id, on_hand, last_restock_on, last_restock_qty, updated_at)
+    SELECT p.item_id, p.qty, p.restock_on,
+           (SELECT sum(i.qty) FROM ins i WHERE i.item_id = p.item_id AND i.qty > 0 AND i.occurred_on = p.restock_on),
+           now()
+      FROM per_item p
+    ON CONFLICT (item_id) DO UPDATE SET
+      on_hand = b.on_hand + excluded.on_hand,
+      last_restock_qty = CASE
+        WHEN excluded.last_restock_on IS NULL THEN b.last_restock_qty
+        WHEN b.last_restock_on IS NULL OR excluded.last_restock_on > b.last_restock_on THEN excluded.last_restock_qty
+        WHEN excluded.last_restock_on = b.last_restock_on THEN b.last_restock_qty + excluded.last_restock_qty
+        ELSE b.last_restock_qty END,
+      last_restock_on = CASE
+        WHEN excluded.last_restock_on IS NULL THEN b.last_restock_on
+        WHEN b.last_restock_on IS NULL OR excluded.last_restock_on > b.last_restock_on THEN excluded.last_restock_on
+        ELSE b.last_restock_on END,
+      updated_at = now()
+    RETURNING b.item_id, b.on_hand::text AS on_hand`);
+  const oversold: BatchOutcome['oversold'] = [];
+  const taken = new Map<string, { units: number; document: string; sku: string }>();
+  for (const d of posted) {
+    const t = taken.get(d.item_id) ?? { units: 0, document: '', sku: d.sku };
+    t.units += units(d.delta);
+    if (units(d.delta) < 0) t.document = entityOf(kind, docById.get(d.document_id)!);
+    taken.set(d.item_id, t);
+  }
+  for (const b of balances) {
+    const t = taken.get(b.item_id);
+    if (t && t.units < 0 && units(b.on_hand) < 0)
+      oversold.push({ sku: t.sku, onHand: b.on_hand, document: t.document });
+  }
+  return oversold;
+}
+
+/**
+ * Records that the settled documents' latest revision is posted (clearing an invoice's quarantine) and why each
+ * quarantined invoice waits, so the next run picks up only what changed since.
+ */
+async function settleDocuments(
+  tx: Transaction,
+  kind: DocumentKind,
+  settled: SelectedDocument[],
+  quarantine: Map<string, string>,
+): Promise<void> {
+  const table = sql.raw(kind.table);
+  if (settled.length > 0) {
+    const invoice = kind.type === 'sales_invoice';
+    await tx.execute(sql`
+      UPDATE ${table} t SET posted_revision = d.revision ${invoice ? sql`, quarantine_reason = NULL` : sql``}
+        FROM jsonb_to_recordset(${JSON.stringify(settled.map((doc) => ({ id: doc.id, revision: doc.revision })))}::jsonb)
+          AS d(id uuid, revision int)
+       WHERE t.id = d.id
+         AND (t.posted_revision <> d.revision ${invoice ? sql`OR t.quarantine_reason IS NOT NULL` : sql``})`);
+  }
+  if (quarantine.size > 0)
+    await tx.execute(sql`
+      UPDATE sales_invoices t SET quarantine_reason = d.reason
+        FROM jsonb_to_recordset(${JSON.stringify([...quarantine].map(([id, reason]) => ({ id, reason })))}::jsonb)
+          AS d(id uuid, reason text)
+       WHERE t.id = d.id`);
+}
+
 async function postBatch(
   tx: Transaction,
   kind: DocumentKind,
@@ -259,7 +359,7 @@ async function postBatch(
   const docById = new Map(docs.map((doc) => [doc.id, doc]));
   const today = businessToday();
   const posted = differences.filter((d) => !quarantine.has(d.document_id));
-  const movements = posted.map((d) => {
+  const movements: Movement[] = posted.map((d) => {
     const doc = docById.get(d.document_id)!;
     return {
       item_id: d.item_id,
@@ -273,72 +373,14 @@ async function postBatch(
     };
   });
 
-  const oversold: BatchOutcome['oversold'] = [];
-  if (movements.length > 0) {
-    const restocks = kind.movementType === 'IN';
-    const { rows: balances } = await tx.execute<{ item_id: string; on_hand: string }>(sql`
-      WITH m AS (
-        SELECT * FROM jsonb_to_recordset(${JSON.stringify(movements)}::jsonb)
-          AS r(item_id uuid, qty numeric, document_id uuid, document_number text, line_no int, seq int, reason text, occurred_on date)
-      ), ins AS (
-        INSERT INTO stock_movements (item_id, qty, type, document_type, document_id, document_number, line_no, seq, reason, run_id, occurred_on)
-        SELECT item_id, qty, ${kind.movementType}, ${kind.type}, document_id, document_number, line_no, seq, reason, ${ctx.runId}::uuid, occurred_on
-          FROM m
-        RETURNING item_id, qty, occurred_on
-      ), per_item AS (
-        SELECT item_id, sum(qty) AS qty,
-               CASE WHEN ${restocks} THEN max(occurred_on) FILTER (WHERE qty > 0) END AS restock_on
-          FROM ins GROUP BY item_id
-      )
-      INSERT INTO stock_balances AS b (item_id, on_hand, last_restock_on, last_restock_qty, updated_at)
-      SELECT p.item_id, p.qty, p.restock_on,
-             (SELECT sum(i.qty) FROM ins i WHERE i.item_id = p.item_id AND i.qty > 0 AND i.occurred_on = p.restock_on),
-             now()
-        FROM per_item p
-      ON CONFLICT (item_id) DO UPDATE SET
-        on_hand = b.on_hand + excluded.on_hand,
-        last_restock_qty = CASE
-          WHEN excluded.last_restock_on IS NULL THEN b.last_restock_qty
-          WHEN b.last_restock_on IS NULL OR excluded.last_restock_on > b.last_restock_on THEN excluded.last_restock_qty
-          WHEN excluded.last_restock_on = b.last_restock_on THEN b.last_restock_qty + excluded.last_restock_qty
-          ELSE b.last_restock_qty END,
-        last_restock_on = CASE
-          WHEN excluded.last_restock_on IS NULL THEN b.last_restock_on
-          WHEN b.last_restock_on IS NULL OR excluded.last_restock_on > b.last_restock_on THEN excluded.last_restock_on
-          ELSE b.last_restock_on END,
-        updated_at = now()
-      RETURNING b.item_id, b.on_hand::text AS on_hand`);
-    const taken = new Map<string, { units: number; document: string; sku: string }>();
-    for (const d of posted) {
-      const t = taken.get(d.item_id) ?? { units: 0, document: '', sku: d.sku };
-      t.units += units(d.delta);
-      if (units(d.delta) < 0) t.document = entityOf(kind, docById.get(d.document_id)!);
-      taken.set(d.item_id, t);
-    }
-    for (const b of balances) {
-      const t = taken.get(b.item_id);
-      if (t && t.units < 0 && units(b.on_hand) < 0)
-        oversold.push({ sku: t.sku, onHand: b.on_hand, document: t.document });
-    }
-  }
-
-  const settled = docs.filter((doc) => !quarantine.has(doc.id));
-  const table = sql.raw(kind.table);
-  if (settled.length > 0) {
-    const invoice = kind.type === 'sales_invoice';
-    await tx.execute(sql`
-      UPDATE ${table} t SET posted_revision = d.revision ${invoice ? sql`, quarantine_reason = NULL` : sql``}
-        FROM jsonb_to_recordset(${JSON.stringify(settled.map((doc) => ({ id: doc.id, revision: doc.revision })))}::jsonb)
-          AS d(id uuid, revision int)
-       WHERE t.id = d.id
-         AND (t.posted_revision <> d.revision ${invoice ? sql`OR t.quarantine_reason IS NOT NULL` : sql``})`);
-  }
-  if (quarantine.size > 0)
-    await tx.execute(sql`
-      UPDATE sales_invoices t SET quarantine_reason = d.reason
-        FROM jsonb_to_recordset(${JSON.stringify([...quarantine].map(([id, reason]) => ({ id, reason })))}::jsonb)
-          AS d(id uuid, reason text)
-       WHERE t.id = d.id`);
+  const oversold =
+    movements.length > 0 ? await applyMovements(tx, kind, ctx, movements, posted, docById) : [];
+  await settleDocuments(
+    tx,
+    kind,
+    docs.filter((doc) => !quarantine.has(doc.id)),
+    quarantine,
+  );
 
   const touched = new Map<string, { held: boolean }>();
   for (const d of posted) {

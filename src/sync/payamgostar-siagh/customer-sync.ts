@@ -38,6 +38,7 @@ import {
 } from './customer-mapping.js';
 import { endsTheRun } from './failures.js';
 import { classifyChange } from './loop-guard.js';
+import { RecordSync } from './record-sync.js';
 import {
   deleteMapping,
   insertMapping,
@@ -76,27 +77,11 @@ interface Read {
   checksum: string;
 }
 
-class CustomerSync {
+class CustomerSync extends RecordSync<CustomerResult, CustomerSyncOptions> {
   private readonly transactionId = randomUUID();
   private mapping: Mapping | undefined;
 
-  constructor(
-    private readonly deps: FlowDeps,
-    private readonly ctx: RunContext,
-    private readonly crmId: string,
-    private readonly options: CustomerSyncOptions,
-  ) {}
-
-  async run(): Promise<CustomerResult> {
-    try {
-      return await this.sync();
-    } catch (error) {
-      if (endsTheRun(error, this.ctx.signal)) throw error;
-      return this.fail(error);
-    }
-  }
-
-  private async sync(): Promise<CustomerResult> {
+  protected async sync(): Promise<CustomerResult> {
     const { db } = this.deps;
     this.mapping = await mappingByCrmId(db, 'customer', this.crmId);
     if (this.mapping && this.writeInFlight(this.mapping)) return this.busy(this.mapping);
@@ -554,7 +539,7 @@ class CustomerSync {
     return { outcome: 'quarantined', reason };
   }
 
-  private async fail(error: unknown): Promise<CustomerResult> {
+  protected async fail(error: unknown): Promise<CustomerResult> {
     const details = failureDetails(error);
     const refused = error instanceof SiaghBusinessError;
     if (this.mapping)

@@ -12,8 +12,8 @@ import type { CrmQuote } from '../../connectors/payamgostar/schemas.js';
 import type { RunContext } from '../../jobs/types.js';
 import { failureDetails, report, type FlowDeps, type Outcome } from './context.js';
 import { syncCustomer } from './customer-sync.js';
-import { endsTheRun } from './failures.js';
 import { preInvoiceFromQuote, quoteChecksum } from './quote-mapping.js';
+import { RecordSync } from './record-sync.js';
 import { insertMapping, mappingByCrmId, updateMapping, type Mapping, type MappingState } from './store.js';
 
 export type QuoteResult =
@@ -35,27 +35,11 @@ export async function syncQuote(
   return deps.locks.with(`quote:${id}`, () => new QuoteSync(deps, ctx, id, options).run());
 }
 
-class QuoteSync {
+class QuoteSync extends RecordSync<QuoteResult, QuoteSyncOptions> {
   private mapping: Mapping | undefined;
 
-  constructor(
-    private readonly deps: FlowDeps,
-    private readonly ctx: RunContext,
-    private readonly quoteId: string,
-    private readonly options: QuoteSyncOptions,
-  ) {}
-
-  async run(): Promise<QuoteResult> {
-    try {
-      return await this.sync();
-    } catch (error) {
-      if (endsTheRun(error, this.ctx.signal)) throw error;
-      return this.fail(error);
-    }
-  }
-
-  private async sync(): Promise<QuoteResult> {
-    this.mapping = await mappingByCrmId(this.deps.db, 'pre-invoice', this.quoteId);
+  protected async sync(): Promise<QuoteResult> {
+    this.mapping = await mappingByCrmId(this.deps.db, 'pre-invoice', this.crmId);
     const quote = await this.readQuote();
     if (!quote) return { outcome: 'missing', reason: 'not in the CRM' };
     const checksum = quoteChecksum(quote);
@@ -86,7 +70,7 @@ class QuoteSync {
     const claim = { state: 'creating' as const, suid, crmKind: 'quote', crmChecksum: checksum, reason: null };
     this.mapping = this.mapping
       ? await updateMapping(this.deps.db, this.mapping.id, claim)
-      : await insertMapping(this.deps.db, { entityType: 'pre-invoice', crmId: this.quoteId, ...claim });
+      : await insertMapping(this.deps.db, { entityType: 'pre-invoice', crmId: this.crmId, ...claim });
     const fiscalYear = await this.deps.siagh.fiscalYear({ signal: this.ctx.signal });
     let saved;
     try {
@@ -119,22 +103,22 @@ class QuoteSync {
       siaghId: String(saved.number),
       transactionId: suid,
       message: saved.alreadyExisted
-        ? `Pre-invoice ${saved.number} was already made from quote ${quote.number ?? this.quoteId} by an earlier attempt (found by its suid ${suid}); not created again`
-        : `Pre-invoice ${saved.number} created in Siagh from quote ${quote.number ?? this.quoteId} for customer ${customerCode}${saved.messages.length > 0 ? `: ${saved.messages[0]}` : ''}`,
+        ? `Pre-invoice ${saved.number} was already made from quote ${quote.number ?? this.crmId} by an earlier attempt (found by its suid ${suid}); not created again`
+        : `Pre-invoice ${saved.number} created in Siagh from quote ${quote.number ?? this.crmId} for customer ${customerCode}${saved.messages.length > 0 ? `: ${saved.messages[0]}` : ''}`,
     });
     return { outcome: saved.alreadyExisted ? 'found' : 'created', number: saved.number };
   }
 
   private async readQuote(): Promise<CrmQuote | undefined> {
     try {
-      return await this.deps.crm.getQuote(this.quoteId, { signal: this.ctx.signal });
+      return await this.deps.crm.getQuote(this.crmId, { signal: this.ctx.signal });
     } catch (error) {
       if (!(error instanceof PayamgostarError) || error.kind !== 'not-found') throw error;
       await this.report({
         counter: 'skipped',
         level: 'warn',
         action: 'failed',
-        message: `CRM quote ${this.quoteId} was not found in the CRM (deleted?); no pre-invoice made`,
+        message: `CRM quote ${this.crmId} was not found in the CRM (deleted?); no pre-invoice made`,
       });
       return undefined;
     }
@@ -177,7 +161,7 @@ class QuoteSync {
     const values = { state, reason, crmKind: 'quote', crmChecksum: checksum };
     this.mapping = this.mapping
       ? await updateMapping(this.deps.db, this.mapping.id, values)
-      : await insertMapping(this.deps.db, { entityType: 'pre-invoice', crmId: this.quoteId, ...values });
+      : await insertMapping(this.deps.db, { entityType: 'pre-invoice', crmId: this.crmId, ...values });
     await this.report({
       counter: state === 'waiting' ? 'skipped' : 'failed',
       level: 'warn',
@@ -187,7 +171,7 @@ class QuoteSync {
     return { outcome: state === 'waiting' ? 'waiting' : 'quarantined', reason };
   }
 
-  private async fail(error: unknown): Promise<QuoteResult> {
+  protected async fail(error: unknown): Promise<QuoteResult> {
     const details = failureDetails(error);
     const refused = error instanceof SiaghBusinessError;
     // A refusal holds the quote until it changes; any other failure leaves it to be tried again by the poll (a
@@ -203,7 +187,7 @@ class QuoteSync {
         })
       : await insertMapping(this.deps.db, {
           entityType: 'pre-invoice',
-          crmId: this.quoteId,
+          crmId: this.crmId,
           crmKind: 'quote',
           state: 'failed',
           ...values,
@@ -221,7 +205,7 @@ class QuoteSync {
   private report(outcome: Omit<Outcome, 'entityType' | 'crmId' | 'direction'>): Promise<void> {
     return report(this.deps, this.ctx, {
       entityType: 'pre-invoice',
-      crmId: this.quoteId,
+      crmId: this.crmId,
       direction: 'crm→siagh',
       transactionId: this.mapping?.suid ?? undefined,
       ...outcome,

@@ -2,7 +2,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import { flowRouteKit, initialLoadBody } from '../../api/flow-routes.js';
-import { decodeCursor, encodeCursor } from '../../api/pagination.js';
+import { decodeCursor, toPage, type Page } from '../../api/pagination.js';
 import { HttpProblem, parseInput } from '../../api/problem.js';
 import type { Database } from '../../db/database.js';
 import type { ConnectionCheck } from '../../connection-check.js';
@@ -67,6 +67,18 @@ function cursorId(cursor: string | undefined): number | undefined {
   if (!Number.isSafeInteger(id))
     throw new HttpProblem(400, 'Bad Request', 'The cursor is not one this API gave');
   return id;
+}
+
+/**
+ * One page of a list keyed by its numeric row id: `read` gets the id the cursor holds (none on the first page) and
+ * one row more than the page holds, so that it is known whether another page follows.
+ */
+async function idPage<Row extends { id: unknown }>(
+  query: { limit: number; cursor?: string },
+  read: (cursorId: number | undefined, limit: number) => Promise<Row[]>,
+): Promise<Page<Row>> {
+  const rows = await read(cursorId(query.cursor), query.limit + 1);
+  return toPage(rows, query.limit, (row) => [row.id]);
 }
 
 type Kit = ReturnType<typeof flowRouteKit>;
@@ -153,15 +165,16 @@ function readRoutes(router: Router, deps: RoutesDeps, doc: Kit['doc']): void {
   });
   router.get(`${base}/mappings`, async (req, res) => {
     const query = parseInput(mappingsQuery, req.query, 'query');
-    const rows = await searchMappings(deps.db, {
-      entityType: query.entityType,
-      state: query.state,
-      q: query.q,
-      afterId: cursorId(query.cursor),
-      limit: query.limit + 1,
-    });
-    const items = rows.slice(0, query.limit);
-    res.json({ items, nextCursor: rows.length > query.limit ? encodeCursor([items.at(-1)!.id]) : null });
+    const page = await idPage(query, (afterId, limit) =>
+      searchMappings(deps.db, {
+        entityType: query.entityType,
+        state: query.state,
+        q: query.q,
+        afterId,
+        limit,
+      }),
+    );
+    res.json(page);
   });
 
   doc('get', '/logs', "The flow's log, newest first: what was created, updated, linked, held or reported", {
@@ -169,16 +182,17 @@ function readRoutes(router: Router, deps: RoutesDeps, doc: Kit['doc']): void {
   });
   router.get(`${base}/logs`, async (req, res) => {
     const query = parseInput(logsQuery, req.query, 'query');
-    const rows = await readLog(deps.db, {
-      crmId: query.crmId,
-      siaghId: query.siaghId,
-      runId: query.runId,
-      action: query.action,
-      beforeId: cursorId(query.cursor),
-      limit: query.limit + 1,
-    });
-    const items = rows.slice(0, query.limit);
-    res.json({ items, nextCursor: rows.length > query.limit ? encodeCursor([items.at(-1)!.id]) : null });
+    const page = await idPage(query, (beforeId, limit) =>
+      readLog(deps.db, {
+        crmId: query.crmId,
+        siaghId: query.siaghId,
+        runId: query.runId,
+        action: query.action,
+        beforeId,
+        limit,
+      }),
+    );
+    res.json(page);
   });
 
   doc('get', '/health', 'Payamgostar and Siagh reachable with the configured credentials');
