@@ -5,13 +5,9 @@
  * load holds one page at a time, so its memory must not grow with the rows. The simulator runs in a process of its
  * own; PGlite keeps its data on disk here, as the worker does.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { TokenBasedAuth } from '../src/connectors/netsuite/auth.js';
@@ -23,6 +19,7 @@ import { runInitialLoad } from '../src/sync/netsuite-records/passes.js';
 import { createTestDatabase, databaseKinds, type DatabaseKind } from '../test/helpers/databases.js';
 import { silentLog, tba } from '../test/netsuite/setup.js';
 import { recordsDeps } from '../test/netsuite-records/setup.js';
+import { startSimProcess } from './sim-process.js';
 import type { Benchmark, BenchRow } from './types.js';
 
 const lines = Number(process.env.BENCH_NETSUITE_LINES ?? 200_000);
@@ -32,8 +29,7 @@ const collectGarbage = runInNewContext('gc') as () => void;
 const requestsPerSecond = Number(process.env.BENCH_NETSUITE_RPS ?? 1);
 const pageSize = 1000;
 
-interface SimProcess {
-  child: ChildProcess;
+interface SimInfo {
   url: string;
   accountId: string;
   customers: number;
@@ -41,24 +37,11 @@ interface SimProcess {
   creditLines: number;
 }
 
-async function startSim(invoiceLines: number): Promise<SimProcess> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', fileURLToPath(new URL('./netsuite-sim-process.ts', import.meta.url))],
-    {
-      env: { ...process.env, BENCH_SIM_LINES: String(invoiceLines), BENCH_SIM_TBA: JSON.stringify(tba) },
-      stdio: ['pipe', 'pipe', 'inherit'],
-    },
-  );
-  const exited = new Promise<never>((_, reject) =>
-    child.once('exit', (code) =>
-      reject(new Error(`the simulator process ended (${code}) before it was ready`)),
-    ),
-  );
-  const ready = once(createInterface({ input: child.stdout }), 'line') as Promise<[string]>;
-  const [line] = await Promise.race([ready, exited]);
-  return { child, ...(JSON.parse(line) as Omit<SimProcess, 'child'>) };
-}
+const startSim = (invoiceLines: number) =>
+  startSimProcess<SimInfo>(new URL('./netsuite-sim-process.ts', import.meta.url), {
+    BENCH_SIM_LINES: String(invoiceLines),
+    BENCH_SIM_TBA: JSON.stringify(tba),
+  });
 
 /** PGlite on disk, as `npm start` runs it; PostgreSQL as the tests make it. */
 async function database(kind: DatabaseKind): Promise<DatabaseHandle> {
@@ -84,11 +67,12 @@ interface Load {
   retainedHeapMb: number;
   peakHeapMb: number;
   peakRssMb: number;
-  sim: SimProcess;
+  sim: SimInfo;
 }
 
 async function load(kind: DatabaseKind, invoiceLines: number): Promise<Load> {
-  const sim = await startSim(invoiceLines);
+  const simProcess = await startSim(invoiceLines);
+  const sim = simProcess.info;
   const db = await database(kind);
   const client = new NetSuiteClient({
     accountId: sim.accountId,
@@ -146,7 +130,7 @@ async function load(kind: DatabaseKind, invoiceLines: number): Promise<Load> {
   } finally {
     await client.stop();
     await db.close();
-    sim.child.stdin!.end();
+    await simProcess.close();
   }
 }
 
