@@ -9,12 +9,12 @@
  * profile file, or an earlier run of the job saw it proven — and otherwise each held document is quarantined with the
  * reason. One per run, shared by every list of the portal: the format is the portal's, not a list's.
  */
-import { and, eq, ne, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { portalDescriptions, type PortalName } from '../../config/portals.js';
 import type { Database } from '../../db/database.js';
 import type { RunEventInput } from '../../jobs/types.js';
-import { syncRunEvents, syncRuns } from '../../models/index.js';
 import { AUTO_DATE_FORMAT } from '../date-format.js';
+import { earlierRunNoted } from './list-history.js';
 import type { Crawl } from './router.js';
 
 /** A detail page queued by a list page that did not prove the format, with what a quarantine of it needs. */
@@ -52,23 +52,15 @@ export function dateFormatConfirmedEvent(portal: PortalName, format: string): Ru
 }
 
 /** Whether an earlier run of `job` (not `runId`) noted its list pages proved `format`. */
-export async function earlierRunConfirmedDateFormat(
+export function earlierRunConfirmedDateFormat(
   db: Database,
   where: { job: string; runId: string; format: string },
 ): Promise<boolean> {
-  const found = await db
-    .select({ id: syncRunEvents.id })
-    .from(syncRunEvents)
-    .innerJoin(syncRuns, eq(syncRuns.id, syncRunEvents.runId))
-    .where(
-      and(
-        eq(syncRuns.job, where.job),
-        ne(syncRuns.id, where.runId),
-        sql`${syncRunEvents.details} -> 'dateFormatConfirmed' ->> 'format' = ${where.format}`,
-      ),
-    )
-    .limit(1);
-  return found.length > 0;
+  return earlierRunNoted(
+    db,
+    where,
+    (details) => sql`${details} -> 'dateFormatConfirmed' ->> 'format' = ${where.format}`,
+  );
 }
 
 /**

@@ -2,9 +2,10 @@
  * What earlier runs found on a list, so a list that suddenly reads empty can be told from one that is empty. A run
  * notes, as an event of its own, how many rows the first page of each list showed; a later run asks whether any
  * earlier run of the same job noted rows for the same list. The key names the list exactly (for a filtered list, its
- * filter too): only the same query is expected to show the same rows again.
+ * filter too): only the same query is expected to show the same rows again. Other notes a run leaves for later runs
+ * (the date format its lists proved) are asked after the same way.
  */
-import { and, eq, ne, sql } from 'drizzle-orm';
+import { and, eq, ne, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../../db/database.js';
 import type { RunEventInput } from '../../jobs/types.js';
 import { syncRunEvents, syncRuns } from '../../models/index.js';
@@ -24,23 +25,30 @@ export function listReadEvent(read: ListRead): RunEventInput {
   };
 }
 
-/** Whether an earlier run of `job` (not `runId`) noted rows on the first page of `list`. */
-export async function earlierRunFoundRows(
+/** Whether an earlier run of `job` (not `runId`) has an event whose details match `details` (a condition on them). */
+export async function earlierRunNoted(
   db: Database,
-  where: { job: string; runId: string; list: string },
+  where: { job: string; runId: string },
+  details: (column: typeof syncRunEvents.details) => SQL,
 ): Promise<boolean> {
   const found = await db
     .select({ id: syncRunEvents.id })
     .from(syncRunEvents)
     .innerJoin(syncRuns, eq(syncRuns.id, syncRunEvents.runId))
-    .where(
-      and(
-        eq(syncRuns.job, where.job),
-        ne(syncRuns.id, where.runId),
-        sql`${syncRunEvents.details} -> 'listRead' ->> 'list' = ${where.list}`,
-        sql`(${syncRunEvents.details} -> 'listRead' ->> 'rows')::int > 0`,
-      ),
-    )
+    .where(and(eq(syncRuns.job, where.job), ne(syncRuns.id, where.runId), details(syncRunEvents.details)))
     .limit(1);
   return found.length > 0;
+}
+
+/** Whether an earlier run of `job` (not `runId`) noted rows on the first page of `list`. */
+export function earlierRunFoundRows(
+  db: Database,
+  where: { job: string; runId: string; list: string },
+): Promise<boolean> {
+  return earlierRunNoted(
+    db,
+    where,
+    (details) =>
+      sql`${details} -> 'listRead' ->> 'list' = ${where.list} AND (${details} -> 'listRead' ->> 'rows')::int > 0`,
+  );
 }
