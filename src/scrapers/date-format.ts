@@ -96,3 +96,11 @@ export function formatsFitting<F extends string>(
 ): F[] {
   return q.candidates.filter((format) => q.fits(text, format));
 }
+
+/** A list page's date format and whether its dates prove it: settleDateFormat and confirmsDateFormat in one step. */
+export function judgeDateFormat<F extends string>(
+  q: DateFormatQuestion<F>,
+): { dateFormat: F; dateFormatConfirmed: boolean } {
+  const dateFormat = settleDateFormat(q);
+  return { dateFormat, dateFormatConfirmed: confirmsDateFormat(q, dateFormat) };
+}

@@ -6,12 +6,7 @@
 import * as cheerio from 'cheerio';
 import type { AnyNode } from 'domhandler';
 import { z } from 'zod';
-import {
-  confirmsDateFormat,
-  formatsFitting,
-  settleDateFormat,
-  type DateFormatQuestion,
-} from '../date-format.js';
+import { judgeDateFormat, formatsFitting, type DateFormatQuestion } from '../date-format.js';
 import { DocumentNotFoundError, ListIncompleteError, MarkupChangedError } from '../errors.js';
 import type { Quarantined } from '../quarantined.js';
 import type { CanonicalStatus, CustomerConnectProfile, PortalDateFormat } from './profile.js';
@@ -269,8 +264,7 @@ export function listDateFormat(
     fits: (text, format) => parsePortalDate(text, format) !== undefined,
     samples: dates.filter((d) => d !== ''),
   };
-  const dateFormat = settleDateFormat(question);
-  return { dateFormat, dateFormatConfirmed: confirmsDateFormat(question, dateFormat) };
+  return judgeDateFormat(question);
 }
 
 /** The formats a printed date fits, for a message a person reads. */

@@ -8,12 +8,7 @@ import * as cheerio from 'cheerio';
 import type { AnyNode, Element } from 'domhandler';
 import { z } from 'zod';
 import type { SalesInvoiceDetails } from '../../ledger/index.js';
-import {
-  confirmsDateFormat,
-  formatsFitting,
-  settleDateFormat,
-  type DateFormatQuestion,
-} from '../date-format.js';
+import { judgeDateFormat, formatsFitting, type DateFormatQuestion } from '../date-format.js';
 import { MarkupChangedError } from '../errors.js';
 import type { Quarantined } from '../quarantined.js';
 import { isoDate, parseWithFormat, zonedToIso } from './dates.js';
@@ -279,8 +274,7 @@ export function listDateFormat(
     fits: fitsDateFormat,
     samples: dates,
   };
-  const dateFormat = settleDateFormat(question);
-  return { dateFormat, dateFormatConfirmed: confirmsDateFormat(question, dateFormat) };
+  return judgeDateFormat(question);
 }
 
 /** The formats a printed date fits, for a message a person reads. */
