@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import type { z } from 'zod';
 import type { Config } from '../config/index.js';
 import type { Database } from '../db/database.js';
+import { StoppableNotificationChannel } from './notification-channel.js';
 import { holdJobLease, LeaseLostError, type HeldLease } from './leases.js';
 import { beginRun, createRun, failOrphanedRuns, getRun, type SyncRun } from './runs.js';
 import type { AnyJobDefinition, Counters, EnqueueResult, JobQueue, RunStatus, Trigger } from './types.js';
@@ -95,17 +96,21 @@ export class JobRunner implements JobQueue {
       if (this.definitions.has(def.name)) throw new Error(`Two jobs are named "${def.name}"`);
       this.definitions.set(def.name, def);
     }
-    const backend = new PostgresBackend({ pool: deps.pool });
+    // The backend's own channel is replaced by one that can be stopped while the database is away.
+    const backend = new PostgresBackend({ pool: deps.pool, disableNotifications: true });
     this.backend = backend;
+    const notificationChannel = deps.embedded
+      ? // PGlite has one backend, so LISTEN/NOTIFY cannot wake another connection; as only this process can reach
+        // the embedded database, an in-process channel wakes the runner as soon as a job is queued, not at the poll.
+        new InMemoryNotificationChannel()
+      : new StoppableNotificationChannel(deps.pool);
     // The LISTEN connection reconnects by itself after a database outage; unheard, its 'error' would end the process.
-    backend.notificationChannel?.on('error', (error: Error) =>
+    notificationChannel.on('error', (error: Error) =>
       deps.log.warn({ err: error }, 'job notifications interrupted; reconnecting'),
     );
     this.agenda = new Agenda({
       backend,
-      // PGlite has one backend, so LISTEN/NOTIFY cannot wake another connection; as only this process can reach the
-      // embedded database, an in-process channel wakes the runner as soon as a job is queued instead of at the poll.
-      ...(deps.embedded ? { notificationChannel: new InMemoryNotificationChannel() } : {}),
+      notificationChannel,
       processEvery: deps.config.JOB_PROCESS_EVERY,
       defaultLockLifetime: deps.config.JOB_LOCK_LIFETIME_MS,
       maxConcurrency: 20,
