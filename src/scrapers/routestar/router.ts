@@ -94,6 +94,8 @@ export interface RouteStarRouteSettings {
    * run's lists together, since the format is the portal's.
    */
   dateEvidence: DateFormatEvidence<RouteStarRequests, 'detail'>;
+  /** Queues what the list's tab reads once the last list has ended, while their detail pages are still being read. */
+  afterLists?: () => Promise<void>;
 }
 
 type ListRead = { turn: 'last-page' } | { turn: 'shown'; page: InvoiceListPage };
@@ -151,7 +153,10 @@ function listRoute(
       if (stop === null) await crawl.enqueue('list', { walk, pageNo: pageNo + 1 }, { first: true });
       else if (walk.followedBy)
         await crawl.enqueue('list', { walk: walk.followedBy, pageNo: 1 }, { first: true });
-      else await settings.dateEvidence.listEnded(crawl);
+      else {
+        await settings.dateEvidence.listEnded(crawl);
+        await settings.afterLists?.();
+      }
     },
   };
 }

@@ -118,13 +118,12 @@ export async function syncRouteStar(
         namedInProfileFile: isDateFormatNamedInFile(deps.profile),
       }),
   });
-  const crawler = routeStarCrawler(ctx, deps, request, details, dateEvidence);
+  const crawler = routeStarCrawler(ctx, deps, request, { details, dateEvidence, itemWalk });
   try {
     const [firstList] = walks;
     if (request.mode === 'details') await crawler.run(await invoicesWithoutLines(db, request));
     else if (firstList) await crawler.run([{ label: 'list', request: { walk: firstList, pageNo: 1 } }]);
-    // After the invoices, so the portal's counts are read as close as possible to the sales they reflect.
-    if (itemWalk) await crawler.run([{ label: 'items', request: { walk: itemWalk, pageNo: 1 } }]);
+    else if (itemWalk) await crawler.run([{ label: 'items', request: { walk: itemWalk, pageNo: 1 } }]);
   } finally {
     summary.navigation = await crawler.close();
     summary.detailsFetched = details.fetched;
@@ -145,15 +144,23 @@ export async function syncRouteStar(
   return summary;
 }
 
-/** Detail pages are read in `concurrency` tabs beside the tab that reads the lists. */
+/**
+ * Detail pages are read in `concurrency` tabs beside the tab that reads the lists. The item list follows the invoice
+ * lists in that tab as soon as they end, so the portal's counts are read as close as possible to the sales the lists
+ * showed, and while the last detail pages are still being read rather than after them.
+ */
 function routeStarCrawler(
   ctx: RunContext,
   deps: RouteStarSyncDeps,
   request: RouteStarSyncRequest,
-  details: { fetched: number; failed: number },
-  dateEvidence: DateFormatEvidence<RouteStarRequests, 'detail'>,
+  run: {
+    details: { fetched: number; failed: number };
+    dateEvidence: DateFormatEvidence<RouteStarRequests, 'detail'>;
+    itemWalk: ItemWalk | undefined;
+  },
 ): Crawler<RouteStarCrawlRequests> {
-  return new Crawler<RouteStarCrawlRequests>({
+  const { details, dateEvidence, itemWalk } = run;
+  const crawler: Crawler<RouteStarCrawlRequests> = new Crawler<RouteStarCrawlRequests>({
     ctx,
     site: routeStarSite(deps.profile, deps.settings),
     settings: deps.settings,
@@ -169,6 +176,7 @@ function routeStarCrawler(
         limit: request.limit,
         details,
         dateEvidence,
+        afterLists: itemWalk && (() => crawler.enqueue('items', { walk: itemWalk, pageNo: 1 })),
       }),
       items: itemListRoute({
         db: deps.db,
@@ -178,6 +186,7 @@ function routeStarCrawler(
       }),
     },
   });
+  return crawler;
 }
 
 /**

@@ -197,6 +197,32 @@ describe.each(databaseKinds)('RouteStar items against the simulator on %s', (kin
     }
   });
 
+  it('reads the item list as soon as the invoice lists end, while their detail pages are still being read', async () => {
+    // One detail tab and slow detail pages: when the lists end, the invoices queued behind that tab take seconds more.
+    sim = await startRouteStarSimulator({
+      ...simDefaults,
+      pendingInvoices: 3,
+      closedInvoices: 2,
+      detailDelayMs: 2_000,
+    });
+    const result = await run({ mode: 'full' });
+    expect(result.status).toBe('succeeded');
+    expect(result.summary!.items).toMatchObject({ read: 18, stoppedBy: 'last-page' });
+    const window = closedWindow(30, 'America/New_York');
+    const invoices = sim.data.pending().length + sim.data.closedBetween(window.from, window.to).length;
+    expect(invoices).toBeGreaterThanOrEqual(3);
+    expect(result.summary!.detailsFetched).toBe(invoices);
+    const at = (prefix: string) =>
+      result.events.flatMap((e, index) =>
+        e.entity?.startsWith(prefix) && e.level === 'debug' ? [index] : [],
+      );
+    const invoicesStored = at('sales_invoice:routestar/');
+    const itemsStored = at('item:routestar/');
+    expect(invoicesStored).toHaveLength(invoices);
+    expect(itemsStored).toHaveLength(18);
+    expect(Math.max(...itemsStored)).toBeLessThan(Math.max(...invoicesStored));
+  });
+
   it('clears the flag of a pending invoice that comes back further down the list than an incremental read goes', async () => {
     sim = await startRouteStarSimulator(simDefaults);
     expect((await run({ mode: 'pending' })).status).toBe('succeeded');

@@ -32,6 +32,8 @@ export interface RouteStarSimOptions {
   pageDelayMs?: number;
   /** Delay before the grid data (JSON) answers: the grid renders this long after the page. */
   gridDelayMs?: number;
+  /** Added to pageDelayMs for invoice detail pages, the real portal's slowest (10–20 s an invoice). Default 0. */
+  detailDelayMs?: number;
   rowsPerPage?: number;
   /** Pages bootpag shows at once; its "next" jumps to the next block of this many. */
   maxVisiblePages?: number;
@@ -288,6 +290,7 @@ export async function startRouteStarSimulator(options: RouteStarSimOptions = {})
   let sessionTtlMs = options.sessionTtlMs ?? 30 * 60 * 1000;
   const pageDelayMs = options.pageDelayMs ?? 0;
   const gridDelayMs = options.gridDelayMs ?? 150;
+  const detailDelayMs = options.detailDelayMs ?? 0;
   const rowsPerPage = options.rowsPerPage ?? 10;
   const maxVisible = options.maxVisiblePages ?? 5;
   const closedDefaultDays = options.closedDefaultWindowDays ?? 2;
@@ -479,7 +482,7 @@ export async function startRouteStarSimulator(options: RouteStarSimOptions = {})
 
   app.get('/web/invoicedetails/:number', async (req, res) => {
     countPage('invoicedetails');
-    await sleep(pageDelayMs);
+    await sleep(pageDelayMs + detailDelayMs);
     const invoice = data.invoices.get(String(req.params.number));
     if (!invoice) {
       res.status(404).type('html').send('<h1>Invoice not found</h1>');
