@@ -5,27 +5,17 @@
  * sets each count beside the ledger's. And a pending invoice flagged missing that comes back further down the list
  * than an incremental read would go loses its flag.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import type { Browser } from 'playwright';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser } from '../../../src/browser/chromium.js';
-import { loadConfig } from '../../../src/config/index.js';
-import { portalSettings } from '../../../src/config/portals.js';
-import { beginRun, runEvents } from '../../../src/jobs/runs.js';
 import { defaultPostingRules, driftReport } from '../../../src/ledger/index.js';
-import { createLogger } from '../../../src/log.js';
 import { closedWindow } from '../../../src/scrapers/routestar/dates.js';
 import { buildRouteStarProfile } from '../../../src/scrapers/routestar/profile.js';
-import { syncRouteStar, type RouteStarSyncRequest } from '../../../src/scrapers/routestar/sync.js';
-import {
-  createTestDatabase,
-  databaseKinds,
-  emptyAllTables,
-  type TestDatabase,
-} from '../../helpers/databases.js';
+import type { RouteStarSyncRequest } from '../../../src/scrapers/routestar/sync.js';
+import { databaseKinds } from '../../helpers/databases.js';
+import { usePortalSuite } from '../../helpers/portal-suite.js';
+import { recordedRouteStarSync } from '../../helpers/routestar-sync.js';
 import { portalOnHand } from '../../sim/routestar/items.js';
 import {
   startRouteStarSimulator,
@@ -33,7 +23,6 @@ import {
   type RouteStarSimOptions,
 } from '../../sim/routestar/server.js';
 
-const silent = createLogger({ level: 'silent', destination: process.stderr });
 const profile = buildRouteStarProfile({ waits: { gridMs: 8_000, pollMs: 40, pageChangeMs: 4_000 } });
 const simDefaults: RouteStarSimOptions = {
   seed: 11,
@@ -55,65 +44,32 @@ afterAll(async () => {
 });
 
 describe.each(databaseKinds)('RouteStar items against the simulator on %s', (kind) => {
-  let database: TestDatabase;
+  const suite = usePortalSuite(kind, 'routestar-items-test-');
   let sim: RouteStarSim;
-  let dataDir: string;
-
-  beforeAll(async () => {
-    database = await createTestDatabase(kind);
-  });
-  afterAll(async () => {
-    await database?.close();
-  });
-  beforeEach(async () => {
-    await emptyAllTables(database.db);
-    dataDir = mkdtempSync(join(tmpdir(), 'routestar-items-test-'));
-  });
   afterEach(async () => {
     await sim?.close();
-    rmSync(dataDir, { recursive: true, force: true });
   });
 
-  async function run(request: RouteStarSyncRequest, stopAfterKnown = 3) {
-    const ctx = await beginRun(database.db, silent, {
-      job: 'routestar.sync',
-      trigger: 'manual',
-      signal: new AbortController().signal,
-    });
-    const settings = portalSettings(
-      loadConfig({
-        DATA_DIR: dataDir,
-        ROUTESTAR_BASE_URL: sim.url,
-        ROUTESTAR_USERNAME: sim.username,
-        ROUTESTAR_PASSWORD: sim.password,
-        ROUTESTAR_CONCURRENCY: '1',
-        ROUTESTAR_MIN_SPACING_MS: '0',
-        ROUTESTAR_STOP_AFTER_KNOWN: String(stopAfterKnown),
-        PORTAL_NAVIGATION_TIMEOUT_MS: '10000',
-        PORTAL_RETRY_ATTEMPTS: '3',
-        PORTAL_RETRY_BASE_MS: '50',
-        PORTAL_TRACE: 'false',
-      }),
-      'routestar',
+  function run(request: RouteStarSyncRequest, stopAfterKnown = 3) {
+    return recordedRouteStarSync(
+      {
+        suite,
+        sim,
+        browser,
+        profile,
+        closedWindowDays: 30,
+        env: {
+          ROUTESTAR_STOP_AFTER_KNOWN: String(stopAfterKnown),
+          PORTAL_NAVIGATION_TIMEOUT_MS: '10000',
+          PORTAL_RETRY_ATTEMPTS: '3',
+        },
+      },
+      request,
     );
-    let error: unknown;
-    let summary;
-    try {
-      summary = await syncRouteStar(
-        ctx,
-        { db: database.db, settings, profile, browser: async () => browser, closedWindowDays: 30 },
-        request,
-      );
-    } catch (e) {
-      error = e;
-    }
-    const status = await ctx.finish(error);
-    const events = await runEvents(database.db, ctx.runId);
-    return { summary, status, error, events, counters: { ...ctx.counters } };
   }
 
   async function catalogue() {
-    const { rows } = await database.db.execute<{
+    const { rows } = await suite.database.db.execute<{
       sku: string;
       description: string | null;
       category: string | null;
@@ -171,7 +127,7 @@ describe.each(databaseKinds)('RouteStar items against the simulator on %s', (kin
     expect(result.status).toBe('succeeded');
     expect(result.summary!.items).toMatchObject({ read: 18, stoppedBy: 'last-page' });
 
-    const report = await driftReport(database.db, defaultPostingRules, {
+    const report = await driftReport(suite.database.db, defaultPostingRules, {
       source: 'routestar',
       tolerance: 0,
       includeMatching: true,
@@ -236,7 +192,7 @@ describe.each(databaseKinds)('RouteStar items against the simulator on %s', (kin
     const back = await run({ mode: 'pending' });
     expect(back.status).toBe('succeeded');
     expect(back.summary!.lists.pending).toMatchObject({ read: 9, stoppedBy: 'last-page' });
-    const { rows } = await database.db.execute<{ missing: boolean }>(
+    const { rows } = await suite.database.db.execute<{ missing: boolean }>(
       sql`SELECT missing_since IS NOT NULL AS missing FROM sales_invoices WHERE invoice_number = ${oldest.number}`,
     );
     expect(rows[0]!.missing).toBe(false);

@@ -4,26 +4,17 @@
  * session expiry in the middle of a run, a 500 and a slow page, pop-ups over the pager, markup changes failing with
  * artefacts, and a second run that finds nothing new and posts nothing.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { sql } from 'drizzle-orm';
 import type { Browser } from 'playwright';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser } from '../../../src/browser/chromium.js';
-import { loadConfig } from '../../../src/config/index.js';
-import { portalSettings } from '../../../src/config/portals.js';
-import { beginRun, runEvents } from '../../../src/jobs/runs.js';
-import { createLogger } from '../../../src/log.js';
 import { closedWindow } from '../../../src/scrapers/routestar/dates.js';
 import { buildRouteStarProfile } from '../../../src/scrapers/routestar/profile.js';
-import { syncRouteStar, type RouteStarSyncRequest } from '../../../src/scrapers/routestar/sync.js';
-import {
-  createTestDatabase,
-  databaseKinds,
-  emptyAllTables,
-  type TestDatabase,
-} from '../../helpers/databases.js';
+import type { RouteStarSyncRequest } from '../../../src/scrapers/routestar/sync.js';
+import { databaseKinds } from '../../helpers/databases.js';
+import { usePortalSuite } from '../../helpers/portal-suite.js';
+import { recordedRouteStarSync } from '../../helpers/routestar-sync.js';
 import { invoiceTotals } from '../../sim/routestar/data.js';
 import {
   startRouteStarSimulator,
@@ -31,9 +22,8 @@ import {
   type RouteStarSimOptions,
 } from '../../sim/routestar/server.js';
 
-const silent = createLogger({ level: 'silent', destination: process.stderr });
 const profile = buildRouteStarProfile({ waits: { gridMs: 8_000, pollMs: 40, pageChangeMs: 4_000 } });
-// Tests that run several full syncs get 180 s: each full sync reads the item list after the invoices, and on a
+// Tests that run several full syncs get 180 s: each full sync reads the item list after the invoice lists, and on a
 // loaded machine (load average 15 on 2 cores) they have taken 80 and 110 s.
 const simDefaults: RouteStarSimOptions = {
   seed: 3,
@@ -53,24 +43,10 @@ afterAll(async () => {
 });
 
 describe.each(databaseKinds)('RouteStar sync against the simulator on %s', (kind) => {
-  let database: TestDatabase;
+  const suite = usePortalSuite(kind, 'routestar-test-');
   let sim: RouteStarSim;
-  let dataDir: string;
-
-  // One database for the suite (creating one is the slowest part of a test); every test starts from empty tables.
-  beforeAll(async () => {
-    database = await createTestDatabase(kind);
-  });
-  afterAll(async () => {
-    await database?.close();
-  });
-  beforeEach(async () => {
-    await emptyAllTables(database.db);
-    dataDir = mkdtempSync(join(tmpdir(), 'routestar-test-'));
-  });
   afterEach(async () => {
     await sim?.close();
-    rmSync(dataDir, { recursive: true, force: true });
   });
 
   async function run(
@@ -82,48 +58,30 @@ describe.each(databaseKinds)('RouteStar sync against the simulator on %s', (kind
       trace?: boolean;
     } = {},
   ) {
-    const ctx = await beginRun(database.db, silent, {
-      job: 'routestar.sync',
-      trigger: 'manual',
-      signal: new AbortController().signal,
-    });
-    const settings = portalSettings(
-      loadConfig({
-        DATA_DIR: dataDir,
-        ROUTESTAR_BASE_URL: sim.url,
-        ROUTESTAR_USERNAME: sim.username,
-        ROUTESTAR_PASSWORD: options.password ?? sim.password,
-        ROUTESTAR_CONCURRENCY: '1',
-        ROUTESTAR_MIN_SPACING_MS: '0',
-        ROUTESTAR_STOP_AFTER_KNOWN: String(options.stopAfterKnown ?? 3),
-        PORTAL_NAVIGATION_TIMEOUT_MS: String(options.navigationTimeoutMs ?? 10_000),
-        PORTAL_RETRY_ATTEMPTS: '3',
-        PORTAL_RETRY_BASE_MS: '50',
-        PORTAL_SESSION_MAX_AGE_MS: '3600000',
-        PORTAL_CONTEXT_RECYCLE_PAGES: '6',
-        PORTAL_TRACE: String(options.trace ?? false),
-      }),
-      'routestar',
+    const result = await recordedRouteStarSync(
+      {
+        suite,
+        sim,
+        browser,
+        profile,
+        closedWindowDays: 30,
+        env: {
+          ROUTESTAR_PASSWORD: options.password ?? sim.password,
+          ROUTESTAR_STOP_AFTER_KNOWN: String(options.stopAfterKnown ?? 3),
+          PORTAL_NAVIGATION_TIMEOUT_MS: String(options.navigationTimeoutMs ?? 10_000),
+          PORTAL_RETRY_ATTEMPTS: '3',
+          PORTAL_SESSION_MAX_AGE_MS: '3600000',
+          PORTAL_CONTEXT_RECYCLE_PAGES: '6',
+          PORTAL_TRACE: String(options.trace ?? false),
+        },
+      },
+      request,
     );
-    let error: unknown;
-    let summary;
-    try {
-      summary = await syncRouteStar(
-        ctx,
-        { db: database.db, settings, profile, browser: async () => browser, closedWindowDays: 30 },
-        request,
-      );
-    } catch (e) {
-      error = e;
-    }
-    const status = await ctx.finish(error);
-    const events = await runEvents(database.db, ctx.runId);
-    const logins = summary?.navigation?.logins;
-    return { summary, status, error, events, counters: { ...ctx.counters }, logins };
+    return { ...result, logins: result.summary?.navigation?.logins };
   }
 
   async function stored() {
-    const { rows } = await database.db.execute<{
+    const { rows } = await suite.database.db.execute<{
       invoice_number: string;
       list_type: string;
       status: string;
@@ -137,14 +95,14 @@ describe.each(databaseKinds)('RouteStar sync against the simulator on %s', (kind
   }
 
   async function linesOf(invoiceNumber: string) {
-    const { rows } = await database.db.execute<{ item_name: string; qty: string; class: string }>(sql`
+    const { rows } = await suite.database.db.execute<{ item_name: string; qty: string; class: string }>(sql`
       SELECT l.item_name, l.qty, l.class FROM sales_invoice_lines l JOIN sales_invoices s ON s.id = l.sales_invoice_id
        WHERE s.invoice_number = ${invoiceNumber} ORDER BY l.line_no`);
     return rows.map((r) => ({ item: r.item_name, qty: Number(r.qty), truck: r.class }));
   }
 
   async function movementCount(): Promise<number> {
-    const { rows } = await database.db.execute<{ n: string }>(
+    const { rows } = await suite.database.db.execute<{ n: string }>(
       sql`SELECT count(*)::text AS n FROM stock_movements`,
     );
     return Number(rows[0]!.n);
@@ -178,7 +136,7 @@ describe.each(databaseKinds)('RouteStar sync against the simulator on %s', (kind
     expect(first.logins).toBe(1);
     // The detail page's other header fields are kept with the invoice.
     const signed = expectedClosed[0]!;
-    const { rows: details } = await database.db.execute<{ details: Record<string, string | null> }>(
+    const { rows: details } = await suite.database.db.execute<{ details: Record<string, string | null> }>(
       sql`SELECT details FROM sales_invoices WHERE invoice_number = ${signed.number}`,
     );
     expect(details[0]!.details).toMatchObject({

@@ -3,17 +3,12 @@
  * grids drawn seconds after their data, a list whose data has lost its rows, dates printed day first — read with the
  * default profile's waits. A run never reports a list it did not read as complete, and never stores a swapped date.
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'drizzle-orm';
 import type { Browser } from 'playwright';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser } from '../../../src/browser/chromium.js';
-import { loadConfig } from '../../../src/config/index.js';
-import { portalSettings } from '../../../src/config/portals.js';
-import { beginRun, runEvents } from '../../../src/jobs/runs.js';
-import { createLogger } from '../../../src/log.js';
 import { closedWindow } from '../../../src/scrapers/routestar/dates.js';
 import {
   buildRouteStarProfile,
@@ -21,20 +16,16 @@ import {
   loadRouteStarProfile,
   type RouteStarProfile,
 } from '../../../src/scrapers/routestar/profile.js';
-import { syncRouteStar, type RouteStarSyncRequest } from '../../../src/scrapers/routestar/sync.js';
-import {
-  createTestDatabase,
-  databaseKinds,
-  emptyAllTables,
-  type TestDatabase,
-} from '../../helpers/databases.js';
+import type { RouteStarSyncRequest } from '../../../src/scrapers/routestar/sync.js';
+import { databaseKinds } from '../../helpers/databases.js';
+import { usePortalSuite } from '../../helpers/portal-suite.js';
+import { recordedRouteStarSync } from '../../helpers/routestar-sync.js';
 import {
   startRouteStarSimulator,
   type RouteStarSim,
   type RouteStarSimOptions,
 } from '../../sim/routestar/server.js';
 
-const silent = createLogger({ level: 'silent', destination: process.stderr });
 // A fixed day keeps the data the same whenever the suite runs.
 const today = '2026-10-20';
 const now = () => new Date(`${today}T16:00:00Z`);
@@ -50,76 +41,36 @@ afterAll(async () => {
 });
 
 describe.each(databaseKinds)('RouteStar lists that tell the truth, on %s', (kind) => {
-  let database: TestDatabase;
+  const suite = usePortalSuite(kind, 'routestar-truth-');
   let sim: RouteStarSim;
-  let dataDir: string;
-
-  beforeAll(async () => {
-    database = await createTestDatabase(kind);
-  });
-  afterAll(async () => {
-    await database?.close();
-  });
-  beforeEach(async () => {
-    await emptyAllTables(database.db);
-    dataDir = mkdtempSync(join(tmpdir(), 'routestar-truth-'));
-  });
   afterEach(async () => {
     await sim?.close();
-    rmSync(dataDir, { recursive: true, force: true });
   });
 
   async function start(options: RouteStarSimOptions = {}) {
     sim = await startRouteStarSimulator({ seed: 5, pendingInvoices: 9, today, ...options });
   }
 
-  async function run(
+  function run(
     request: RouteStarSyncRequest,
     options: { profile?: RouteStarProfile; closedWindowDays?: number } = {},
   ) {
-    const ctx = await beginRun(database.db, silent, {
-      job: 'routestar.sync',
-      trigger: 'manual',
-      signal: new AbortController().signal,
-    });
-    const settings = portalSettings(
-      loadConfig({
-        DATA_DIR: dataDir,
-        ROUTESTAR_BASE_URL: sim.url,
-        ROUTESTAR_USERNAME: sim.username,
-        ROUTESTAR_PASSWORD: sim.password,
-        ROUTESTAR_CONCURRENCY: '2',
-        ROUTESTAR_MIN_SPACING_MS: '0',
-        PORTAL_RETRY_ATTEMPTS: '2',
-        PORTAL_RETRY_BASE_MS: '50',
-      }),
-      'routestar',
+    return recordedRouteStarSync(
+      {
+        suite,
+        sim,
+        browser,
+        profile: options.profile ?? defaultRouteStarProfile,
+        closedWindowDays: options.closedWindowDays ?? 70,
+        now,
+        env: { ROUTESTAR_CONCURRENCY: '2', PORTAL_RETRY_ATTEMPTS: '2' },
+      },
+      request,
     );
-    let error: unknown;
-    let summary;
-    try {
-      summary = await syncRouteStar(
-        ctx,
-        {
-          db: database.db,
-          settings,
-          profile: options.profile ?? defaultRouteStarProfile,
-          browser: async () => browser,
-          closedWindowDays: options.closedWindowDays ?? 70,
-          now,
-        },
-        request,
-      );
-    } catch (e) {
-      error = e;
-    }
-    const status = await ctx.finish(error);
-    const events = await runEvents(database.db, ctx.runId);
-    return { summary, status, error, events };
   }
 
   async function stored() {
-    const { rows } = await database.db.execute<{
+    const { rows } = await suite.database.db.execute<{
       invoice_number: string;
       invoice_date: string;
       date_completed: string | null;
@@ -259,7 +210,7 @@ describe.each(databaseKinds)('RouteStar lists that tell the truth, on %s', (kind
 
   it('reads such a list in the format the profile file names', slow, async () => {
     await start({ ...ambiguousMonth, pendingInvoices: 5 });
-    const file = join(dataDir, 'profile.json');
+    const file = join(suite.dataDir, 'profile.json');
     writeFileSync(file, JSON.stringify({ formats: { date: 'D/M/YYYY' } }));
     const result = await run({ mode: 'pending' }, { profile: await loadRouteStarProfile(file) });
     expect(result.error).toBeUndefined();
@@ -283,7 +234,7 @@ describe.each(databaseKinds)('RouteStar lists that tell the truth, on %s', (kind
   it('with "auto" reads a D/M/YYYY portal and a YYYY-MM-DD one, every date right', slow, async () => {
     const auto = buildRouteStarProfile({ formats: { date: 'auto' } });
     for (const dateFormat of ['D/M/YYYY', 'YYYY-MM-DD'] as const) {
-      await database.db.execute(sql`TRUNCATE sales_invoices, sync_runs CASCADE`);
+      await suite.database.db.execute(sql`TRUNCATE sales_invoices, sync_runs CASCADE`);
       await start({ closedInvoices: 12, dateFormat });
       const result = await run({ mode: 'full' }, { profile: auto });
       expect(result.error).toBeUndefined();
