@@ -18,9 +18,14 @@ function gatedPool(url: string) {
   let open: () => void = () => undefined;
   let gate: Promise<void> = Promise.resolve();
   let waiting = 0;
+  let refusing = false;
+  let attempts = 0;
   const connect = pool.connect.bind(pool) as (callback?: unknown) => Promise<pg.PoolClient> | undefined;
   pool.connect = ((callback?: unknown) => {
     if (callback) return connect(callback);
+    attempts++;
+    if (refusing)
+      return Promise.reject(new Error('connect ECONNREFUSED (the test is holding the server away)'));
     waiting++;
     return gate.then(() => {
       waiting--;
@@ -34,6 +39,8 @@ function gatedPool(url: string) {
     },
     open: () => open(),
     waiting: () => waiting,
+    refuse: (on: boolean) => (refusing = on),
+    attempts: () => attempts,
   };
 }
 
@@ -47,8 +54,12 @@ async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boo
   }
 }
 
-async function until(condition: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 100; i++) {
+async function until(
+  condition: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 5_000,
+): Promise<void> {
+  for (let i = 0; i < timeoutMs / 50; i++) {
     if (await condition()) return;
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -81,18 +92,18 @@ describe.skipIf(!serverUrl)('the job notification channel on postgres', () => {
     expect(await settlesWithin(gated.pool.end(), 5_000)).toBe(true);
   });
 
+  async function dropListener(): Promise<void> {
+    const { rows } = await gated.pool.query<{ pid: number }>(
+      `SELECT pid FROM pg_stat_activity WHERE query LIKE 'LISTEN%' AND pid <> pg_backend_pid()`,
+    );
+    expect(rows).toHaveLength(1);
+    await gated.pool.query('SELECT pg_terminate_backend($1)', [rows[0]!.pid]).catch(() => undefined);
+  }
+
   it('gives its client back when stopped while reconnecting after the server dropped it', async () => {
     await channel.connect();
-    const listening = async () =>
-      (
-        await gated.pool.query<{ pid: number }>(
-          `SELECT pid FROM pg_stat_activity WHERE query LIKE 'LISTEN%' AND pid <> pg_backend_pid()`,
-        )
-      ).rows;
-    const [listener] = await listening();
-    expect(listener).toBeDefined();
     gated.shut();
-    await gated.pool.query('SELECT pg_terminate_backend($1)', [listener!.pid]).catch(() => undefined);
+    await dropListener();
     await until(() => gated.waiting() > 0, 'a reconnect waits for a client');
     const stopping = channel.disconnect();
     gated.open();
@@ -101,6 +112,22 @@ describe.skipIf(!serverUrl)('the job notification channel on postgres', () => {
     // Nothing is left to reconnect later either.
     await new Promise((r) => setTimeout(r, 500));
     expect(channel.state).toBe('disconnected');
+    expect(await settlesWithin(gated.pool.end(), 5_000)).toBe(true);
+  });
+
+  it('waits longer after each failed reconnect through an outage, and listens again once it is over', async () => {
+    await channel.connect();
+    gated.refuse(true);
+    await dropListener();
+    await until(() => gated.attempts() >= 2, 'the first reconnect fails');
+    const failedAt = gated.attempts();
+    // Waits of 100, 200, 400, 800 ms: about four more attempts in 1.6 s, where a fixed 100 ms gave sixteen.
+    await new Promise((r) => setTimeout(r, 1_600));
+    expect(gated.attempts() - failedAt).toBeLessThanOrEqual(5);
+    gated.refuse(false);
+    // The next wait is already a few seconds long.
+    await until(() => channel.state === 'connected', 'it listens again', 15_000);
+    await channel.disconnect();
     expect(await settlesWithin(gated.pool.end(), 5_000)).toBe(true);
   });
 });
