@@ -3,7 +3,6 @@
  * caption, as for the invoice lists; a row that fails validation is quarantined with its HTML and the reason, and a
  * grid without the columns the profile requires raises MarkupChangedError naming them.
  */
-import * as cheerio from 'cheerio';
 import { z } from 'zod';
 import { MarkupChangedError } from '../errors.js';
 import type { Quarantined } from '../quarantined.js';
@@ -12,6 +11,7 @@ import {
   cellText,
   custom,
   gridTable,
+  loadSnapshot,
   locateColumns,
   parseMoney,
   readGrid,
@@ -67,7 +67,7 @@ export function parseItemList(
   const quarantined: Quarantined<RowKey>[] = [];
   let headers: string[] | null = null;
   for (const html of snapshots) {
-    const $ = cheerio.load(html);
+    const $ = loadSnapshot(html);
     const table = gridTable($, profile.grid.table);
     if (!table)
       throw new MarkupChangedError('routestar', where, [`grid table (${profile.grid.table}) not found`]);
