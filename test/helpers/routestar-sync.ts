@@ -25,7 +25,7 @@ export interface RouteStarSyncSetup {
   browser: Browser;
   profile: RouteStarProfile;
   closedWindowDays: number;
-  /** Configuration variables over the defaults: one tab, no spacing, quick retries, no traces. */
+  /** Configuration variables over the defaults: one tab, no spacing, quick retries. */
   env?: Record<string, string>;
   now?: () => Date;
 }
@@ -46,7 +46,6 @@ export async function recordedRouteStarSync(setup: RouteStarSyncSetup, request: 
       ROUTESTAR_CONCURRENCY: '1',
       ROUTESTAR_MIN_SPACING_MS: '0',
       PORTAL_RETRY_BASE_MS: '50',
-      PORTAL_TRACE: 'false',
       ...setup.env,
     }),
     'routestar',

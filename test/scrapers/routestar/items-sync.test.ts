@@ -62,6 +62,7 @@ describe.each(databaseKinds)('RouteStar items against the simulator on %s', (kin
           ROUTESTAR_STOP_AFTER_KNOWN: String(stopAfterKnown),
           PORTAL_NAVIGATION_TIMEOUT_MS: '10000',
           PORTAL_RETRY_ATTEMPTS: '3',
+          PORTAL_TRACE: 'false',
         },
       },
       request,
