@@ -5,6 +5,7 @@
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StoppableNotificationChannel } from '../../src/jobs/notification-channel.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/databases.js';
 
 const serverUrl = process.env.DATABASE_URL;
 
@@ -70,14 +71,18 @@ describe.skipIf(!serverUrl)('the job notification channel on postgres', () => {
   let gated: ReturnType<typeof gatedPool>;
   let channel: StoppableNotificationChannel;
 
-  beforeEach(() => {
-    gated = gatedPool(serverUrl!);
+  let database: TestDatabase;
+
+  beforeEach(async () => {
+    database = await createTestDatabase('postgres', { migrate: false });
+    gated = gatedPool(database.url);
     channel = new StoppableNotificationChannel(gated.pool);
     channel.on('error', () => undefined);
   });
   afterEach(async () => {
     gated.open();
     if (!gated.pool.ended) await settlesWithin(gated.pool.end(), 1_000);
+    await database?.close();
   });
 
   it('gives its client back when stopped while its first connect waits for one', async () => {
@@ -93,8 +98,10 @@ describe.skipIf(!serverUrl)('the job notification channel on postgres', () => {
   });
 
   async function dropListener(): Promise<void> {
+    // Other suites' workers listen on the same server at the same time, each on its own database.
     const { rows } = await gated.pool.query<{ pid: number }>(
-      `SELECT pid FROM pg_stat_activity WHERE query LIKE 'LISTEN%' AND pid <> pg_backend_pid()`,
+      `SELECT pid FROM pg_stat_activity
+        WHERE datname = current_database() AND query LIKE 'LISTEN%' AND pid <> pg_backend_pid()`,
     );
     expect(rows).toHaveLength(1);
     await gated.pool.query('SELECT pg_terminate_backend($1)', [rows[0]!.pid]).catch(() => undefined);
