@@ -132,6 +132,11 @@ export async function waitForGrid(
  * With a `scroller`, Handsontable only keeps the rows in view in the DOM, so `root` is snapshotted while the scroller
  * is moved from top to bottom (the parser merges the snapshots by row header). All of it in one browser round trip:
  * on a busy machine the round trips cost more than the work.
+ *
+ * Handsontable draws the rows of a new scroll position in its scroll listener. The browser fires that event only
+ * with its next frame, which a tab in the background never gets and a busy machine gives late, so the event is sent
+ * at once. A grid whose drawn table still does not cover the scroller's view is given a frame (or, in a tab that
+ * gets none, 50 ms) at a time, ten at most, before it is read.
  */
 async function snapshotsInPage({
   root,
@@ -145,13 +150,27 @@ async function snapshotsInPage({
   const element = document.querySelector(root);
   if (element === null) return [];
   const holder = scroller === null ? null : document.querySelector(scroller);
-  if (holder !== null) holder.scrollTop = 0;
+  if (holder !== null && holder.scrollTop !== 0) {
+    holder.scrollTop = 0;
+    holder.dispatchEvent(new Event('scroll'));
+  }
   const snapshots: string[] = [];
   for (let guard = 0; guard < 200; guard++) {
-    // The grid redraws the rows of a new scroll position on the next frames.
-    if (holder !== null)
-      await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
-    for (const input of Array.from(document.querySelectorAll('input'))) {
+    // Drawn: the grid's table covers the scroller's view, from its top to its bottom or the end of the content.
+    for (let wait = 0; holder !== null && wait < 10; wait++) {
+      const table = holder.querySelector('table');
+      const view = holder.getBoundingClientRect();
+      const drawn = table?.getBoundingClientRect();
+      const bottom = view.top + Math.min(holder.clientHeight, holder.scrollHeight - holder.scrollTop);
+      if (drawn === undefined || (drawn.top <= view.top + 1 && drawn.bottom >= bottom - 1)) break;
+      await new Promise((resolve) => {
+        requestAnimationFrame(resolve);
+        setTimeout(resolve, 50);
+      });
+    }
+    const current = document.querySelector(root) ?? element;
+    // Only what is captured: every attribute set makes the page work out its styles again.
+    for (const input of Array.from(current.querySelectorAll('input'))) {
       if (input.type === 'checkbox' || input.type === 'radio') {
         if (input.checked) input.setAttribute('checked', 'checked');
         else input.removeAttribute('checked');
@@ -159,14 +178,13 @@ async function snapshotsInPage({
         input.setAttribute('value', input.value);
       }
     }
-    for (const area of Array.from(document.querySelectorAll('textarea'))) area.textContent = area.value;
-    for (const select of Array.from(document.querySelectorAll('select'))) {
+    for (const area of Array.from(current.querySelectorAll('textarea'))) area.textContent = area.value;
+    for (const select of Array.from(current.querySelectorAll('select'))) {
       for (const option of Array.from(select.options)) {
         if (option.selected) option.setAttribute('selected', 'selected');
         else option.removeAttribute('selected');
       }
     }
-    const current = document.querySelector(root) ?? element;
     if (leaveOut === null) {
       snapshots.push(current.outerHTML);
     } else {
@@ -179,6 +197,7 @@ async function snapshotsInPage({
     const before = holder.scrollTop;
     holder.scrollTop = before + Math.max(holder.clientHeight - 30, 20);
     if (holder.scrollTop <= before) break;
+    holder.dispatchEvent(new Event('scroll'));
   }
   return snapshots;
 }
@@ -221,6 +240,11 @@ interface PagerArgs {
   numberedLink: string;
   rows: string;
   errorBanner: string;
+  /**
+   * Given to turn the page: the link to click (in the pager), unless a pop-up in `modal` shows (then nothing is clicked and the
+   * state says so); `modal` is null once the pop-ups have been dismissed often enough (a DOM click goes through).
+   */
+  click?: { link: string; modal: string | null };
   /** Given after a click: wait (at most `sliceMs`) until page `target` is shown with a first row other than `before`. */
   wait?: { current: number; target: number; before: string; sliceMs: number; pollMs: number };
 }
@@ -237,10 +261,37 @@ interface PagerState {
   firstRow: string;
   /** Text of the page's error banner, when it shows one. */
   error: string | null;
+  /** Why the link was not clicked: a pop-up showed, or the link was not there. */
+  unclicked?: 'modal' | 'no-link';
 }
 
-/** In the page: what the pager and the grid show; after a click, polled until the page has changed or `sliceMs` ends. */
+/**
+ * In the page: what the pager and the grid show. With `click`, clicks the link through the DOM first (a pop-up over
+ * the pager cannot intercept that, and it costs no round trips to the browser); with `wait`, polls until the page has
+ * changed or `sliceMs` ends.
+ */
 async function pagerInPage(a: PagerArgs): Promise<PagerState> {
+  if (a.click) {
+    const modals = a.click.modal === null ? [] : Array.from(document.querySelectorAll(a.click.modal));
+    const link = document.querySelector(a.container)?.querySelector<HTMLElement>(a.click.link) ?? null;
+    const unclicked = modals.some((el) => el.checkVisibility({ visibilityProperty: true }))
+      ? 'modal'
+      : link === null
+        ? 'no-link'
+        : null;
+    if (unclicked !== null)
+      return {
+        pager: true,
+        rows: 0,
+        active: null,
+        nextNumberShown: false,
+        nextEnabled: false,
+        firstRow: '',
+        error: null,
+        unclicked,
+      };
+    link!.click();
+  }
   const until = Date.now() + (a.wait?.sliceMs ?? 0);
   for (;;) {
     const pager = document.querySelector(a.container);
@@ -274,35 +325,13 @@ async function pagerInPage(a: PagerArgs): Promise<PagerState> {
   }
 }
 
-async function clickPast(
-  page: Page,
-  profile: RouteStarProfile,
-  target: ReturnType<Page['locator']>,
-  landed: () => Promise<boolean>,
-): Promise<void> {
-  // Short attempts: a pop-up that opens (or is still fading out) intercepts the click, and waiting the whole click
-  // timeout for it to go away by itself would be waiting for nothing. The last attempt gets the full timeout.
-  const attempts = 6;
-  for (let attempt = 1; ; attempt++) {
-    await dismissModals(page, profile);
-    try {
-      await target.click({ timeout: attempt < attempts ? 500 : 10_000 });
-      return;
-    } catch (error) {
-      if (attempt >= attempts) throw error;
-      // A page busy handling the click answers it after our attempt gave up: clicking "next" again would skip pages.
-      if (await landed()) return;
-    }
-  }
-}
-
 /**
  * Moves to the next page of a bootpag pager: the page number current+1 when shown, else "next" (which, at the end of
  * a block, shows the next block starting at current+1). Waits for evidence that the grid shows the new page — the
  * pager on it and the first row changed; the pager moves as soon as it is clicked, the grid only once its data is in
  * and drawn — and fails when that does not come within the profile's wait: stopping there instead would report a
- * partly read list as complete. The pager is read and the wait is polled inside the page; only the click itself is a
- * real mouse click, which a pop-up can block.
+ * partly read list as complete. The click and the wait happen inside the page, a second at a time, like the detail
+ * page's tab (see readInvoiceDetail); a pop-up showing before the click is dismissed first.
  */
 export async function goToNextPage(page: Page, profile: RouteStarProfile, step: string): Promise<PageTurn> {
   const args: PagerArgs = {
@@ -329,18 +358,12 @@ export async function goToNextPage(page: Page, profile: RouteStarProfile, step: 
     ]);
   if (!before.nextNumberShown && !before.nextEnabled) return 'last-page';
   const target = current + 1;
-  const pager = page.locator(profile.pager.container).first();
-  await clickPast(
-    page,
-    profile,
-    before.nextNumberShown
-      ? pager.locator(`li[data-lp="${target}"]${args.numberedLink}`).first()
-      : pager.locator(profile.pager.next).locator('a').first(),
-    async () =>
-      (await inPage(page, profile, step, () => page.evaluate(pagerInPage, args))).active !== current,
-  );
+  const link = before.nextNumberShown
+    ? `li[data-lp="${target}"]${args.numberedLink}`
+    : `:is(${profile.pager.next}) a`;
   const deadline = Date.now() + profile.waits.pageChangeMs;
-  for (;;) {
+  let click: PagerArgs['click'] = { link, modal: profile.modals.open };
+  for (let dismissals = 0; ;) {
     if (onLoginPage(page, profile)) throw new SessionExpiredError('routestar', step);
     const wait: PagerArgs['wait'] = {
       current,
@@ -350,8 +373,19 @@ export async function goToNextPage(page: Page, profile: RouteStarProfile, step: 
       pollMs: profile.waits.pollMs,
     };
     const now: PagerState = await inPage(page, profile, step, () =>
-      page.evaluate(pagerInPage, { ...args, wait }),
+      page.evaluate(pagerInPage, { ...args, click, wait }),
     );
+    if (now.unclicked === 'no-link')
+      throw new MarkupChangedError('routestar', step, [
+        `the link to page ${target} (${link}) was not found in the pager (${profile.pager.container})`,
+      ]);
+    if (now.unclicked === 'modal') {
+      dismissals += 1;
+      await dismissModals(page, profile);
+      click = { link, modal: dismissals < 5 ? profile.modals.open : null };
+      continue;
+    }
+    click = undefined;
     if (now.error !== null)
       throw new PortalUnavailableError(
         'routestar',
@@ -509,9 +543,6 @@ export async function showListPage(
       }
     }
   }
-  // The detail tabs opened after the list push it to the back, where Chromium throttles its timers and animation
-  // frames: scrolling the grid and turning pages then cost about a second per step.
-  await page.bringToFront();
   if (pageNo > 1) {
     const turn = await goToNextPage(page, profile, visit.where);
     if (turn !== 'moved') return { page, turn };
