@@ -25,20 +25,22 @@ export class MarkupChangedError extends Error {
 }
 
 /**
- * A list read no rows while the page (its pager or total) or an earlier run says it has some. Reading on would report
- * an empty list as complete and silently miss every document on it, so the step fails with its artefacts instead. Tried
- * again, as a page drawn later than it was awaited reads right the next time.
+ * A list showed fewer rows than the page (its pager, total or row numbers) or an earlier run says it has. Reading on
+ * would report the list as complete and silently miss the documents not shown, so the step fails with its artefacts
+ * instead. Tried again, as a page drawn later than it was awaited reads right the next time.
  */
 export class ListIncompleteError extends Error {
   constructor(
     readonly portal: PortalName,
     /** E.g. "page 1 of the closed invoices list". */
     readonly where: string,
-    /** Why rows were expected, e.g. 'its pager shows 3 pages'. */
+    /** Why more rows were expected, e.g. 'its pager shows 3 pages'. */
     readonly evidence: string,
+    /** What it showed, e.g. 'rows 1–4 and 7–10 only'. */
+    readonly shown = 'no rows',
   ) {
     super(
-      `${portalDescriptions[portal].label} ${where} showed no rows although ${evidence}; nothing of it was stored. ` +
+      `${portalDescriptions[portal].label} ${where} showed ${shown} although ${evidence}; nothing of it was stored. ` +
         "The saved page shows what was read; if the rows appear in a browser, the page draws them later than the profile's grid wait allows.",
     );
     this.name = 'ListIncompleteError';

@@ -5,12 +5,22 @@
  */
 import type { Page } from 'playwright';
 import type { Visit } from '../crawl/visit.js';
-import { MarkupChangedError, PortalUnavailableError, SessionExpiredError } from '../errors.js';
+import {
+  ListIncompleteError,
+  MarkupChangedError,
+  PortalUnavailableError,
+  SessionExpiredError,
+} from '../errors.js';
 import type { ListSize } from './parse.js';
 import type { RouteStarProfile } from './profile.js';
 import { onLoginPage } from './session.js';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/**
+ * How long a grid may take to draw the rows of a scroll position. Handsontable draws them as the scroll event is
+ * handled, so this is only reached on a page that will not draw them; the page is then read again.
+ */
+const gridDrawMs = 2_000;
 
 /**
  * Runs an evaluation inside the page. When the page navigates meanwhile (the portal sends a page to its login form as
@@ -136,19 +146,21 @@ export async function waitForGrid(
  * Handsontable draws the rows of a new scroll position in its scroll listener. The browser fires that event only
  * with its next frame, which a tab in the background never gets and a busy machine gives late, so the event is sent
  * at once. A grid whose drawn table still does not cover the scroller's view is given a frame (or, in a tab that
- * gets none, 50 ms) at a time, ten at most, before it is read.
+ * gets none, 50 ms) at a time, for up to `drawMs`; if it never does, `undrawn` says so, as rows went unseen.
  */
 async function snapshotsInPage({
   root,
   scroller,
   leaveOut,
+  drawMs,
 }: {
   root: string;
   scroller: string | null;
   leaveOut: string | null;
-}): Promise<string[]> {
+  drawMs: number;
+}): Promise<{ snapshots: string[]; undrawn: boolean }> {
   const element = document.querySelector(root);
-  if (element === null) return [];
+  if (element === null) return { snapshots: [], undrawn: false };
   const holder = scroller === null ? null : document.querySelector(scroller);
   if (holder !== null && holder.scrollTop !== 0) {
     holder.scrollTop = 0;
@@ -156,13 +168,16 @@ async function snapshotsInPage({
   }
   const snapshots: string[] = [];
   for (let guard = 0; guard < 200; guard++) {
-    // Drawn: the grid's table covers the scroller's view, from its top to its bottom or the end of the content.
-    for (let wait = 0; holder !== null && wait < 10; wait++) {
+    // Drawn: the grid's table covers the scroller's view, from its top to its bottom or the end of the content (the
+    // scroller's child as tall as every row: a scroller taller than its rows has a scrollHeight of its own height).
+    for (const until = Date.now() + drawMs; holder !== null;) {
       const table = holder.querySelector('table');
       const view = holder.getBoundingClientRect();
       const drawn = table?.getBoundingClientRect();
-      const bottom = view.top + Math.min(holder.clientHeight, holder.scrollHeight - holder.scrollTop);
+      const content = holder.firstElementChild?.getBoundingClientRect();
+      const bottom = Math.min(view.top + holder.clientHeight, content?.bottom ?? Infinity);
       if (drawn === undefined || (drawn.top <= view.top + 1 && drawn.bottom >= bottom - 1)) break;
+      if (Date.now() > until) return { snapshots, undrawn: true };
       await new Promise((resolve) => {
         requestAnimationFrame(resolve);
         setTimeout(resolve, 50);
@@ -199,7 +214,7 @@ async function snapshotsInPage({
     if (holder.scrollTop <= before) break;
     holder.dispatchEvent(new Event('scroll'));
   }
-  return snapshots;
+  return { snapshots, undrawn: false };
 }
 
 /** The grid's master table with the form state, as snapshots taken from the top of its scroller to the bottom. */
@@ -211,9 +226,17 @@ export async function captureGrid(
 ): Promise<string[]> {
   const root = `${scope} ${profile.grid.master}`.trim();
   const scroller = `${scope} ${profile.grid.scroller}`.trim();
-  const snapshots = await inPage(page, profile, step, () =>
-    page.evaluate(snapshotsInPage, { root, scroller, leaveOut: null }),
+  const { snapshots, undrawn } = await inPage(page, profile, step, () =>
+    page.evaluate(snapshotsInPage, { root, scroller, leaveOut: null, drawMs: gridDrawMs }),
   );
+  if (undrawn) {
+    throw new ListIncompleteError(
+      'routestar',
+      step,
+      `its grid did not draw the rows of a scroll position within ${gridDrawMs} ms`,
+      'part of its rows',
+    );
+  }
   if (snapshots.length === 0) throw new MarkupChangedError('routestar', step, [`the grid (${root}) is gone`]);
   return snapshots;
 }
@@ -223,10 +246,15 @@ export async function captureGrid(
  * repeat its cells: most of the page, and nothing the parser reads.
  */
 async function captureBody(page: Page, profile: RouteStarProfile, step: string): Promise<string> {
-  const [html] = await inPage(page, profile, step, () =>
-    page.evaluate(snapshotsInPage, { root: 'body', scroller: null, leaveOut: profile.grid.overlays }),
+  const { snapshots } = await inPage(page, profile, step, () =>
+    page.evaluate(snapshotsInPage, {
+      root: 'body',
+      scroller: null,
+      leaveOut: profile.grid.overlays,
+      drawMs: 0,
+    }),
   );
-  return html ?? '';
+  return snapshots[0] ?? '';
 }
 
 export type PageTurn = 'moved' | 'last-page';

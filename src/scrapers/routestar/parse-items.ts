@@ -4,17 +4,14 @@
  * grid without the columns the profile requires raises MarkupChangedError naming them.
  */
 import { z } from 'zod';
-import { MarkupChangedError } from '../errors.js';
 import type { Quarantined } from '../quarantined.js';
 import type { ItemField } from './items-profile.js';
 import {
   cellText,
   custom,
-  gridTable,
-  loadSnapshot,
+  gridSnapshots,
   locateColumns,
   parseMoney,
-  readGrid,
   zodReason,
   type RowKey,
 } from './parse.js';
@@ -62,17 +59,10 @@ export function parseItemList(
 ): ItemListPage {
   const where = 'items grid';
   const glyph = profile.grid.dropdownGlyph;
-  const seen = new Set<string>();
   const rows: ItemListRow[] = [];
   const quarantined: Quarantined<RowKey>[] = [];
-  let headers: string[] | null = null;
-  for (const html of snapshots) {
-    const $ = loadSnapshot(html);
-    const table = gridTable($, profile.grid.table);
-    if (!table)
-      throw new MarkupChangedError('routestar', where, [`grid table (${profile.grid.table}) not found`]);
-    const grid = readGrid($, table);
-    headers ??= grid.headers;
+  const read = gridSnapshots(snapshots, profile.grid.table, where);
+  for (const { $, grid } of read) {
     const columns = locateColumns<ItemField>(
       grid.headers,
       profile.items.columns,
@@ -80,8 +70,6 @@ export function parseItemList(
       where,
     );
     for (const row of grid.rows) {
-      if (seen.has(row.rowHeader)) continue;
-      seen.add(row.rowHeader);
       const cell = (field: ItemField) => {
         const caption = columns[field];
         return caption ? row.cells.get(caption) : undefined;
@@ -112,5 +100,5 @@ export function parseItemList(
         });
     }
   }
-  return { headers: headers ?? [], rows, quarantined };
+  return { headers: read[0]?.grid.headers ?? [], rows, quarantined };
 }

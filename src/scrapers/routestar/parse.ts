@@ -9,7 +9,7 @@ import type { AnyNode, Element } from 'domhandler';
 import { z } from 'zod';
 import type { SalesInvoiceDetails } from '../../ledger/index.js';
 import { judgeDateFormat, formatsFitting, type DateFormatQuestion } from '../date-format.js';
-import { MarkupChangedError } from '../errors.js';
+import { ListIncompleteError, MarkupChangedError } from '../errors.js';
 import type { Quarantined } from '../quarantined.js';
 import { isoDate, parseWithFormat, zonedToIso } from './dates.js';
 import type { ClosedField, LineField, PendingField, RouteStarProfile } from './profile.js';
@@ -22,8 +22,13 @@ export interface RowKey {
 }
 
 export interface GridRow {
-  /** Handsontable's row header (the row's number on the page): identical in every scroll snapshot. */
+  /** Handsontable's row header (the row's number on the page), else its position in the snapshot. */
   rowHeader: string;
+  /**
+   * What matches the row across scroll snapshots: its row header, else the row index Handsontable gives assistive
+   * technology (`aria-rowindex`); null with neither, when a row's position says nothing outside its own snapshot.
+   */
+  key: string | null;
   /** Serialised only for a row that is quarantined: most rows never need it. */
   html(): string;
   cells: Map<string, cheerio.Cheerio<Element>>;
@@ -69,7 +74,8 @@ export function readGrid($: cheerio.CheerioAPI, table: cheerio.Cheerio<AnyNode>)
       if (td && !cells.has(header)) cells.set(header, $(td));
     });
     const rowHeader = hasRowHeaders ? row.children('th').first().text().trim() : String(index + 1);
-    return { rowHeader, html: () => $.html(tr), cells };
+    const key = hasRowHeaders ? rowHeader : (row.attr('aria-rowindex') ?? null);
+    return { rowHeader, key, html: () => $.html(tr), cells };
   });
   return { headers, rows };
 }
@@ -315,6 +321,69 @@ export function gridTable($: cheerio.CheerioAPI, selector: string): cheerio.Chee
   return table.length > 0 ? table : null;
 }
 
+/** One scroll snapshot of a grid, with only the rows no earlier snapshot had. */
+export interface GridSnapshot {
+  $: cheerio.CheerioAPI;
+  grid: Grid;
+}
+
+/** Numbers in runs: [1, 2, 3, 7, 8] → "1–3 and 7–8". */
+function runs(numbers: number[]): string {
+  const parts: string[] = [];
+  for (let i = 0; i < numbers.length;) {
+    let j = i;
+    while (j + 1 < numbers.length && numbers[j + 1] === numbers[j]! + 1) j++;
+    parts.push(i === j ? String(numbers[i]) : `${numbers[i]}–${numbers[j]}`);
+    i = j + 1;
+  }
+  return parts.length > 1 ? `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}` : (parts[0] ?? '');
+}
+
+/**
+ * Reads the snapshots of a virtualised grid, taken from the top of its scroller to the bottom, keeping each row once:
+ * the same row drawn at two scroll positions has the same key (see GridRow). Handsontable numbers its rows one after
+ * another, so a gap in those numbers is rows that were not drawn when the grid was read: the page is refused as
+ * incomplete (and read again) rather than read without them.
+ */
+export function gridSnapshots(snapshots: string[], tableSelector: string, where: string): GridSnapshot[] {
+  const seen = new Set<string>();
+  const read = snapshots.map((html) => {
+    const $ = loadSnapshot(html);
+    const table = gridTable($, tableSelector);
+    if (!table) throw new MarkupChangedError('routestar', where, [`grid table (${tableSelector}) not found`]);
+    const grid = readGrid($, table);
+    const rows = grid.rows.filter((row) => {
+      if (row.key === null && snapshots.length > 1) {
+        throw new MarkupChangedError('routestar', where, [
+          'row headers or aria-rowindex on the grid rows (without them, rows cannot be matched across scroll positions)',
+        ]);
+      }
+      const key = row.key ?? row.rowHeader;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+    return { $, grid: { headers: grid.headers, rows } };
+  });
+  const numbers = [...seen].map(Number);
+  if (numbers.every((n) => Number.isInteger(n))) {
+    numbers.sort((a, b) => a - b);
+    const gaps = numbers.slice(1).flatMap((n, i) => {
+      const before = numbers[i]!;
+      return Array.from({ length: n - before - 1 }, (_, k) => before + 1 + k);
+    });
+    if (gaps.length > 0) {
+      throw new ListIncompleteError(
+        'routestar',
+        where,
+        `the grid numbers its rows one after another and rows ${runs(gaps)} were not drawn when it was read`,
+        `rows ${runs(numbers)} only`,
+      );
+    }
+  }
+  return read;
+}
+
 /**
  * Parses one list page from one or more snapshots of its grid (Handsontable renders only the rows in view, so the
  * navigator scrolls and snapshots; rows are merged by their row header). Pass `baseUrl` to make links absolute, and
@@ -331,29 +400,18 @@ export function parseInvoiceList(
   const captions: Record<string, string[]> = profile.columns[listType];
   const required: string[] = profile.requiredColumns[listType];
   const glyph = profile.grid.dropdownGlyph;
-  const seen = new Set<string>();
   const printed: {
     values: Record<string, unknown> & { invoiceNumber: string };
     key: string;
     html(): string;
   }[] = [];
-  let headers: string[] | null = null;
-
-  for (const html of snapshots) {
-    const $ = loadSnapshot(html);
-    const table = gridTable($, profile.grid.table);
-    if (!table) {
-      throw new MarkupChangedError('routestar', where, [`grid table (${profile.grid.table}) not found`]);
-    }
-    const grid = readGrid($, table);
-    headers ??= grid.headers;
+  const read = gridSnapshots(snapshots, profile.grid.table, where);
+  for (const { $, grid } of read) {
     const columns = locateColumns(grid.headers, captions, required, where) as Record<
       PendingField | ClosedField,
       string | undefined
     >;
     for (const row of grid.rows) {
-      if (seen.has(row.rowHeader)) continue;
-      seen.add(row.rowHeader);
       const cell = (field: PendingField | ClosedField) => {
         const caption = columns[field];
         return caption ? row.cells.get(caption) : undefined;
@@ -416,7 +474,8 @@ export function parseInvoiceList(
     if (parsed.success) rows.push(parsed.data);
     else quarantined.push({ key, reason: zodReason(parsed.error), html: html() });
   }
-  return { listType, headers: headers ?? [], rows, quarantined, dateFormat, dateFormatConfirmed };
+  const headers = read[0]?.grid.headers ?? [];
+  return { listType, headers, rows, quarantined, dateFormat, dateFormatConfirmed };
 }
 
 function lineSchema(profile: RouteStarProfile) {

@@ -1,12 +1,14 @@
 /**
  * The RouteStar item-list parser on pages saved from the simulator as Handsontable drew them in Chromium
  * (test/fixtures/routestar/capture-items.ts): golden output, virtualised rows merged from scroll snapshots, a bad row
- * quarantined with its HTML, and a missing required column reported by name.
+ * quarantined with its HTML, a missing required column reported by name, and rows missing between two scroll
+ * positions refused.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import * as cheerio from 'cheerio';
 import { describe, expect, it } from 'vitest';
-import { MarkupChangedError } from '../../../src/scrapers/errors.js';
+import { ListIncompleteError, MarkupChangedError } from '../../../src/scrapers/errors.js';
 import { parseItemList } from '../../../src/scrapers/routestar/parse-items.js';
 import {
   buildRouteStarProfile,
@@ -70,5 +72,29 @@ describe('RouteStar item list', () => {
     expect((error as MarkupChangedError).missing[0]).toBe('column "Qty On Hand" (onHand) not found');
     const fixed = buildRouteStarProfile({ items: { columns: { onHand: ['Qty On Hand', 'On Hand'] } } });
     expect(parseItemList(renamed, fixed).rows).toHaveLength(20);
+  });
+
+  it('refuses a page whose snapshots skip rows, naming them, rather than read it without them', () => {
+    const [first, , third] = snapshots();
+    let error: unknown;
+    try {
+      parseItemList([first!, third!], profile);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ListIncompleteError);
+    expect((error as Error).message).toContain('showed rows 1–8 and 12–20 only');
+    expect((error as Error).message).toContain('rows 9–11 were not drawn');
+  });
+
+  it('matches rows across scroll positions by their aria-rowindex in a grid without row headers', () => {
+    const withoutRowHeaders = snapshots().map((html) => {
+      const $ = cheerio.load(html, null, false);
+      $('tr').each((_, tr) => void $(tr).children('th').first().remove());
+      return $.html();
+    });
+    const page = parseItemList(withoutRowHeaders, profile);
+    expect(page.rows.map((r) => r.name)).toEqual(parseItemList(snapshots(), profile).rows.map((r) => r.name));
+    expect(page.rows).toHaveLength(20);
   });
 });

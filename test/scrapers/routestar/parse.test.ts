@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { closedWindow, parseWithFormat, zonedToIso } from '../../../src/scrapers/routestar/dates.js';
-import { MarkupChangedError, ProfileError } from '../../../src/scrapers/errors.js';
+import { ListIncompleteError, MarkupChangedError, ProfileError } from '../../../src/scrapers/errors.js';
 import {
   normaliseStatus,
   parseInvoiceDetail,
@@ -44,6 +44,14 @@ describe('RouteStar list grids', () => {
     const all = parseInvoiceList(snapshots('pending'), 'pending', profile);
     expect(firstScreen.rows.length).toBeLessThan(all.rows.length);
     expect(new Set(all.rows.map((r) => r.invoiceNumber)).size).toBe(all.rows.length);
+  });
+
+  it('refuses a page whose snapshots lack rows between others, so no invoice on it goes unread', () => {
+    const undrawn = snapshots('pending').map((html) =>
+      html.replace(/<tr(?:(?!<tr).)*?class="rowHeader"[^>]*>[56]<.*?<\/tr>/gs, ''),
+    );
+    expect(() => parseInvoiceList(undrawn, 'pending', profile)).toThrow(ListIncompleteError);
+    expect(() => parseInvoiceList(undrawn, 'pending', profile)).toThrow(/rows 1–4 and 7–9 only .* rows 5–6 /);
   });
 
   it('strips the dropdown glyph and reads the clone-free master table only', () => {
