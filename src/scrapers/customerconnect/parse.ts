@@ -395,6 +395,16 @@ export function parseOrderListPage(
     to: to!,
     nextUrl: nextHref ? resolveUrl($(nextHref).attr('href'), pageUrl) : null,
   };
+  const promised = paging.to - paging.from + 1;
+  if (rowElements.length < promised) {
+    // Rows the row selector does not match, or a page cut short: reading on would leave their orders out unseen.
+    throw new ListIncompleteError(
+      'customerconnect',
+      'order list page',
+      `its pager says "${results![0]}"`,
+      `${rowElements.length} order rows (${profile.list.row})`,
+    );
+  }
   const printed = rowElements.map((el) => printedRow($, el, profile, pageUrl));
   // Judged before any row is read: a page in another format must give nothing, not its unambiguous half.
   const { dateFormat, dateFormatConfirmed } = listDateFormat(

@@ -71,6 +71,17 @@ describe('CustomerConnect order list parser', () => {
     );
   });
 
+  it('refuses a page with fewer order rows than its pager counts, instead of leaving the others unread', () => {
+    const oneUnmatched = page('order-list-page-1').replace(
+      'class="order-list"',
+      'class="order-list-cancelled"',
+    );
+    expect(() => parseOrderListPage(oneUnmatched, profile, listUrl)).toThrowError(ListIncompleteError);
+    expect(() => parseOrderListPage(oneUnmatched, profile, listUrl)).toThrowError(
+      /showed 9 order rows \(#content div\.order-list\) although its pager says "Showing 1 to 10 of 34 \(4 Pages\)"/,
+    );
+  });
+
   it('fails with a markup-changed error naming the pagination when it disappears', () => {
     expect(() => parseOrderListPage(page('order-list-no-pagination'), profile, listUrl)).toThrowError(
       /pagination/,
