@@ -226,12 +226,17 @@ export function rowsPromisedBy(size: ListSize, profile: RouteStarProfile): strin
   if (size.lastPageShown !== null && size.lastPageShown > 1)
     return `its pager shows ${size.lastPageShown} pages`;
   if (size.nextEnabled) return 'its pager offers a next page';
-  const pattern = profile.grid.rowCount?.pattern;
-  if (size.rowCount !== null && pattern !== undefined) {
-    const count = new RegExp(pattern, 'i').exec(size.rowCount)?.[1];
-    if (count !== undefined && Number(count.replace(/,/g, '')) > 0) return `it says "${size.rowCount}"`;
-  }
+  const count = rowsCounted(size, profile);
+  if (count !== null && count > 0) return `it says "${size.rowCount}"`;
   return null;
+}
+
+/** The rows of the whole list by its record count (profile `grid.rowCount`); null when the page shows none. */
+export function rowsCounted(size: ListSize, profile: RouteStarProfile): number | null {
+  const pattern = profile.grid.rowCount?.pattern;
+  if (size.rowCount === null || pattern === undefined) return null;
+  const count = new RegExp(pattern, 'i').exec(size.rowCount)?.[1];
+  return count === undefined ? null : Number(count.replace(/,/g, ''));
 }
 
 /** The date formats RouteStar tenants print (M/D/YYYY also reads MM/DD/YYYY: the tokens take one or two digits). */

@@ -109,8 +109,9 @@ export const routeStarProfileSchema = z.object({
     /** Text of the trailing dropdown arrow in dropdown cells. */
     dropdownGlyph: z.string(),
     /**
-     * The list's record count, when the page shows one: with the pager, the evidence that a grid read empty is not an
-     * empty list. `pattern`'s first group is the number. A page without it gives no evidence, never an error.
+     * The whole list's record count, when the page shows one: with the pager, the evidence that a grid read empty is
+     * not an empty list, and the check that a list read to its end gave every invoice. `pattern`'s first group is the
+     * number. A page without it gives no evidence, never an error.
      */
     rowCount: z.object({ selector: css, pattern: z.string().min(1) }).optional(),
   }),

@@ -30,6 +30,7 @@ import {
   parseInvoiceDetail,
   parseInvoiceList,
   printedInvoiceDate,
+  rowsCounted,
   rowsPromisedBy,
   type InvoiceDetail,
   type InvoiceListPage,
@@ -44,6 +45,8 @@ export interface ListSummary {
   /** Why reading stopped: the last page, N known invoices in a row, the limit, a page of rows already read. */
   stoppedBy: 'last-page' | 'known-unchanged' | 'limit' | 'no-new-rows';
   window?: { from: string; to: string };
+  /** Read to its last page, the list still counted this many invoices more than were read from it. */
+  unread?: number;
 }
 
 /** One list read this run: where its tab stands, what it has seen, how it ended, and which list comes after it. */
@@ -66,6 +69,12 @@ export interface ListWalk extends ListInTab {
   historyKey?: string;
   /** An earlier run found rows on the list under `historyKey`: an empty read now is a page that did not draw them. */
   foundBefore: boolean;
+  /** The list's record count when its first page was read, when it shows one. */
+  countedAtStart?: number | null;
+  /** Rows quarantined without an invoice number, which `seen` cannot hold. */
+  unnumbered: number;
+  /** Read again from its first page, because the list moved while it was read (see endOfList). */
+  rereading?: boolean;
 }
 
 export type InvoiceToRead =
@@ -98,7 +107,10 @@ export interface RouteStarRouteSettings {
   afterLists?: () => Promise<void>;
 }
 
-type ListRead = { turn: 'last-page' } | { turn: 'shown'; page: InvoiceListPage };
+/** `counted`: the list's record count, read on its first page and past its last one. */
+type ListRead =
+  | { turn: 'last-page'; counted: number | null }
+  | { turn: 'shown'; page: InvoiceListPage; counted?: number | null };
 type RouteStarCrawl = Crawl<RouteStarRequests>;
 
 export function routeStarRouter(settings: RouteStarRouteSettings): Routes<RouteStarRequests> {
@@ -115,7 +127,8 @@ function listRoute(
     where: ({ walk, pageNo }) => `page ${pageNo} of the ${walk.listType} invoices list`,
     async read(visit, { walk, pageNo }) {
       const { page, turn } = await showListPage(visit, walk, pageNo, profile);
-      if (turn !== 'shown') return { turn };
+      const counted = async () => rowsCounted(await readListSize(page, profile, visit.where), profile);
+      if (turn !== 'shown') return { turn, counted: await counted() };
       const snapshots = await captureGrid(page, profile, visit.where);
       visit.keep(snapshots.join('\n'));
       const read = parseInvoiceList(snapshots, walk.listType, profile, settings.baseUrl, walk.dateFormat);
@@ -130,7 +143,7 @@ function listRoute(
           );
         }
       }
-      return { turn, page: read };
+      return { turn, page: read, ...(pageNo === 1 && !walk.rereading ? { counted: await counted() } : {}) };
     },
     async handle(read, { walk, pageNo }, crawl) {
       if (read.turn === 'shown') {
@@ -140,7 +153,8 @@ function listRoute(
           walk.dateFormat = read.page.dateFormat;
           if (walk.followedBy) walk.followedBy.dateFormat ??= read.page.dateFormat;
         }
-        if (pageNo === 1 && walk.historyKey !== undefined) {
+        if (read.counted !== undefined) walk.countedAtStart = read.counted;
+        if (pageNo === 1 && walk.historyKey !== undefined && !walk.rereading) {
           const rows = read.page.rows.length + read.page.quarantined.length;
           await crawl.record.event(listReadEvent({ list: walk.historyKey, rows }));
         }
@@ -149,8 +163,11 @@ function listRoute(
         read.turn === 'shown' ? await takePage(read.page, walk, pageNo, crawl, settings) : read.turn;
       if (read.turn === 'shown') await crawl.record.progress(`${walk.listType} list page ${pageNo}`);
       if (stop !== null && stop !== 'last-page') walk.summary.stoppedBy = stop;
+      const readAgain =
+        read.turn === 'last-page' && (await endOfList(walk, read.counted, crawl, settings.limit));
       // One list at a time in the list's tab: the next list starts where this one ends.
       if (stop === null) await crawl.enqueue('list', { walk, pageNo: pageNo + 1 }, { first: true });
+      else if (readAgain) await crawl.enqueue('list', { walk, pageNo: 1 }, { first: true });
       else if (walk.followedBy)
         await crawl.enqueue('list', { walk: walk.followedBy, pageNo: 1 }, { first: true });
       else {
@@ -172,6 +189,7 @@ async function quarantineRows(
     const isInvoice = new RegExp(profile.formats.invoiceNumber).test(q.key);
     // Still on the list, only unreadable: it must not look vanished to the missing-invoice check.
     if (isInvoice) walk.seen.add(q.key);
+    else if (!walk.rereading) walk.unnumbered += 1;
     crawl.record.count('failed');
     await crawl.record.quarantine({
       entity: isInvoice ? invoiceEntity(q.key) : undefined,
@@ -183,6 +201,49 @@ async function quarantineRows(
       details: { page: pageNo },
     });
   }
+}
+
+/**
+ * A list read to its last page is checked against its record count. Invoices closed (or deleted) while the list is
+ * paged through move the rows after them up a page, so a row can slip onto a page already read; the count then drops
+ * while the list is read, or ends above the invoices read. Such a list is read once more from its first page, where
+ * only the rows not yet seen are taken; what is still missing after that is reported, leaving the run partial, and
+ * the list is not taken as proof that an invoice is gone. Returns whether to read the list again.
+ */
+async function endOfList(
+  walk: ListWalk,
+  counted: number | null,
+  crawl: RouteStarCrawl,
+  limit: number | undefined,
+): Promise<boolean> {
+  if (counted === null || limit !== undefined) return false;
+  const read = walk.seen.size + walk.unnumbered;
+  const moved = walk.countedAtStart != null && walk.countedAtStart > counted;
+  if (!walk.rereading && (moved || read < counted)) {
+    walk.rereading = true;
+    walk.readToEnd = true;
+    const atStart = walk.countedAtStart == null ? '' : `${walk.countedAtStart} invoices at its start, `;
+    await crawl.record.event({
+      level: 'info',
+      message:
+        `The ${walk.listType} invoices list counted ${atStart}${counted} at its end, and ${read} were read from it: ` +
+        'it changed while it was read. Reading it again from its first page for invoices that moved onto pages ' +
+        'already read.',
+    });
+    return true;
+  }
+  if (read < counted) {
+    walk.summary.unread = counted - read;
+    await crawl.record.event({
+      level: 'error',
+      message:
+        `The ${walk.listType} invoices list counts ${counted} invoices, but ${read} were read from its pages, also ` +
+        `when read a second time: ${counted - read} were not (the list kept changing while it was read, or its ` +
+        'grid does not show every invoice it counts). A full sync reads the list again; no invoice was taken as ' +
+        'gone from this read.',
+    });
+  }
+  return false;
 }
 
 /**
@@ -245,7 +306,7 @@ async function planRows(
     if (!settings.full && !walk.readToEnd && walk.knownInARow >= settings.stopAfterKnown)
       return 'known-unchanged';
   }
-  if (newRows === 0 && page.rows.length > 0) {
+  if (newRows === 0 && page.rows.length > 0 && !walk.rereading) {
     // Every row was read on an earlier page: the pager is stuck on a page we have seen.
     await crawl.record.event({
       level: 'warn',

@@ -137,7 +137,11 @@ export async function syncRouteStar(
   if (request.mode === 'items') return summary;
   const pending = walks.find((walk) => walk.listType === 'pending');
   // Only a read of the whole list proves an invoice is gone.
-  if (pending?.summary.stoppedBy === 'last-page' && request.limit === undefined) {
+  if (
+    pending?.summary.stoppedBy === 'last-page' &&
+    pending.summary.unread === undefined &&
+    request.limit === undefined
+  ) {
     summary.flaggedMissing = await flagVanished(ctx, db, pending.seen);
   }
   summary.stock = await postStockAfterSync(ctx, db, { source: SOURCE, rules, documents: 'sales invoices' });
@@ -202,6 +206,7 @@ function listsToRead(request: RouteStarSyncRequest, deps: RouteStarSyncDeps): Li
     historyKey: window && `RouteStar ${listType} invoices ${window.from} to ${window.to}`,
     foundBefore: false,
     seen: new Set(),
+    unnumbered: 0,
     knownInARow: 0,
     summary: { read: 0, pages: 0, stoppedBy: 'last-page', window },
   });

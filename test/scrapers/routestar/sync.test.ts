@@ -206,6 +206,36 @@ describe.each(databaseKinds)('RouteStar sync against the simulator on %s', (kind
     ).toBe(true);
   }, 180_000);
 
+  it('reads a list again that moved while it was paged, so no invoice slips onto a page already read', async () => {
+    let closedMeanwhile: string | undefined;
+    sim = await startRouteStarSimulator({
+      ...simDefaults,
+      pendingInvoices: 10,
+      // Someone closes the newest invoice (on page 1) as the sync asks for page 3: every row after it moves up one,
+      // and the first row of page 3 moves to the end of page 2, which was read already.
+      beforeListPage: (list, page) => {
+        if (list !== 'pending' || page !== 3 || closedMeanwhile !== undefined) return;
+        closedMeanwhile = sim.data.pending()[0]!.number;
+        sim.data.closeInvoice(closedMeanwhile);
+      },
+    });
+    const pending = sim.data.pending().map((invoice) => invoice.number);
+    const slipped = pending[8]!;
+
+    const result = await run({ mode: 'pending' }, { stopAfterKnown: 50 });
+    expect(result.status).toBe('succeeded');
+    const invoices = await stored();
+    expect([...invoices.keys()].sort()).toEqual([...pending].sort());
+    expect(invoices.get(slipped)!.lines_checksum).not.toBeNull();
+    expect(result.summary!.flaggedMissing).toEqual([]);
+    expect(result.summary!.lists.pending!.unread).toBeUndefined();
+    expect(
+      result.events.some((e) =>
+        e.message.includes('counted 10 invoices at its start, 9 at its end, and 9 were read from it'),
+      ),
+    ).toBe(true);
+  });
+
   it('logs in again when the session expires while paging and while reading details', async () => {
     sim = await startRouteStarSimulator(simDefaults);
     sim.expireOn(/^\/web\/api\/invoices$/, 2);

@@ -55,6 +55,11 @@ export interface RouteStarSimOptions {
   dateFormat?: SimDateFormat;
   /** Items per page of the item list (the portal's default is 20). */
   itemsPerPage?: number;
+  /**
+   * Called as a page of an invoice list is asked for, before it is answered: a test changes the data there, as
+   * people using the portal do while a sync pages through it.
+   */
+  beforeListPage?: (list: 'pending' | 'closed', page: number) => void;
 }
 
 export type SimDateFormat = 'M/D/YYYY' | 'D/M/YYYY' | 'YYYY-MM-DD';
@@ -444,11 +449,18 @@ export async function startRouteStarSimulator(options: RouteStarSimOptions = {})
     };
   };
 
-  const sendPage = async (req: Request, res: Response, listed: SimInvoice[], columns: ColumnDef[]) => {
+  const sendPage = async (
+    req: Request,
+    res: Response,
+    list: 'pending' | 'closed',
+    listed: () => SimInvoice[],
+    columns: ColumnDef[],
+  ) => {
     stats.dataRequests += 1;
     await sleep(gridDelayMs);
     const page = Math.max(1, Number(req.query.page) || 1);
-    const invoices = rowsLost === 'everything' ? [] : listed;
+    options.beforeListPage?.(list, page);
+    const invoices = rowsLost === 'everything' ? [] : listed();
     const pages = Math.ceil(invoices.length / rowsPerPage);
     const slice = invoices.slice((page - 1) * rowsPerPage, page * rowsPerPage);
     const { ordered, hidden, columns: described } = layout(columns);
@@ -458,12 +470,14 @@ export async function startRouteStarSimulator(options: RouteStarSimOptions = {})
     res.json({ page, pages, total: invoices.length, columns: described, hidden, rows });
   };
 
-  app.get('/web/api/invoices', (req, res) => sendPage(req, res, data.pending(), pendingColumns));
+  app.get('/web/api/invoices', (req, res) =>
+    sendPage(req, res, 'pending', () => data.pending(), pendingColumns),
+  );
   app.get('/web/api/closedinvoices', (req, res) => {
     const iso = /^\d{4}-\d{2}-\d{2}$/;
     const from = typeof req.query.from === 'string' && iso.test(req.query.from) ? req.query.from : today;
     const to = typeof req.query.to === 'string' && iso.test(req.query.to) ? req.query.to : today;
-    return sendPage(req, res, data.closedBetween(from, to), closedColumns);
+    return sendPage(req, res, 'closed', () => data.closedBetween(from, to), closedColumns);
   });
   addItemList(app, {
     data,
