@@ -236,6 +236,37 @@ describe.each(databaseKinds)('RouteStar sync against the simulator on %s', (kind
     ).toBe(true);
   });
 
+  it('ends partial, flagging nothing missing, when the list keeps moving through its second read', async () => {
+    // New invoices go to the top of the pending list; once `moving`, one arrives as each later page is asked for.
+    let moving = false;
+    sim = await startRouteStarSimulator({
+      ...simDefaults,
+      pendingInvoices: 10,
+      beforeListPage: (list, page) => {
+        if (moving && list === 'pending' && page >= 2) sim.data.add();
+      },
+    });
+    expect((await run({ mode: 'pending' })).status).toBe('succeeded');
+    // Gone from the portal: a complete read of the list would flag it missing.
+    const gone = sim.data.remove(sim.data.pending()[5]!.number);
+    moving = true;
+
+    const result = await run({ mode: 'pending' }, { stopAfterKnown: 50 });
+    expect(result.status).toBe('partial');
+    const unread = result.summary!.lists.pending!.unread;
+    expect(unread).toBeGreaterThan(0);
+    expect(result.summary!.flaggedMissing).toEqual([]);
+    expect((await stored()).get(gone.number)!.missing_since).toBeNull();
+    expect(
+      result.events.some(
+        (e) =>
+          e.level === 'error' &&
+          e.message.includes('invoices list counts') &&
+          e.message.includes(`also when read a second time: ${unread} were not`),
+      ),
+    ).toBe(true);
+  });
+
   it('logs in again when the session expires while paging and while reading details', async () => {
     sim = await startRouteStarSimulator(simDefaults);
     sim.expireOn(/^\/web\/api\/invoices$/, 2);
