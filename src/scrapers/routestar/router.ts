@@ -187,9 +187,12 @@ async function quarantineRows(
 ): Promise<void> {
   for (const q of page.quarantined) {
     const isInvoice = new RegExp(profile.formats.invoiceNumber).test(q.key);
+    // Read again, a list shows its unreadable rows again: each is reported once (one without a number, in the first
+    // read only: the count check reports one that moved).
+    if (walk.rereading && (!isInvoice || walk.seen.has(q.key))) continue;
     // Still on the list, only unreadable: it must not look vanished to the missing-invoice check.
     if (isInvoice) walk.seen.add(q.key);
-    else if (!walk.rereading) walk.unnumbered += 1;
+    else walk.unnumbered += 1;
     crawl.record.count('failed');
     await crawl.record.quarantine({
       entity: isInvoice ? invoiceEntity(q.key) : undefined,

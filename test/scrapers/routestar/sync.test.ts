@@ -249,6 +249,9 @@ describe.each(databaseKinds)('RouteStar sync against the simulator on %s', (kind
     expect((await run({ mode: 'pending' })).status).toBe('succeeded');
     // Gone from the portal: a complete read of the list would flag it missing.
     const gone = sim.data.remove(sim.data.pending()[5]!.number);
+    // Unreadable on page 1, in both reads of the list.
+    const unreadable = sim.data.pending()[2]!.number;
+    sim.data.backdate(unreadable, '2026-02-30');
     moving = true;
 
     const result = await run({ mode: 'pending' }, { stopAfterKnown: 50 });
@@ -257,6 +260,11 @@ describe.each(databaseKinds)('RouteStar sync against the simulator on %s', (kind
     expect(unread).toBeGreaterThan(0);
     expect(result.summary!.flaggedMissing).toEqual([]);
     expect((await stored()).get(gone.number)!.missing_since).toBeNull();
+    const quarantined = result.events.filter((e) =>
+      e.message.startsWith(`Quarantined invoice ${unreadable}`),
+    );
+    expect(quarantined).toHaveLength(1);
+    expect(result.counters.failed).toBe(1);
     expect(
       result.events.some(
         (e) =>
