@@ -278,8 +278,9 @@ interface PagerArgs {
   rows: string;
   errorBanner: string;
   /**
-   * Given to turn the page: the link to click (in the pager), unless a pop-up in `modal` shows (then nothing is clicked and the
-   * state says so); `modal` is null once the pop-ups have been dismissed often enough (a DOM click goes through).
+   * Given to turn the page: the link to click (in the pager), unless a pop-up in `modal` shows (then nothing is
+   * clicked and the state says so); `modal` is null once the pop-ups have been dismissed often enough (a DOM click
+   * goes through).
    */
   click?: { link: string; modal: string | null };
   /** Given after a click: wait (at most `sliceMs`) until page `target` is shown with a first row other than `before`. */

@@ -332,17 +332,12 @@ export interface GridSnapshot {
   grid: Grid;
 }
 
-/** Numbers in runs: [1, 2, 3, 7, 8] → "1–3 and 7–8". */
-function runs(numbers: number[]): string {
-  const parts: string[] = [];
-  for (let i = 0; i < numbers.length;) {
-    let j = i;
-    while (j + 1 < numbers.length && numbers[j + 1] === numbers[j]! + 1) j++;
-    parts.push(i === j ? String(numbers[i]) : `${numbers[i]}–${numbers[j]}`);
-    i = j + 1;
-  }
-  return parts.length > 1 ? `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}` : (parts[0] ?? '');
+/** Ranges as a person reads them: ["1–3", "7"] → "1–3 and 7". */
+function spoken(ranges: string[]): string {
+  return ranges.length > 1 ? `${ranges.slice(0, -1).join(', ')} and ${ranges.at(-1)}` : (ranges[0] ?? '');
 }
+
+const range = (from: number, to: number) => (from === to ? String(from) : `${from}–${to}`);
 
 /**
  * Reads the snapshots of a virtualised grid, taken from the top of its scroller to the bottom, keeping each row once:
@@ -373,16 +368,22 @@ export function gridSnapshots(snapshots: string[], tableSelector: string, where:
   const numbers = [...seen].map(Number);
   if (numbers.every((n) => Number.isInteger(n))) {
     numbers.sort((a, b) => a - b);
-    const gaps = numbers.slice(1).flatMap((n, i) => {
-      const before = numbers[i]!;
-      return Array.from({ length: n - before - 1 }, (_, k) => before + 1 + k);
+    const shown: string[] = [];
+    const gaps: string[] = [];
+    let start = numbers[0]!;
+    numbers.forEach((n, i) => {
+      const next = numbers[i + 1];
+      if (next === n + 1) return;
+      shown.push(range(start, n));
+      if (next !== undefined) gaps.push(range(n + 1, next - 1));
+      start = next!;
     });
     if (gaps.length > 0) {
       throw new ListIncompleteError(
         'routestar',
         where,
-        `the grid numbers its rows one after another and rows ${runs(gaps)} were not drawn when it was read`,
-        `rows ${runs(numbers)} only`,
+        `the grid numbers its rows one after another and rows ${spoken(gaps)} were not drawn when it was read`,
+        `rows ${spoken(shown)} only`,
       );
     }
   }
