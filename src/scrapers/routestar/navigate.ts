@@ -167,7 +167,6 @@ async function snapshotsInPage({
     holder.dispatchEvent(new Event('scroll'));
   }
   const snapshots: string[] = [];
-  let lastCaptured: string | null = null;
   for (let guard = 0; guard < 200; guard++) {
     // Drawn: the grid's table covers the scroller's view, from its top to its bottom or the end of the content (the
     // scroller's child as tall as every row: a scroller taller than its rows has a scrollHeight of its own height).
@@ -184,14 +183,6 @@ async function snapshotsInPage({
         setTimeout(resolve, 50);
       });
     }
-    // A scroll that drew no row past the last one captured adds nothing (the grid's height can grow by a pixel as it
-    // is scrolled, moving it once more): rows are told apart by their row header or aria-rowindex, else not at all.
-    const rows = holder?.querySelectorAll('tbody tr');
-    const last = rows !== undefined && rows.length > 0 ? rows[rows.length - 1]! : null;
-    const header = last?.firstElementChild?.tagName === 'TH' ? last.firstElementChild.textContent : null;
-    const lastKey = last?.getAttribute('aria-rowindex') ?? header ?? null;
-    if (lastKey !== null && lastKey === lastCaptured) break;
-    lastCaptured = lastKey;
     const current = document.querySelector(root) ?? element;
     // Only what is captured: every attribute set makes the page work out its styles again.
     for (const input of Array.from(current.querySelectorAll('input'))) {
