@@ -284,7 +284,13 @@ async function measure(scenario: Scenario): Promise<BenchRow[]> {
         note:
           `${seconds.toFixed(1)} s ÷ (${middle.leanSeconds.toFixed(1)} s + ${listFloor.toFixed(1)} s); CPU per invoice ` +
           `${middle.cpuRatio.toFixed(2)} × the reader's; median of ${rounds} rounds: ` +
-          peers.map((p) => `${p.ratio.toFixed(2)} (CPU ${p.cpuRatio.toFixed(2)})`).join(', '),
+          peers
+            .map(
+              (p) =>
+                `${p.ratio.toFixed(2)} (CPU ${p.cpuRatio.toFixed(2)}, sync ${p.sync.seconds.toFixed(1)} s with ` +
+                `worker CPU ${p.sync.workerCpuSeconds.toFixed(1)} s)`,
+            )
+            .join(', '),
       },
     );
     return rows;
