@@ -260,10 +260,12 @@ async function measure(scenario: Scenario): Promise<BenchRow[]> {
         benchmark: 'routestar',
         database: 'pglite',
         measure: `peak RSS, worker + Chromium, ${portal}`,
-        // The first sync's: the most of three rounds was 2.7–2.9 GiB against 2.3 GiB for one sync, so later rounds
-        // carry memory the earlier ones left in this process.
+        // The first sync's, comparable with a bench of one round; every round's peak is in the note.
         value: `${Math.round(syncs[0]!.peakRssBytes / 1024 / 1024)} MiB`,
-        note: `sampled every 250 ms, first sync of the process; context recycled every ${sync.recyclePages} pages`,
+        note:
+          `sampled every 250 ms, first sync of the process (every round: ` +
+          `${syncs.map((s) => Math.round(s.peakRssBytes / 1024 / 1024)).join(', ')} MiB); ` +
+          `context recycled every ${sync.recyclePages} pages`,
       },
     ];
     if (!middle) return rows;
